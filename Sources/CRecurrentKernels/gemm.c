@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: MIT
+// SGEMM: packing, per-thread workspace, one kernel set per ISA (gemm_impl.h)
+// and the dispatch between them.
+#include "CRecurrentKernels.h"
+#include <stdlib.h>
+#include <string.h>
+
+// Cache blocking, shared by every ISA: a kc x NR panel of B (32 KiB at
+// NR = 32) stays in L1 while the MR-row panels of an mc x kc block of A
+// (128 KiB) stream from L2; a kc x nc block of B lives in L2/L3.
+#define GEMM_KC 256
+#define GEMM_MC 192
+#define GEMM_NC 3072
+
+static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+// Packing buffers, one pair per thread, grown on demand, never shared.
+static _Thread_local float *workspace_a, *workspace_b;
+static _Thread_local size_t capacity_a, capacity_b;
+
+static float *grow(float **buffer, size_t *capacity, size_t floats) {
+    if (floats > *capacity) {
+        free(*buffer);
+        size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+        *buffer = aligned_alloc(64, bytes);
+        if (!*buffer) abort();
+        *capacity = bytes / sizeof(float);
+    }
+    return *buffer;
+}
+static float *rc_workspace_a(size_t floats) { return grow(&workspace_a, &capacity_a, floats); }
+static float *rc_workspace_b(size_t floats) { return grow(&workspace_b, &capacity_b, floats); }
+
+// Ap: the mc x kc block of op(A) at (ic, pc), as panels of mr rows; panel r
+// starts at Ap + r*mr*kc and holds, for each k, mr consecutive rows (zero
+// past M).
+static inline void pack_a(int transA, long mc, long kc, const float *A, long lda,
+                          long ic, long pc, long mr, float *restrict Ap) {
+    for (long ir = 0; ir < mc; ir += mr) {
+        long rows = mc - ir < mr ? mc - ir : mr;
+        float *panel = Ap + ir * kc;
+        if (transA) {
+            for (long p = 0; p < kc; p++) {
+                const float *src = A + (pc + p) * lda + ic + ir;
+                float *dst = panel + p * mr;
+                for (long i = 0; i < rows; i++) dst[i] = src[i];
+                for (long i = rows; i < mr; i++) dst[i] = 0.0f;
+            }
+        } else {
+            for (long i = 0; i < rows; i++) {
+                const float *src = A + (ic + ir + i) * lda + pc;
+                for (long p = 0; p < kc; p++) panel[p * mr + i] = src[p];
+            }
+            for (long i = rows; i < mr; i++)
+                for (long p = 0; p < kc; p++) panel[p * mr + i] = 0.0f;
+        }
+    }
+}
+
+// Bp: the kc x nc block of op(B) at (pc, jc), as panels of nr columns;
+// panel q starts at Bp + q*nr*kc and holds, for each k, nr consecutive
+// columns (zero past N).
+static inline void pack_b(int transB, long kc, long nc, const float *B, long ldb,
+                          long pc, long jc, long nr, float *restrict Bp) {
+    for (long jr = 0; jr < nc; jr += nr) {
+        long cols = nc - jr < nr ? nc - jr : nr;
+        float *panel = Bp + jr * kc;
+        if (transB) {
+            for (long j = 0; j < cols; j++) {
+                const float *src = B + (jc + jr + j) * ldb + pc;
+                for (long p = 0; p < kc; p++) panel[p * nr + j] = src[p];
+            }
+            for (long j = cols; j < nr; j++)
+                for (long p = 0; p < kc; p++) panel[p * nr + j] = 0.0f;
+        } else {
+            for (long p = 0; p < kc; p++) {
+                const float *src = B + (pc + p) * ldb + jc + jr;
+                float *dst = panel + p * nr;
+                for (long j = 0; j < cols; j++) dst[j] = src[j];
+                for (long j = cols; j < nr; j++) dst[j] = 0.0f;
+            }
+        }
+    }
+}
+
+// ---- AVX-512: 8 x 32 tile, 16 zmm accumulators ----
+#if defined(__x86_64__)
+typedef float v16f __attribute__((ext_vector_type(16)));
+#define SFX(name) name##_avx512
+#define ATTR __attribute__((target("avx512f,avx512vl,fma")))
+#define VT v16f
+#define VW 16
+#define MR 8
+#define NRV 2
+#define VFMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#include "gemm_impl.h"
+#undef SFX
+#undef ATTR
+#undef VT
+#undef VW
+#undef MR
+#undef NRV
+#undef VFMA
+
+// ---- AVX2 + FMA: 6 x 16 tile, 12 ymm accumulators ----
+typedef float v8f __attribute__((ext_vector_type(8)));
+#define SFX(name) name##_avx2
+#define ATTR __attribute__((target("avx2,fma")))
+#define VT v8f
+#define VW 8
+#define MR 6
+#define NRV 2
+#define VFMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#include "gemm_impl.h"
+#undef SFX
+#undef ATTR
+#undef VT
+#undef VW
+#undef MR
+#undef NRV
+#undef VFMA
+#endif
+
+typedef float v4f __attribute__((ext_vector_type(4)));
+
+// ---- NEON: 8 x 12 tile, 24 q-register accumulators ----
+#if defined(__aarch64__)
+#define SFX(name) name##_neon
+#define ATTR
+#define VT v4f
+#define VW 4
+#define MR 8
+#define NRV 3
+#define VFMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#include "gemm_impl.h"
+#undef SFX
+#undef ATTR
+#undef VT
+#undef VW
+#undef MR
+#undef NRV
+#undef VFMA
+#endif
+
+// ---- Portable: 4 x 8 tile of 4-lane vectors, multiply then add ----
+#define SFX(name) name##_portable
+#define ATTR
+#define VT v4f
+#define VW 4
+#define MR 4
+#define NRV 2
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#include "gemm_impl.h"
+#undef SFX
+#undef ATTR
+#undef VT
+#undef VW
+#undef MR
+#undef NRV
+#undef VFMA
+
+static int usable(int isa) { return rc_isa_supported(isa) ? isa : RC_ISA_PORTABLE; }
+
+int rc_gemm_mr(int isa) {
+    switch (usable(isa)) {
+#if defined(__x86_64__)
+    case RC_ISA_AVX512: return 8;
+    case RC_ISA_AVX2: return 6;
+#endif
+#if defined(__aarch64__)
+    case RC_ISA_NEON: return 8;
+#endif
+    default: return 4;
+    }
+}
+
+int rc_gemm_nr(int isa) {
+    switch (usable(isa)) {
+#if defined(__x86_64__)
+    case RC_ISA_AVX512: return 32;
+    case RC_ISA_AVX2: return 16;
+#endif
+#if defined(__aarch64__)
+    case RC_ISA_NEON: return 12;
+#endif
+    default: return 8;
+    }
+}
+
+// C = beta * C, reading C only when beta != 0: the product of an empty K.
+static void scale_c(long M, long N, float beta, float *C, long ldc) {
+    for (long i = 0; i < M; i++)
+        for (long j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+}
+
+void rc_sgemm(int isa, int transA, int transB, long M, long N, long K,
+              float alpha, const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
+    switch (usable(isa)) {
+#if defined(__x86_64__)
+    case RC_ISA_AVX512: sgemm_avx512(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); return;
+    case RC_ISA_AVX2: sgemm_avx2(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); return;
+#endif
+#if defined(__aarch64__)
+    case RC_ISA_NEON: sgemm_neon(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); return;
+#endif
+    default: sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); return;
+    }
+}
+
+size_t rc_sgemm_packed_b_size(int isa, long K, long N) {
+    if (K <= 0 || N <= 0) return 0;
+    return (size_t)K * (size_t)round_up(N, rc_gemm_nr(isa));
+}
+
+void rc_sgemm_pack_b(int isa, int transB, long K, long N, const float *B, long ldb, float *packed) {
+    long nr = rc_gemm_nr(isa), paddedN = round_up(N, nr);
+    for (long pc = 0; pc < K; pc += GEMM_KC) {
+        long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        pack_b(transB, kc, N, B, ldb, pc, 0, nr, packed + pc * paddedN);
+    }
+}
+
+void rc_sgemm_prepacked(int isa, int transA, long M, long N, long K,
+                        float alpha, const float *A, long lda,
+                        const float *Bpacked, long packedN, long n0,
+                        float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
+    switch (usable(isa)) {
+#if defined(__x86_64__)
+    case RC_ISA_AVX512:
+        sgemm_prepacked_avx512(transA, M, N, K, alpha, A, lda, Bpacked, packedN, n0, beta, C, ldc); return;
+    case RC_ISA_AVX2:
+        sgemm_prepacked_avx2(transA, M, N, K, alpha, A, lda, Bpacked, packedN, n0, beta, C, ldc); return;
+#endif
+#if defined(__aarch64__)
+    case RC_ISA_NEON:
+        sgemm_prepacked_neon(transA, M, N, K, alpha, A, lda, Bpacked, packedN, n0, beta, C, ldc); return;
+#endif
+    default:
+        sgemm_prepacked_portable(transA, M, N, K, alpha, A, lda, Bpacked, packedN, n0, beta, C, ldc); return;
+    }
+}

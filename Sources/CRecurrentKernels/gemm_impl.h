@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+// One ISA's GEMM: register-blocked micro-kernel and the blocked loops around
+// it. Included once per ISA by gemm.c with these defined:
+//   SFX(name)  appends the ISA's suffix      ATTR   its target attribute
+//   VT, VW     vector type and its lanes     MR     rows of the register tile
+//   NRV        vectors per tile row (NR = NRV * VW)
+//   VFMA(a, b, c)  a * b + c, fused where the ISA has it
+//
+// Letters: C[M, N] = alpha * op(A)[M, K] * op(B)[K, N] + beta * C.
+// Packed A: panels of MR rows, each kc x MR (k-major). Packed B: panels of
+// NR columns, each kc x NR (k-major); see pack_a / pack_b in gemm.c.
+
+#define NR (NRV * VW)
+
+// acc[MR][NRV] += Ap[MR x kc] * Bp[kc x NR], then C tile = alpha*acc + beta*C.
+ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const float *restrict Bp,
+                                   float *restrict C, long ldc, long mr, long nr,
+                                   float alpha, float beta) {
+    VT acc[MR][NRV];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NRV; j++) acc[i][j] = (VT)0.0f;
+
+    for (long p = 0; p < kc; p++) {
+        VT b[NRV];
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NRV; j++) __builtin_memcpy(&b[j], Bp + j * VW, sizeof(VT));
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+            VT a = (VT)Ap[i];
+#pragma clang loop unroll(full)
+            for (int j = 0; j < NRV; j++) acc[i][j] = VFMA(a, b[j], acc[i][j]);
+        }
+        Ap += MR;
+        Bp += NR;
+    }
+
+    VT va = (VT)alpha, vb = (VT)beta;
+    if (mr == MR && nr == NR) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++) {
+#pragma clang loop unroll(full)
+            for (int j = 0; j < NRV; j++) {
+                float *c = C + i * ldc + j * VW;
+                VT r = va * acc[i][j];
+                if (beta != 0.0f) {
+                    VT old;
+                    __builtin_memcpy(&old, c, sizeof(VT));
+                    r = VFMA(vb, old, r);
+                }
+                __builtin_memcpy(c, &r, sizeof(VT));
+            }
+        }
+    } else {
+        float tile[MR * NR];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < MR; i++)
+#pragma clang loop unroll(full)
+            for (int j = 0; j < NRV; j++) {
+                VT r = va * acc[i][j];
+                __builtin_memcpy(tile + i * NR + j * VW, &r, sizeof(VT));
+            }
+        for (long i = 0; i < mr; i++)
+            for (long j = 0; j < nr; j++) {
+                float *c = C + i * ldc + j;
+                *c = beta != 0.0f ? beta * *c + tile[i * NR + j] : tile[i * NR + j];
+            }
+    }
+}
+
+// C[mc, nc] (+)= alpha * Apacked[mc x kc] * Bpanels, where panel q of B starts
+// at Bp + q * NR * kc.
+ATTR static void SFX(macro_kernel)(long mc, long nc, long kc, const float *Ap, const float *Bp,
+                                   float *C, long ldc, float alpha, float beta) {
+    for (long jr = 0; jr < nc; jr += NR) {
+        long nr = nc - jr < NR ? nc - jr : NR;
+        for (long ir = 0; ir < mc; ir += MR) {
+            long mr = mc - ir < MR ? mc - ir : MR;
+            SFX(micro_kernel)(kc, Ap + ir * kc, Bp + jr * kc, C + ir * ldc + jr, ldc, mr, nr, alpha, beta);
+        }
+    }
+}
+
+// M within one block of A (the common case of RNN batches): pack all of A
+// once per k-block, then pack each NR-column panel of B just before the
+// kernels use it, so it is still in L1 — instead of packing a whole block of
+// B that falls out to L3 before it is read back.
+ATTR static void SFX(sgemm_short)(int transA, int transB, long M, long N, long K, float alpha,
+                                  const float *A, long lda, const float *B, long ldb,
+                                  float beta, float *C, long ldc) {
+    float *Bp = rc_workspace_b(NR * GEMM_KC);
+    float *Ap = rc_workspace_a(round_up(M, MR) * GEMM_KC);
+    for (long pc = 0; pc < K; pc += GEMM_KC) {
+        long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        float blockBeta = pc == 0 ? beta : 1.0f;
+        pack_a(transA, M, kc, A, lda, 0, pc, MR, Ap);
+        for (long jr = 0; jr < N; jr += NR) {
+            long nr = N - jr < NR ? N - jr : NR;
+            pack_b(transB, kc, nr, B, ldb, pc, jr, NR, Bp);
+            SFX(macro_kernel)(M, nr, kc, Ap, Bp, C + jr, ldc, alpha, blockBeta);
+        }
+    }
+}
+
+ATTR static void SFX(sgemm)(int transA, int transB, long M, long N, long K, float alpha,
+                       const float *A, long lda, const float *B, long ldb,
+                       float beta, float *C, long ldc) {
+    if (M <= GEMM_MC) {
+        SFX(sgemm_short)(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    long ncMax = N < GEMM_NC ? N : GEMM_NC;
+    float *Bp = rc_workspace_b(round_up(ncMax, NR) * GEMM_KC);
+    float *Ap = rc_workspace_a(round_up(M < GEMM_MC ? M : GEMM_MC, MR) * GEMM_KC);
+    for (long jc = 0; jc < N; jc += GEMM_NC) {
+        long nc = N - jc < GEMM_NC ? N - jc : GEMM_NC;
+        for (long pc = 0; pc < K; pc += GEMM_KC) {
+            long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+            float blockBeta = pc == 0 ? beta : 1.0f;
+            pack_b(transB, kc, nc, B, ldb, pc, jc, NR, Bp);
+            for (long ic = 0; ic < M; ic += GEMM_MC) {
+                long mc = M - ic < GEMM_MC ? M - ic : GEMM_MC;
+                pack_a(transA, mc, kc, A, lda, ic, pc, MR, Ap);
+                SFX(macro_kernel)(mc, nc, kc, Ap, Bp, C + ic * ldc + jc, ldc, alpha, blockBeta);
+            }
+        }
+    }
+}
+
+ATTR static void SFX(sgemm_prepacked)(int transA, long M, long N, long K, float alpha,
+                                 const float *A, long lda, const float *Bpacked, long packedN, long n0,
+                                 float beta, float *C, long ldc) {
+    long paddedN = round_up(packedN, NR);
+    float *Ap = rc_workspace_a(round_up(M < GEMM_MC ? M : GEMM_MC, MR) * GEMM_KC);
+    for (long pc = 0; pc < K; pc += GEMM_KC) {
+        long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        float blockBeta = pc == 0 ? beta : 1.0f;
+        const float *Bp = Bpacked + pc * paddedN + n0 * kc;
+        for (long ic = 0; ic < M; ic += GEMM_MC) {
+            long mc = M - ic < GEMM_MC ? M - ic : GEMM_MC;
+            pack_a(transA, mc, kc, A, lda, ic, pc, MR, Ap);
+            SFX(macro_kernel)(mc, N, kc, Ap, Bp, C + ic * ldc, ldc, alpha, blockBeta);
+        }
+    }
+}
+
+#undef NR

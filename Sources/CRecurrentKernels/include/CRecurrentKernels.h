@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// The hot loops of Recurrent: GEMM (packing, register-blocked micro-kernels,
+// cache blocking) and vectorised exp / tanh / sigmoid over arrays.
+//
+// One implementation per instruction set, each compiled with a function
+// `target` attribute so that the package needs no compiler flags. The caller
+// chooses the set (see rc_isa_best); everything here is single-threaded and
+// reentrant: threading lives in Swift.
+#ifndef C_RECURRENT_KERNELS_H
+#define C_RECURRENT_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction sets with a kernel of their own.
+typedef enum {
+    RC_ISA_PORTABLE = 0, ///< plain C (vector extensions lowered to the baseline ISA)
+    RC_ISA_AVX2 = 1,     ///< x86-64 AVX2 + FMA
+    RC_ISA_AVX512 = 2,   ///< x86-64 AVX-512F (+VL) + FMA
+    RC_ISA_NEON = 3,     ///< arm64 Advanced SIMD
+} rc_isa;
+
+/// A hint to the CPU that the caller is spinning on a shared variable.
+static inline void rc_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/// 1 when this CPU can run `isa`'s kernels, else 0.
+int rc_isa_supported(int isa);
+
+/// The fastest set this CPU supports.
+int rc_isa_best(void);
+
+/// Register tile of `isa`'s GEMM micro-kernel (rows of C, columns of C).
+int rc_gemm_mr(int isa);
+int rc_gemm_nr(int isa);
+
+/// Single-threaded row-major SGEMM:  C = alpha * op(A) * op(B) + beta * C.
+///
+/// op(A) is M x K: A is M x K (lda >= K) when transA == 0, K x M (lda >= M)
+/// when transA != 0; likewise op(B) is K x N from B as K x N or N x K.
+/// C is M x N with ldc >= N. When beta == 0, C is not read (NaN in C does not
+/// propagate). Packing buffers are per thread (thread-local) and grow as needed.
+/// Every element of C is summed over k in the same order whatever sub-block
+/// of C a call computes, so splitting C between threads gives the same bits.
+void rc_sgemm(int isa, int transA, int transB,
+              long M, long N, long K,
+              float alpha, const float *A, long lda,
+              const float *B, long ldb,
+              float beta, float *C, long ldc);
+
+/// Floats needed to hold op(B) (K x N) packed for `isa` (see rc_sgemm_pack_b).
+size_t rc_sgemm_packed_b_size(int isa, long K, long N);
+
+/// Packs op(B) once, for repeated products against the same matrix
+/// (the recurrent weights over a sequence). `packed` holds
+/// rc_sgemm_packed_b_size floats.
+void rc_sgemm_pack_b(int isa, int transB, long K, long N,
+                     const float *B, long ldb, float *packed);
+
+/// C = alpha * op(A) * Bpacked[:, n0 ..< n0 + N] + beta * C, where Bpacked was
+/// made by rc_sgemm_pack_b with the full width `packedN`, and n0 is a
+/// multiple of rc_gemm_nr(isa). Same numbers as rc_sgemm.
+void rc_sgemm_prepacked(int isa, int transA,
+                        long M, long N, long K,
+                        float alpha, const float *A, long lda,
+                        const float *Bpacked, long packedN, long n0,
+                        float beta, float *C, long ldc);
+
+/// y[i] = exp(x[i]); y may equal x. Accurate to a few ulps over the whole
+/// float range; exp(+inf) = +inf, exp(-inf) = 0, NaN gives NaN.
+void rc_vexp(int isa, const float *x, float *y, long n);
+
+/// y[i] = tanh(x[i]); y may equal x. Few ulps; tanh(±inf) = ±1, NaN gives NaN.
+void rc_vtanh(int isa, const float *x, float *y, long n);
+
+/// y[i] = 1 / (1 + exp(-x[i])); y may equal x. Few ulps (also where the
+/// result is subnormal); sigmoid(+inf) = 1, sigmoid(-inf) = 0, NaN gives NaN.
+void rc_vsigmoid(int isa, const float *x, float *y, long n);
+
+/// The Elman cell's nonlinearity φ.
+typedef enum {
+    RC_ACTIVATION_TANH = 0,
+    RC_ACTIVATION_RELU = 1,
+    RC_ACTIVATION_SIGMOID = 2,
+} rc_activation;
+
+/// One time step of a cell, forward, over `rows` sequences (H = hidden,
+/// G = 1, 4, 3 gates for Elman, LSTM, GRU). Row b is active when
+/// lengths == NULL or t < lengths[b]; an inactive row keeps its state and
+/// writes zeros to `out`. Every pointer addresses row 0; `ld…` are row
+/// strides in floats. Cache pointers may be NULL (inference).
+typedef struct {
+    long rows, hidden, t;
+    const long *lengths;           ///< [rows] or NULL
+    const float *gx; long ldgx;    ///< [rows, G·H] x_t·W_ihᵀ + b_ih
+    const float *gh; long ldgh;    ///< [rows, G·H] h_{t−1}·W_hhᵀ (no bias)
+    const float *bias_hh;          ///< [G·H] or NULL
+    float *h; long ldh;            ///< [rows, H] state h, updated in place
+    float *c; long ldc;            ///< [rows, H] LSTM cell state, updated in place
+    float *out; long ldout;        ///< [rows, H] output at step t
+    float *gates; long ldgates;    ///< cache [rows, G·H]: activated gates (LSTM i f g o; GRU r z n)
+    float *hprev; long ldhprev;    ///< cache [rows, H]: h before the step
+    float *cprev; long ldcprev;    ///< cache [rows, H]: LSTM c before the step
+    float *aux; long ldaux;        ///< cache [rows, H]: LSTM tanh(c_t); GRU h·W_hnᵀ + b_hn
+} rc_cell_forward;
+
+/// One time step of a cell, backward (the forward step's caches as inputs).
+/// On return dgx holds ∂L/∂(x_t·W_ihᵀ + b_ih) and dgh ∂L/∂(h·W_hhᵀ + b_hh)
+/// (the same numbers for Elman and LSTM, which write dgx only), dh_prev the
+/// part of ∂L/∂h_{t−1} that does not flow through W_hh (the caller adds
+/// dgh·W_hh), and dc (LSTM) ∂L/∂c_{t−1}. Inactive rows pass dh and dc through.
+typedef struct {
+    long rows, hidden, t;
+    const long *lengths;
+    const float *dy; long lddy;        ///< [rows, H] ∂L/∂output_t
+    const float *dh; long lddh;        ///< [rows, H] ∂L/∂h_t from later steps
+    float *dh_prev; long lddhp;        ///< [rows, H] out
+    float *dc; long lddc;              ///< [rows, H] LSTM: in ∂L/∂c_t, out ∂L/∂c_{t−1}
+    float *dgx; long lddgx;            ///< [rows, G·H] out
+    float *dgh; long lddgh;            ///< [rows, G·H] out (GRU)
+    const float *out; long ldout;      ///< Elman: h_t (the forward output)
+    const float *gates; long ldgates;  ///< forward caches, as in rc_cell_forward
+    const float *hprev; long ldhprev;
+    const float *cprev; long ldcprev;
+    const float *aux; long ldaux;
+} rc_cell_backward;
+
+void rc_rnn_forward_step(int isa, int activation, const rc_cell_forward *step);
+void rc_rnn_backward_step(int isa, int activation, const rc_cell_backward *step);
+void rc_lstm_forward_step(int isa, const rc_cell_forward *step);
+void rc_lstm_backward_step(int isa, const rc_cell_backward *step);
+void rc_gru_forward_step(int isa, const rc_cell_forward *step);
+void rc_gru_backward_step(int isa, const rc_cell_backward *step);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,106 @@
+import CRecurrentKernels
+
+/// Whether a matrix operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+
+    var flag: Int32 { self == .none ? 0 : 1 }
+}
+
+/// Single-precision matrix products, `C = α·op(A)·op(B) + β·C`, row-major.
+///
+/// Shapes: op(A) is [M, K], op(B) is [K, N], C is [M, N]. A stored
+/// transposed is [K, M] with leading dimension `lda ≥ M`; otherwise [M, K]
+/// with `lda ≥ K`; likewise B. When `β = 0`, C is not read.
+///
+/// The product runs on the packed, register-blocked kernels of
+/// ``ISA/active`` and is split across the threads of a ``ThreadPool`` when it
+/// is large enough to gain. The split never changes the order in which any
+/// element of C is summed, so the result has the same bits on any number of
+/// threads.
+public enum GEMM {
+    /// Below this many multiply-adds (M·N·K) a product stays on one thread:
+    /// waking a worker costs more than it saves. Measured with
+    /// `RecurrentBench gemm-threshold` on a 2-core Zen 5.
+    public static let parallelThreshold = 96 * 1024
+
+    /// `C = α·op(A)·op(B) + β·C` on raw row-major buffers.
+    ///
+    /// - Parameters:
+    ///   - transA, transB: whether A, B are stored transposed.
+    ///   - m, n, k: the product's dimensions.
+    ///   - a, lda: op(A) [M, K] and its leading dimension.
+    ///   - b, ldb: op(B) [K, N] and its leading dimension.
+    ///   - c, ldc: C [M, N] and its leading dimension.
+    ///   - isa: the kernel set; ``ISA/active`` by default.
+    ///   - pool: threads to split over; ``ThreadPool/shared`` by default.
+    public static func sgemm(
+        transA: Transpose, transB: Transpose,
+        m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+        isa: ISA = .active, pool: ThreadPool = .shared
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension (m \(m), n \(n), k \(k))")
+        precondition(lda >= max(1, transA == .none ? k : m), "sgemm: lda \(lda) too small for op(A) [\(m), \(k)]")
+        precondition(ldb >= max(1, transB == .none ? n : k), "sgemm: ldb \(ldb) too small for op(B) [\(k), \(n)]")
+        precondition(ldc >= max(1, n), "sgemm: ldc \(ldc) too small for C [\(m), \(n)]")
+        if m == 0 || n == 0 { return }
+        let parts = pool.threadCount > 1 && m * n * k >= parallelThreshold ? pool.threadCount : 1
+        let mr = Int(rc_gemm_mr(isa.rawValue)), nr = Int(rc_gemm_nr(isa.rawValue))
+        // Split the larger dimension, in whole register tiles.
+        let splitN = (n + nr - 1) / nr >= (m + mr - 1) / mr
+        let tile = splitN ? nr : mr
+        let tiles = ((splitN ? n : m) + tile - 1) / tile
+        let chunks = min(parts, tiles)
+        if chunks <= 1 {
+            rc_sgemm(isa.rawValue, transA.flag, transB.flag, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        let (aAddress, bAddress, cAddress) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        pool.parallelFor(chunks) { part in
+            let first = tiles * part / chunks * tile
+            let last = min(tiles * (part + 1) / chunks * tile, splitN ? n : m)
+            guard first < last else { return }
+            let a = UnsafePointer<Float>(bitPattern: aAddress)!
+            let b = UnsafePointer<Float>(bitPattern: bAddress)!
+            let c = UnsafeMutablePointer<Float>(bitPattern: cAddress)!
+            if splitN {
+                let bPart = transB == .none ? b + first : b + first * ldb
+                rc_sgemm(
+                    isa.rawValue, transA.flag, transB.flag, m, last - first, k,
+                    alpha, a, lda, bPart, ldb, beta, c + first, ldc)
+            } else {
+                let aPart = transA == .none ? a + first * lda : a + first
+                rc_sgemm(
+                    isa.rawValue, transA.flag, transB.flag, last - first, n, k,
+                    alpha, aPart, lda, b, ldb, beta, c + first * ldc, ldc)
+            }
+        }
+    }
+
+    /// The textbook triple loop, accumulated in `Double`: the reference that
+    /// tests hold ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:isa:pool:)`` to.
+    public static func gemmReference(
+        transA: Transpose, transB: Transpose,
+        m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let aip = transA == .none ? a[i * lda + p] : a[p * lda + i]
+                    let bpj = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
+                    sum += Double(aip) * Double(bpj)
+                }
+                let scaled = Double(alpha) * sum
+                c[i * ldc + j] = beta == 0 ? Float(scaled) : Float(scaled + Double(beta) * Double(c[i * ldc + j]))
+            }
+        }
+    }
+}

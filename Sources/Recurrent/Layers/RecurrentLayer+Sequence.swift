@@ -1,0 +1,570 @@
+import CRecurrentKernels
+
+// The time loops of RecurrentLayer, forward and backward side by side.
+// Letters: B batch, T time, D input features of a layer, H hidden, G gates.
+//
+// Per layer and direction, forward:
+//   gx = x·W_ihᵀ + b_ih           one GEMM over all B·T rows, before the loop
+//   for each step t (reversed for the backward direction):
+//     gh = h·W_hhᵀ                one GEMM against W_hh packed once
+//     fused cell pass             biases, activations, state update, caches
+// Backward runs the same loop in reverse order of steps, then forms
+//   dW_ih = dgxᵀ·x, dW_hh = dghᵀ·h_prev, dx += dgx·W_ih   one GEMM each.
+// Rows of a batch are independent, so each thread runs whole time loops for
+// its own rows: no synchronisation inside the time loop.
+
+/// What a training forward pass of ``RecurrentLayer`` keeps for its
+/// backward pass.
+public struct RecurrentCache: Sendable {
+    let batchSize: Int
+    let steps: Int
+    let lengths: [Int]?
+    /// Per layer: its input [B, T, D_l] (after dropout for layers above the first).
+    var inputs: [Tensor] = []
+    /// Per layer: its output [B, T, directions·H], before dropout.
+    var outputs: [Tensor] = []
+    /// Per layer above the first: the dropout mask applied to its input.
+    var dropoutMasks: [Tensor?] = []
+    /// Per layer and direction: the cell's step caches.
+    var steps_: [StepCache] = []
+
+    struct StepCache: Sendable {
+        var gates: [Float]  // [B, T, G·H]
+        var hPrev: [Float]  // [B, T, H]
+        var cPrev: [Float]  // [B, T, H] (LSTM)
+        var aux: [Float]  // [B, T, H]: LSTM tanh(c_t); GRU h·W_hnᵀ + b_hn
+    }
+}
+
+extension RecurrentLayer {
+    /// Runs the layers over a batch of sequences (inference: no dropout,
+    /// nothing kept for backward).
+    ///
+    /// - Parameters:
+    ///   - input: [B, T, D].
+    ///   - lengths: each sequence's length, in 1…T; nil means all are T.
+    ///   - initialState: [layers·directions, B, H] (and `c` for an LSTM);
+    ///     nil means zeros.
+    /// - Returns: the output [B, T, directions·H], zero past each sequence's
+    ///   length, and the state after each sequence's last real step.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` naming
+    ///   the argument whose shape or values do not fit the layer.
+    public func callAsFunction(
+        _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil
+    ) throws -> (output: Tensor, state: RecurrentState) {
+        var unused = RandomGenerator(seed: 0)
+        let result = try run(
+            input, lengths: lengths, initialState: initialState, training: false, generator: &unused)
+        return (result.output, result.state)
+    }
+
+    /// The forward pass of training: applies dropout between layers and
+    /// keeps what ``backward(_:finalStateGradient:cache:)`` needs.
+    ///
+    /// - Parameter generator: draws the dropout masks.
+    public func forward(
+        _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil,
+        generator: inout RandomGenerator
+    ) throws -> (output: Tensor, state: RecurrentState, cache: RecurrentCache) {
+        let result = try run(input, lengths: lengths, initialState: initialState, training: true, generator: &generator)
+        return (result.output, result.state, result.cache!)
+    }
+
+    /// Checks an input, its lengths and an initial state against the layer.
+    func validate(_ input: Tensor, lengths: [Int]?, initialState: RecurrentState?) throws {
+        guard input.rank == 3, input.shape[2] == inputSize, input.shape[0] > 0, input.shape[1] > 0 else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(input.shape)",
+                reason: "expected [B, T, \(inputSize)] with B, T ≥ 1")
+        }
+        let (b, t) = (input.shape[0], input.shape[1])
+        if let lengths {
+            guard lengths.count == b else {
+                throw RecurrentError.invalidArgument(
+                    name: "lengths", value: "of count \(lengths.count)", reason: "expected one per sequence (\(b))")
+            }
+            if let (index, bad) = lengths.enumerated().first(where: { $0.element < 1 || $0.element > t }) {
+                throw RecurrentError.invalidArgument(
+                    name: "lengths[\(index)]", value: "\(bad)", reason: "must lie in 1…\(t) (the input's T)")
+            }
+        }
+        if let state = initialState {
+            let expected = [layerCount * directions, b, hiddenSize]
+            guard state.h.shape == expected else {
+                throw RecurrentError.invalidArgument(
+                    name: "initial state h", value: "of shape \(state.h.shape)", reason: "expected \(expected)")
+            }
+            if cell.hasCellState {
+                guard let c = state.c, c.shape == expected else {
+                    throw RecurrentError.invalidArgument(
+                        name: "initial state c", value: state.c.map { "of shape \($0.shape)" } ?? "missing",
+                        reason: "an LSTM needs c of shape \(expected)")
+                }
+            } else if state.c != nil {
+                throw RecurrentError.invalidArgument(
+                    name: "initial state c", value: "present", reason: "only an LSTM has a cell state")
+            }
+        }
+    }
+
+    func run(
+        _ input: Tensor, lengths: [Int]?, initialState: RecurrentState?, training: Bool,
+        generator: inout RandomGenerator, prepared: PreparedWeights? = nil, validated: Bool = false
+    ) throws -> (output: Tensor, state: RecurrentState, cache: RecurrentCache?) {
+        if !validated { try validate(input, lengths: lengths, initialState: initialState) }
+        let (b, t) = (input.shape[0], input.shape[1])
+        let lengths = lengths.flatMap { $0.allSatisfy { $0 == t } ? nil : $0 }
+        let initial = initialState ?? zeroState(batchSize: b)
+        var final = zeroState(batchSize: b)
+        var cache = RecurrentCache(batchSize: b, steps: t, lengths: lengths)
+        var x = input
+        for layer in 0..<layerCount {
+            var output = Tensor.zeros([b, t, outputSize])
+            for direction in 0..<directions {
+                let index = layer * directions + direction
+                let stepCache = runDirection(
+                    index: index, input: x, lengths: lengths, initial: initial, final: &final,
+                    output: &output, keepCache: training, prepared: prepared)
+                if let stepCache { cache.steps_.append(stepCache) }
+            }
+            if training {
+                cache.inputs.append(x)
+                cache.outputs.append(output)
+            }
+            if layer + 1 < layerCount, training, dropout > 0 {
+                let keep = 1 / (1 - dropout)
+                var mask = Tensor.zeros(output.shape)
+                mask.withUnsafeMutableBufferPointer { m in
+                    for i in 0..<m.count { m[i] = generator.nextFloat() < dropout ? 0 : keep }
+                }
+                cache.dropoutMasks.append(mask)
+                x = output * mask
+            } else {
+                if layer + 1 < layerCount, training { cache.dropoutMasks.append(nil) }
+                x = output
+            }
+        }
+        return (x, final, training ? cache : nil)
+    }
+
+    /// How many row chunks to split a batch into: one per thread when the
+    /// time loop is long enough to repay a wake-up.
+    func chunkCount(batch: Int, steps: Int) -> Int {
+        let work = batch * steps * cell.gateCount * hiddenSize * hiddenSize
+        return work >= 1 << 17 ? min(ThreadPool.shared.threadCount, batch) : 1
+    }
+
+    /// One layer and direction over the whole batch: fills its slice of
+    /// `output` and of the final state.
+    private func runDirection(
+        index: Int, input: Tensor, lengths: [Int]?, initial: RecurrentState, final: inout RecurrentState,
+        output: inout Tensor, keepCache: Bool, prepared: PreparedWeights?
+    ) -> RecurrentCache.StepCache? {
+        let w = weights[index]
+        let isa = prepared?.isa ?? ISA.active
+        let (b, t, d) = (input.shape[0], input.shape[1], input.shape[2])
+        let (h, g) = (hiddenSize, cell.gateCount)
+        let gh = g * h
+        let reverse = index % directions == 1
+        let column = (index % directions) * h
+        let lstm = cell.hasCellState
+
+        // gx = x·W_ihᵀ + b_ih, all steps at once: [B·T, G·H]
+        var gx = [Float](repeating: 0, count: b * t * gh)
+        if let bias = w.biasIH {
+            bias.withUnsafeBufferPointer { bias in
+                gx.withUnsafeMutableBufferPointer { gx in
+                    for row in 0..<(b * t) {
+                        UnsafeMutableRawPointer(gx.baseAddress! + row * gh).copyMemory(
+                            from: bias.baseAddress!, byteCount: gh * 4)
+                    }
+                }
+            }
+        }
+        input.withUnsafeBufferPointer { x in
+            gx.withUnsafeMutableBufferPointer { gx in
+                if let prepared {
+                    prepared.inputWeights[index].withUnsafeBufferPointer { p in
+                        rc_sgemm_prepacked(
+                            isa.rawValue, 0, b * t, gh, d, 1, x.baseAddress, d, p.baseAddress, gh, 0,
+                            w.biasIH == nil ? 0 : 1, gx.baseAddress, gh)
+                    }
+                } else {
+                    w.weightIH.withUnsafeBufferPointer { wih in
+                        GEMM.sgemm(
+                            transA: .none, transB: .transposed, m: b * t, n: gh, k: d,
+                            alpha: 1, a: x.baseAddress!, lda: d, b: wih.baseAddress!, ldb: d,
+                            beta: w.biasIH == nil ? 0 : 1, c: gx.baseAddress!, ldc: gh)
+                    }
+                }
+            }
+        }
+        // W_hh packed once for the whole sequence, as op(B) = W_hhᵀ [H, G·H].
+        let packed = prepared?.recurrentWeights[index] ?? packTransposed(w.weightHH, isa: isa)
+        var state = Array(initial.h.scalars[(index * b * h)..<((index + 1) * b * h)])
+        var cell = lstm ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
+        var ghBuffer = [Float](repeating: 0, count: b * gh)
+        let cacheCount = keepCache ? b * t : 0
+        var gates = [Float](repeating: 0, count: keepCache && g > 1 ? cacheCount * gh : 0)
+        var hPrev = [Float](repeating: 0, count: cacheCount * h)
+        var cPrev = [Float](repeating: 0, count: keepCache && lstm ? cacheCount * h : 0)
+        var aux = [Float](repeating: 0, count: keepCache && g > 1 ? cacheCount * h : 0)
+        let chunks = chunkCount(batch: b, steps: t)
+        let outputStride = t * outputSize
+        let recurrence = self.cell
+
+        withPointers(
+            &state, &cell, &ghBuffer, &gates, &hPrev, &cPrev, &aux, &output.scalars
+        ) { state, cell, ghBuffer, gates, hPrev, cPrev, aux, out in
+            let (state, cell, ghBuffer, out) = (state!, cell!, ghBuffer!, out!)
+            gx.withUnsafeBufferPointer { gx in
+                packed.withUnsafeBufferPointer { packed in
+                    withOptionalPointer(w.biasHH) { biasHH in
+                        withOptionalPointer(lengths) { lengths in
+                            ThreadPool.shared.parallelFor(chunks) { part in
+                                let r0 = b * part / chunks, rows = b * (part + 1) / chunks - r0
+                                guard rows > 0 else { return }
+                                var step = rc_cell_forward()
+                                step.rows = rows
+                                step.hidden = h
+                                step.lengths = lengths.map { UnsafePointer($0 + r0) }
+                                step.ldgx = t * gh
+                                step.gh = UnsafePointer(ghBuffer + r0 * gh)
+                                step.ldgh = gh
+                                step.bias_hh = biasHH
+                                step.h = state + r0 * h
+                                step.ldh = h
+                                step.c = cell + r0 * h
+                                step.ldc = h
+                                step.ldout = outputStride
+                                step.ldgates = t * gh
+                                step.ldhprev = t * h
+                                step.ldcprev = t * h
+                                step.ldaux = t * h
+                                for s in 0..<t {
+                                    let time = reverse ? t - 1 - s : s
+                                    rc_sgemm_prepacked(
+                                        isa.rawValue, 0, rows, gh, h, 1, state + r0 * h, h,
+                                        packed.baseAddress, gh, 0, 0, ghBuffer + r0 * gh, gh)
+                                    let row = r0 * t + time
+                                    step.t = time
+                                    step.gx = gx.baseAddress! + row * gh
+                                    step.out = out + r0 * outputStride + time * outputSize + column
+                                    step.hprev = hPrev.map { $0 + row * h }
+                                    step.gates = gates.map { $0 + row * gh }
+                                    step.aux = aux.map { $0 + row * h }
+                                    step.cprev = cPrev.map { $0 + row * h }
+                                    recurrence.forwardStep(&step, isa: isa)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
+        if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
+        return keepCache ? RecurrentCache.StepCache(gates: gates, hPrev: hPrev, cPrev: cPrev, aux: aux) : nil
+    }
+
+    /// Gradients of a loss through the layers, given its gradients with
+    /// respect to the output and the final state of the forward pass that
+    /// made `cache`.
+    ///
+    /// - Parameters:
+    ///   - dOutput: ∂loss/∂output, [B, T, directions·H]. Entries past a
+    ///     sequence's length are ignored (those outputs are constant zero).
+    ///   - finalStateGradient: ∂loss/∂(final state); nil means zero.
+    /// - Returns: ∂loss/∂input [B, T, D], ∂loss/∂(initial state), and
+    ///   ∂loss/∂parameter for every parameter, by name.
+    public func backward(
+        _ dOutput: Tensor, finalStateGradient: RecurrentState? = nil, cache: RecurrentCache
+    ) -> (dInput: Tensor, dInitialState: RecurrentState, gradients: NamedTensors) {
+        let (b, t) = (cache.batchSize, cache.steps)
+        dOutput.expectShape([b, t, outputSize], "RecurrentLayer.backward dOutput")
+        let dFinal = finalStateGradient ?? zeroState(batchSize: b)
+        dFinal.h.expectShape([layerCount * directions, b, hiddenSize], "RecurrentLayer.backward final h gradient")
+        var dInitial = zeroState(batchSize: b)
+        var perIndex = [NamedTensors](repeating: NamedTensors(), count: weights.count)
+        var dOut = dOutput
+        var dInput = Tensor.zeros([0])
+        for layer in (0..<layerCount).reversed() {
+            let x = cache.inputs[layer]
+            var dx = Tensor.zeros(x.shape)
+            for direction in 0..<directions {
+                let index = layer * directions + direction
+                perIndex[index] = backwardDirection(
+                    index: index, cache: cache, input: x, output: cache.outputs[layer], dOutput: dOut,
+                    dFinal: dFinal, dInitial: &dInitial, dInput: &dx)
+            }
+            if layer > 0, let mask = cache.dropoutMasks[layer - 1] {
+                dOut = dx * mask  // forward was x = output ⊙ mask
+            } else {
+                dOut = dx
+            }
+            if layer == 0 { dInput = dx }
+        }
+        var gradients = NamedTensors()
+        for named in perIndex { gradients.append(contentsOf: named) }
+        return (dInput, dInitial, gradients)
+    }
+
+    /// One layer and direction backwards through time: returns its weight
+    /// gradients, adds into `dInput`, and writes its slice of `dInitial`.
+    private func backwardDirection(
+        index: Int, cache: RecurrentCache, input: Tensor, output: Tensor, dOutput: Tensor,
+        dFinal: RecurrentState, dInitial: inout RecurrentState, dInput: inout Tensor
+    ) -> NamedTensors {
+        let w = weights[index]
+        let isa = ISA.active
+        let (b, t, d) = (input.shape[0], input.shape[1], input.shape[2])
+        let (h, g) = (hiddenSize, cell.gateCount)
+        let gh = g * h
+        let reverse = index % directions == 1
+        let column = (index % directions) * h
+        let lstm = cell.hasCellState, gru = cell == .gru
+        let stepCache = cache.steps_[index]
+        let slice = (index * b * h)..<((index + 1) * b * h)
+
+        var dh = Array(dFinal.h.scalars[slice])
+        var dc = lstm ? Array(dFinal.c!.scalars[slice]) : [Float](repeating: 0, count: b * h)
+        var dhOther = [Float](repeating: 0, count: b * h)
+        var dgx = [Float](repeating: 0, count: b * t * gh)
+        var dgh = [Float](repeating: 0, count: gru ? b * t * gh : 0)
+        // W_hh packed as op(B) = W_hh [G·H, H], for dh_prev += dgh·W_hh.
+        var packed = [Float](repeating: 0, count: rc_sgemm_packed_b_size(isa.rawValue, gh, h))
+        w.weightHH.withUnsafeBufferPointer { whh in
+            packed.withUnsafeMutableBufferPointer { p in
+                rc_sgemm_pack_b(isa.rawValue, 0, gh, h, whh.baseAddress, h, p.baseAddress)
+            }
+        }
+        let chunks = chunkCount(batch: b, steps: t)
+        let outputStride = t * outputSize
+        let recurrence = cell
+        let lengths = cache.lengths
+
+        withPointers(&dh, &dc, &dhOther, &dgx, &dgh) { dh, dc, dhOther, dgx, dgh in
+            let (dh, dc, dhOther, dgx) = (dh!, dc!, dhOther!, dgx!)
+            let dghBase = gru ? dgh! : dgx
+            dOutput.withUnsafeBufferPointer { dy in
+                output.withUnsafeBufferPointer { out in
+                    packed.withUnsafeBufferPointer { packed in
+                        withCachePointers(stepCache) { gates, hPrev, cPrev, aux in
+                            withOptionalPointer(lengths) { lengths in
+                                ThreadPool.shared.parallelFor(chunks) { part in
+                                    let r0 = b * part / chunks, rows = b * (part + 1) / chunks - r0
+                                    guard rows > 0 else { return }
+                                    var current = dh + r0 * h, next = dhOther + r0 * h
+                                    var step = rc_cell_backward()
+                                    step.rows = rows
+                                    step.hidden = h
+                                    step.lengths = lengths.map { UnsafePointer($0 + r0) }
+                                    step.lddy = outputStride
+                                    step.lddh = h
+                                    step.lddhp = h
+                                    step.dc = dc + r0 * h
+                                    step.lddc = h
+                                    step.lddgx = t * gh
+                                    step.lddgh = t * gh
+                                    step.ldout = outputStride
+                                    step.ldgates = t * gh
+                                    step.ldhprev = t * h
+                                    step.ldcprev = t * h
+                                    step.ldaux = t * h
+                                    // The forward loop, run backwards.
+                                    for s in (0..<t).reversed() {
+                                        let time = reverse ? t - 1 - s : s
+                                        let row = r0 * t + time
+                                        let position = r0 * outputStride + time * outputSize + column
+                                        step.t = time
+                                        step.dy = dy.baseAddress! + position
+                                        step.out = out.baseAddress! + position
+                                        step.dh = UnsafePointer(current)
+                                        step.dh_prev = next
+                                        step.dgx = dgx + row * gh
+                                        step.dgh = dghBase + row * gh
+                                        step.hprev = hPrev.map { UnsafePointer($0 + row * h) }
+                                        step.gates = gates.map { UnsafePointer($0 + row * gh) }
+                                        step.cprev = cPrev.map { UnsafePointer($0 + row * h) }
+                                        step.aux = aux.map { UnsafePointer($0 + row * h) }
+                                        recurrence.backwardStep(&step, isa: isa)
+                                        // dh_{t−1} += dgh_t·W_hh
+                                        rc_sgemm_prepacked(
+                                            isa.rawValue, 0, rows, h, gh, 1, dghBase + row * gh, t * gh,
+                                            packed.baseAddress, h, 0, 1, next, h)
+                                        swap(&current, &next)
+                                    }
+                                    if current != dh + r0 * h {
+                                        (dh + r0 * h).update(from: current, count: rows * h)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        dInitial.h.scalars.replaceSubrange(slice, with: dh)
+        if lstm { dInitial.c!.scalars.replaceSubrange(slice, with: dc) }
+
+        let dghValues = gru ? dgh : dgx
+        var dWih = Tensor.zeros([gh, d]), dWhh = Tensor.zeros([gh, h])
+        dgx.withUnsafeBufferPointer { dgx in
+            input.withUnsafeBufferPointer { x in
+                dWih.withUnsafeMutableBufferPointer { dW in
+                    // dW_ih = Σ_t dgx_tᵀ·x_t
+                    GEMM.sgemm(
+                        transA: .transposed, transB: .none, m: gh, n: d, k: b * t, alpha: 1,
+                        a: dgx.baseAddress!, lda: gh, b: x.baseAddress!, ldb: d, beta: 0, c: dW.baseAddress!, ldc: d)
+                }
+            }
+            w.weightIH.withUnsafeBufferPointer { wih in
+                dInput.withUnsafeMutableBufferPointer { dx in
+                    // dx_t += dgx_t·W_ih
+                    GEMM.sgemm(
+                        transA: .none, transB: .none, m: b * t, n: d, k: gh, alpha: 1,
+                        a: dgx.baseAddress!, lda: gh, b: wih.baseAddress!, ldb: d, beta: 1, c: dx.baseAddress!, ldc: d)
+                }
+            }
+        }
+        dghValues.withUnsafeBufferPointer { dgh in
+            stepCache.hPrev.withUnsafeBufferPointer { hPrev in
+                dWhh.withUnsafeMutableBufferPointer { dW in
+                    // dW_hh = Σ_t dgh_tᵀ·h_{t−1}
+                    GEMM.sgemm(
+                        transA: .transposed, transB: .none, m: gh, n: h, k: b * t, alpha: 1,
+                        a: dgh.baseAddress!, lda: gh, b: hPrev.baseAddress!, ldb: h, beta: 0, c: dW.baseAddress!, ldc: h)
+                }
+            }
+        }
+        let suffix = parameterSuffix(index)
+        var gradients = NamedTensors()
+        gradients["weight_ih" + suffix] = dWih
+        gradients["weight_hh" + suffix] = dWhh
+        if hasBias {
+            gradients["bias_ih" + suffix] = columnSums(dgx, rows: b * t, columns: gh)
+            gradients["bias_hh" + suffix] = columnSums(dghValues, rows: b * t, columns: gh)
+        }
+        return gradients
+    }
+}
+
+/// A layer's weights packed for the GEMM kernels of one ISA, made once and
+/// reused over many calls (streaming).
+struct PreparedWeights: Sendable {
+    let isa: ISA
+    /// Per layer and direction: W_ihᵀ [D, G·H], packed.
+    let inputWeights: [[Float]]
+    /// Per layer and direction: W_hhᵀ [H, G·H], packed.
+    let recurrentWeights: [[Float]]
+
+    init(_ layer: RecurrentLayer, isa: ISA = .active) {
+        self.isa = isa
+        inputWeights = layer.weights.map { packTransposed($0.weightIH, isa: isa) }
+        recurrentWeights = layer.weights.map { packTransposed($0.weightHH, isa: isa) }
+    }
+}
+
+/// A weight W [N, K] packed as the GEMM operand op(B) = Wᵀ [K, N].
+func packTransposed(_ weight: Tensor, isa: ISA) -> [Float] {
+    let (n, k) = (weight.shape[0], weight.shape[1])
+    var packed = [Float](repeating: 0, count: rc_sgemm_packed_b_size(isa.rawValue, k, n))
+    weight.withUnsafeBufferPointer { w in
+        packed.withUnsafeMutableBufferPointer { p in
+            rc_sgemm_pack_b(isa.rawValue, 1, k, n, w.baseAddress, k, p.baseAddress)
+        }
+    }
+    return packed
+}
+
+/// Σ over rows of a row-major [rows, columns] matrix, as a [columns] tensor.
+func columnSums(_ values: [Float], rows: Int, columns: Int) -> Tensor {
+    var sums = [Float](repeating: 0, count: columns)
+    values.withUnsafeBufferPointer { v in
+        sums.withUnsafeMutableBufferPointer { s in
+            for r in 0..<rows {
+                let row = v.baseAddress! + r * columns
+                for j in 0..<columns { s[j] += row[j] }
+            }
+        }
+    }
+    return Tensor(shape: [columns], scalars: sums)
+}
+
+/// Base addresses of the step caches, nil where a cell keeps none.
+private func withCachePointers<R>(
+    _ cache: RecurrentCache.StepCache,
+    _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?) -> R
+) -> R {
+    cache.gates.withUnsafeBufferPointer { gates in
+        cache.hPrev.withUnsafeBufferPointer { hPrev in
+            cache.cPrev.withUnsafeBufferPointer { cPrev in
+                cache.aux.withUnsafeBufferPointer { aux in
+                    body(
+                        gates.isEmpty ? nil : gates.baseAddress, hPrev.isEmpty ? nil : hPrev.baseAddress,
+                        cPrev.isEmpty ? nil : cPrev.baseAddress, aux.isEmpty ? nil : aux.baseAddress)
+                }
+            }
+        }
+    }
+}
+
+/// The base address of an optional tensor's elements, or nil.
+func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let tensor else { return body(nil) }
+    return tensor.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// The base address of an optional array of lengths, or nil.
+func withOptionalPointer<R>(_ values: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// Mutable base addresses of several arrays at once; nil for an empty array.
+func withPointers<R>(
+    _ a: inout [Float], _ b: inout [Float], _ c: inout [Float], _ d: inout [Float], _ e: inout [Float],
+    _ body: (
+        UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+        UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?
+    ) -> R
+) -> R {
+    a.withUnsafeMutableBufferPointer { a in
+        b.withUnsafeMutableBufferPointer { b in
+            c.withUnsafeMutableBufferPointer { c in
+                d.withUnsafeMutableBufferPointer { d in
+                    e.withUnsafeMutableBufferPointer { e in
+                        body(base(a), base(b), base(c), base(d), base(e))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The base address of a buffer, nil when it is empty (an empty array's
+/// address may be a shared placeholder that must never be written).
+private func base(_ buffer: UnsafeMutableBufferPointer<Float>) -> UnsafeMutablePointer<Float>? {
+    buffer.isEmpty ? nil : buffer.baseAddress
+}
+
+/// Eight at once; nil for an empty array.
+func withPointers<R>(
+    _ a: inout [Float], _ b: inout [Float], _ c: inout [Float], _ d: inout [Float], _ e: inout [Float],
+    _ f: inout [Float], _ g: inout [Float], _ h: inout [Float],
+    _ body: (
+        UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+        UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?,
+        UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?
+    ) -> R
+) -> R {
+    withPointers(&a, &b, &c, &d, &e) { a, b, c, d, e in
+        f.withUnsafeMutableBufferPointer { f in
+            g.withUnsafeMutableBufferPointer { g in
+                h.withUnsafeMutableBufferPointer { h in
+                    body(a, b, c, d, e, base(f), base(g), base(h))
+                }
+            }
+        }
+    }
+}

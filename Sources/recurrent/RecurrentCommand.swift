@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct RecurrentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recurrent",
+        abstract: "Recurrent neural networks — Elman RNN, LSTM, GRU and the MLP baseline — on the CPU.",
+        discussion: "Run 'recurrent demo' to train a model on a built-in task and see what it learned.",
+        version: "0.1.0",
+        subcommands: [Demo.self])
+}
