@@ -12,13 +12,16 @@
 
 #define NR (NRV * VW)
 
-// acc[MR][NRV] += Ap[MR x kc] * Bp[kc x NR], then C tile = alpha*acc + beta*C.
-ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const float *restrict Bp,
-                                   float *restrict C, long ldc, long mr, long nr,
-                                   float alpha, float beta) {
+// acc[rows][NRV] = Ap[rows x kc] * Bp[kc x NR], then the C tile (rows x nr
+// of it) = alpha*acc + beta*C. `rows` is a constant after inlining: the full
+// tile MR, or fewer for the last panel of A, so that a product with one row
+// (a batch of one, streaming) does one row's work, not MR rows'.
+ATTR static inline __attribute__((always_inline)) void SFX(tile)(
+    const int rows, long kc, const float *restrict Ap, const float *restrict Bp,
+    float *restrict C, long ldc, long mr, long nr, float alpha, float beta) {
     VT acc[MR][NRV];
 #pragma clang loop unroll(full)
-    for (int i = 0; i < MR; i++)
+    for (int i = 0; i < rows; i++)
 #pragma clang loop unroll(full)
         for (int j = 0; j < NRV; j++) acc[i][j] = (VT)0.0f;
 
@@ -27,7 +30,7 @@ ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const floa
 #pragma clang loop unroll(full)
         for (int j = 0; j < NRV; j++) __builtin_memcpy(&b[j], Bp + j * VW, sizeof(VT));
 #pragma clang loop unroll(full)
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < rows; i++) {
             VT a = (VT)Ap[i];
 #pragma clang loop unroll(full)
             for (int j = 0; j < NRV; j++) acc[i][j] = VFMA(a, b[j], acc[i][j]);
@@ -37,9 +40,9 @@ ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const floa
     }
 
     VT va = (VT)alpha, vb = (VT)beta;
-    if (mr == MR && nr == NR) {
+    if (mr == rows && nr == NR) {
 #pragma clang loop unroll(full)
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < rows; i++) {
 #pragma clang loop unroll(full)
             for (int j = 0; j < NRV; j++) {
                 float *c = C + i * ldc + j * VW;
@@ -55,7 +58,7 @@ ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const floa
     } else {
         float tile[MR * NR];
 #pragma clang loop unroll(full)
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < rows; i++)
 #pragma clang loop unroll(full)
             for (int j = 0; j < NRV; j++) {
                 VT r = va * acc[i][j];
@@ -67,6 +70,17 @@ ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const floa
                 *c = beta != 0.0f ? beta * *c + tile[i * NR + j] : tile[i * NR + j];
             }
     }
+}
+
+// One register tile: the full MR rows, or 1, 2 or 4 rows for a short last
+// panel (other counts round up; the packed rows past M are zero).
+ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const float *restrict Bp,
+                                   float *restrict C, long ldc, long mr, long nr,
+                                   float alpha, float beta) {
+    if (mr == 1) SFX(tile)(1, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
+    else if (mr == 2 && MR > 2) SFX(tile)(2, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
+    else if (mr <= 4 && MR > 4) SFX(tile)(4, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
+    else SFX(tile)(MR, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
 }
 
 // C[mc, nc] (+)= alpha * Apacked[mc x kc] * Bpanels, where panel q of B starts

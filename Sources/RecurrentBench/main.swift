@@ -1,8 +1,13 @@
-// Benchmarks of Recurrent's kernels. Run in release:
+// Benchmarks of Recurrent. Run in release:
 //   swift run -c release RecurrentBench gemm            GFLOP/s of sgemm on 1 and 2 threads
 //   swift run -c release RecurrentBench gemm-threshold  where a second thread starts to pay
+//   swift run -c release RecurrentBench rnn [PYTORCH.json]
+//       the recurrent grid of DESIGN.md (rnn, lstm, gru × small, medium, large ×
+//       forward, training step; batch-1 streaming step), beside PyTorch's
+//       figures when given the JSON of ../shared/bench/pytorch_rnn.py
 // Figures are medians of repeated runs; compare against scripts/numpy_gemm.py
-// run in the same sitting, since shared machines are noisy.
+// and pytorch_rnn.py run in the same sitting, since shared machines are noisy.
+import Foundation
 import Recurrent
 
 #if canImport(Glibc)
@@ -91,11 +96,80 @@ func format1(_ x: Double) -> String {
     return String(scaled)
 }
 
-let arguments = CommandLine.arguments.dropFirst()
+/// Median seconds per call, sampling for at least `minimum` seconds (as
+/// pytorch_rnn.py does: at least 5 calls and 1 s).
+func medianSeconds(minimum: Double, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<3 { try body() }
+    var samples: [Double] = []
+    let start = now()
+    while now() - start < minimum || samples.count < 5 {
+        let t = now()
+        try body()
+        samples.append(now() - t)
+    }
+    samples.sort()
+    return samples[samples.count / 2]
+}
+
+func benchRecurrent(pytorchFile: String?) throws {
+    var reference: [String: Double] = [:]
+    if let pytorchFile {
+        let data = try Data(contentsOf: URL(fileURLWithPath: pytorchFile))
+        let rows = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        for row in rows {
+            if let cell = row["cell"] as? String, let config = row["config"] as? String,
+                let mode = row["mode"] as? String, let ms = row["ms"] as? Double
+            {
+                reference["\(cell) \(config) \(mode)"] = ms
+            }
+        }
+    }
+    let grid = [("small", 32, 100, 32, 128), ("medium", 64, 100, 256, 256), ("large", 64, 50, 512, 1024)]
+    let cells: [(String, Cell)] = [("rnn", .elman(.tanh)), ("lstm", .lstm), ("gru", .gru)]
+    print("recurrent layers, ISA \(ISA.active), \(ThreadPool.shared.threadCount) threads, median ms per call")
+    print("cell  config           mode      Recurrent ms   PyTorch ms   PyTorch/Recurrent")
+    func report(_ cell: String, _ config: String, _ mode: String, _ seconds: Double) {
+        let ms = seconds * 1e3
+        var line = "\(cell.padding(toLength: 5, withPad: " ", startingAt: 0)) "
+            + "\(config.padding(toLength: 16, withPad: " ", startingAt: 0)) "
+            + "\(mode.padding(toLength: 8, withPad: " ", startingAt: 0)) \(pad(String(format: "%.3f", ms), 12))"
+        if let theirs = reference["\(cell) \(config) \(mode)"] {
+            line += "   \(pad(String(format: "%.3f", theirs), 10))   \(pad(String(format: "%.2f×", theirs / ms), 17))"
+        }
+        print(line)
+    }
+    for (name, cell) in cells {
+        for (config, b, t, d, h) in grid {
+            var generator = RandomGenerator(seed: 0)
+            var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+            let x = Tensor.normal([b, t, d], using: &generator)
+            let forward = try medianSeconds(minimum: 1) { _ = try layer(x) }
+            report(name, config, "forward", forward)
+            var sgd = try SGD(learningRate: 1e-3)
+            let ones = Tensor.ones([b, t, layer.outputSize])
+            let train = try medianSeconds(minimum: 1) {
+                let (_, _, cache) = try layer.forward(x, generator: &generator)
+                let (_, _, gradients) = layer.backward(ones, cache: cache)
+                sgd.step(&layer, gradients: gradients)
+            }
+            report(name, config, "train", train)
+        }
+        var generator = RandomGenerator(seed: 0)
+        let layer = try RecurrentLayer(cell: cell, inputSize: 32, hiddenSize: 128, generator: &generator)
+        let stream = try RecurrentStream(layer)
+        let x = Tensor.normal([1, 32], using: &generator)
+        var state = layer.zeroState(batchSize: 1)
+        let step = try medianSeconds(minimum: 1) { _ = try stream.step(x, state: &state) }
+        report(name, "stream-b1-h128", "step", step)
+    }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first ?? "gemm" {
 case "gemm": benchGEMM()
 case "gemm-threshold": benchThreshold()
+case "rnn": try benchRecurrent(pytorchFile: arguments.count > 1 ? arguments[1] : nil)
 default:
-    print("usage: RecurrentBench [gemm | gemm-threshold]")
+    print("usage: RecurrentBench [gemm | gemm-threshold | rnn [PYTORCH.json]]")
     exit(2)
 }

@@ -119,7 +119,7 @@ extension RecurrentLayer {
         var cache = RecurrentCache(batchSize: b, steps: t, lengths: lengths)
         var x = input
         for layer in 0..<layerCount {
-            var output = Tensor.zeros([b, t, outputSize])
+            var output = Tensor(uninitializedShape: [b, t, outputSize])  // every step written
             for direction in 0..<directions {
                 let index = layer * directions + direction
                 let stepCache = runDirection(
@@ -170,7 +170,7 @@ extension RecurrentLayer {
         let lstm = cell.hasCellState
 
         // gx = x·W_ihᵀ + b_ih, all steps at once: [B·T, G·H]
-        var gx = [Float](repeating: 0, count: b * t * gh)
+        var gx = uninitializedFloats(b * t * gh)
         if let bias = w.biasIH {
             bias.withUnsafeBufferPointer { bias in
                 gx.withUnsafeMutableBufferPointer { gx in
@@ -203,12 +203,14 @@ extension RecurrentLayer {
         let packed = prepared?.recurrentWeights[index] ?? packTransposed(w.weightHH, isa: isa)
         var state = Array(initial.h.scalars[(index * b * h)..<((index + 1) * b * h)])
         var cell = lstm ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
-        var ghBuffer = [Float](repeating: 0, count: b * gh)
+        // Caches are written for every row and step the backward pass reads
+        // (gates and aux only where a sequence is active, which is all it reads).
+        var ghBuffer = uninitializedFloats(b * gh)
         let cacheCount = keepCache ? b * t : 0
-        var gates = [Float](repeating: 0, count: keepCache && g > 1 ? cacheCount * gh : 0)
-        var hPrev = [Float](repeating: 0, count: cacheCount * h)
-        var cPrev = [Float](repeating: 0, count: keepCache && lstm ? cacheCount * h : 0)
-        var aux = [Float](repeating: 0, count: keepCache && g > 1 ? cacheCount * h : 0)
+        var gates = uninitializedFloats(keepCache && g > 1 ? cacheCount * gh : 0)
+        var hPrev = uninitializedFloats(cacheCount * h)
+        var cPrev = uninitializedFloats(keepCache && lstm ? cacheCount * h : 0)
+        var aux = uninitializedFloats(keepCache && g > 1 ? cacheCount * h : 0)
         let chunks = chunkCount(batch: b, steps: t)
         let outputStride = t * outputSize
         let recurrence = self.cell
@@ -329,8 +331,8 @@ extension RecurrentLayer {
         var dh = Array(dFinal.h.scalars[slice])
         var dc = lstm ? Array(dFinal.c!.scalars[slice]) : [Float](repeating: 0, count: b * h)
         var dhOther = [Float](repeating: 0, count: b * h)
-        var dgx = [Float](repeating: 0, count: b * t * gh)
-        var dgh = [Float](repeating: 0, count: gru ? b * t * gh : 0)
+        var dgx = uninitializedFloats(b * t * gh)  // every row and step written
+        var dgh = uninitializedFloats(gru ? b * t * gh : 0)
         // W_hh packed as op(B) = W_hh [G·H, H], for dh_prev += dgh·W_hh.
         var packed = [Float](repeating: 0, count: rc_sgemm_packed_b_size(isa.rawValue, gh, h))
         w.weightHH.withUnsafeBufferPointer { whh in
@@ -475,6 +477,20 @@ func packTransposed(_ weight: Tensor, isa: ISA) -> [Float] {
         }
     }
     return packed
+}
+
+/// An array of `count` floats whose values are unspecified: for buffers that
+/// a kernel fills entirely before anything reads them (zeroing megabytes of
+/// caches per call costs more than the arithmetic of a small layer).
+func uninitializedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
+extension Tensor {
+    /// A tensor whose elements are unspecified, for a kernel to fill.
+    init(uninitializedShape shape: [Int]) {
+        self.init(shape: shape, scalars: uninitializedFloats(Tensor.count(of: shape)))
+    }
 }
 
 /// Σ over rows of a row-major [rows, columns] matrix, as a [columns] tensor.

@@ -1,0 +1,205 @@
+import Foundation
+import Recurrent
+import Testing
+
+/// Streaming, truncated BPTT, dropout, initialisation and bad input of
+/// ``RecurrentLayer``. The references here are the layer's own whole-sequence
+/// pass (itself checked against PyTorch in RecurrentReferenceTests) and
+/// finite differences.
+struct RecurrentLayerTests {
+    static let cells: [Cell] = [.elman(.tanh), .elman(.relu), .elman(.sigmoid), .lstm, .gru]
+
+    static func layer(_ cell: Cell, layers: Int = 2, bidirectional: Bool = false, dropout: Float = 0) throws -> RecurrentLayer {
+        var generator = RandomGenerator(seed: 5)
+        return try RecurrentLayer(
+            cell: cell, inputSize: 3, hiddenSize: 5, layers: layers, bidirectional: bidirectional,
+            dropout: dropout, generator: &generator)
+    }
+
+    @Test("stepping through a sequence equals running it whole, to the bit", arguments: cells)
+    func streamingEqualsWhole(cell: Cell) throws {
+        let layer = try Self.layer(cell)
+        var generator = RandomGenerator(seed: 6)
+        let x = Tensor.normal([2, 7, 3], using: &generator)
+        let start = RecurrentState(
+            h: Tensor.normal([2, 2, 5], using: &generator),
+            c: cell == .lstm ? Tensor.normal([2, 2, 5], using: &generator) : nil)
+        let (whole, final) = try layer(x, initialState: start)
+
+        let stream = try RecurrentStream(layer)
+        var state = start
+        var steps: [Tensor] = []
+        for t in 0..<7 {
+            steps.append(try stream.step(x.timeSlice(t..<(t + 1)).reshaped([2, 3]), state: &state))
+        }
+        #expect(Tensor.stacked(steps, alongAxis: 1) == whole)
+        #expect(state == final)
+
+        // In chunks of 3, 3 and 1 steps, with the state saved and restored as JSON between them.
+        var chunked = start
+        var outputs: [Tensor] = []
+        for range in [0..<3, 3..<6, 6..<7] {
+            outputs.append(try stream.chunk(x.timeSlice(range), state: &chunked))
+            chunked = try JSONDecoder().decode(RecurrentState.self, from: JSONEncoder().encode(chunked))
+        }
+        #expect(Tensor.concatenated(outputs, alongAxis: 1) == whole)
+        #expect(chunked == final)
+    }
+
+    @Test func bidirectionalLayersDoNotStream() throws {
+        let layer = try Self.layer(.gru, layers: 1, bidirectional: true)
+        #expect(throws: RecurrentError.self) { try RecurrentStream(layer) }
+    }
+
+    @Test("truncated BPTT with k ≥ T equals full BPTT", arguments: cells)
+    func truncatedWithLongWindowEqualsFull(cell: Cell) throws {
+        let layer = try Self.layer(cell)
+        var generator = RandomGenerator(seed: 7)
+        let x = Tensor.normal([3, 6, 3], using: &generator)
+        let lengths = [6, 2, 5]
+        let dOut = Tensor.normal([3, 6, 5], using: &generator)
+        var noise = RandomGenerator(seed: 1)
+        let (_, fullState, cache) = try layer.forward(x, lengths: lengths, generator: &noise)
+        let full = layer.backward(dOut, cache: cache).gradients
+        for window in [6, 9] {
+            let truncated = try layer.truncatedBackpropagation(
+                x, lengths: lengths, window: window, generator: &noise
+            ) { _, steps in dOut.timeSlice(steps) }
+            #expect(truncated.gradients == full, "window \(window)")
+            #expect(truncated.finalState == fullState, "window \(window)")
+        }
+    }
+
+    /// With k < T the windows carry the state: outputs and the final state
+    /// are those of the whole sequence (also with ragged lengths, where a
+    /// sequence may end before a window starts), and the gradients are the
+    /// sum of separate backward passes over each window from the carried state.
+    @Test("truncated BPTT with k < T carries the state", arguments: cells)
+    func truncatedCarriesState(cell: Cell) throws {
+        let layer = try Self.layer(cell, layers: 1)
+        var generator = RandomGenerator(seed: 8)
+        let x = Tensor.normal([2, 7, 3], using: &generator)
+        let dOut = Tensor.normal([2, 7, 5], using: &generator)
+        var noise = RandomGenerator(seed: 1)
+        for lengths in [[7, 3], [7, 7]] {
+            let (whole, wholeState) = try layer(x, lengths: lengths)
+            var outputs: [Tensor] = []
+            let truncated = try layer.truncatedBackpropagation(
+                x, lengths: lengths, window: 3, generator: &noise
+            ) { output, steps in
+                outputs.append(output)
+                return dOut.timeSlice(steps)
+            }
+            #expect(Tensor.concatenated(outputs, alongAxis: 1) == whole, "lengths \(lengths)")
+            #expect(truncated.finalState == wholeState, "lengths \(lengths)")
+            guard lengths == [7, 7] else { continue }
+
+            // The same windows by hand: forward from the carried state, backward, sum.
+            var state = layer.zeroState(batchSize: 2)
+            var expected = NamedTensors()
+            for start in stride(from: 0, to: 7, by: 3) {
+                let steps = start..<min(start + 3, 7)
+                let (_, final, cache) = try layer.forward(x.timeSlice(steps), initialState: state, generator: &noise)
+                for (name, g) in layer.backward(dOut.timeSlice(steps), cache: cache).gradients {
+                    expected[name] = expected[name].map { $0 + g } ?? g
+                }
+                state = final
+            }
+            #expect(truncated.gradients == expected)
+        }
+    }
+
+    @Test func dropoutAppliesInTrainingOnly() throws {
+        let layer = try Self.layer(.lstm, layers: 3, dropout: 0.5)
+        var generator = RandomGenerator(seed: 9)
+        let x = Tensor.normal([2, 4, 3], using: &generator)
+        let (inference1, _) = try layer(x)
+        let (inference2, _) = try layer(x)
+        #expect(inference1 == inference2)
+        var a = RandomGenerator(seed: 1), b = RandomGenerator(seed: 1), c = RandomGenerator(seed: 2)
+        let trainA = try layer.forward(x, generator: &a).output
+        let trainB = try layer.forward(x, generator: &b).output
+        let trainC = try layer.forward(x, generator: &c).output
+        #expect(trainA == trainB, "the same generator state gives the same masks")
+        #expect(trainA != trainC && trainA != inference1)
+        #expect(throws: RecurrentError.self) { try Self.layer(.gru, dropout: 1) }
+    }
+
+    /// Dropout's backward: finite differences through a fixed mask (the
+    /// generator re-seeded for every evaluation); tolerance as in
+    /// RecurrentGradientTests.
+    @Test func dropoutGradientsMatchFiniteDifferences() throws {
+        let layer = try Self.layer(.gru, layers: 2, dropout: 0.4)
+        var generator = RandomGenerator(seed: 10)
+        let x = Tensor.normal([2, 4, 3], using: &generator)
+        let w = Tensor.normal([2, 4, 5], using: &generator)
+        func loss(_ x: Tensor) throws -> Double {
+            var masks = RandomGenerator(seed: 77)
+            let output = try layer.forward(x, generator: &masks).output
+            return zip(output.scalars, w.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        var masks = RandomGenerator(seed: 77)
+        let cache = try layer.forward(x, generator: &masks).cache
+        let dx = layer.backward(w, cache: cache).dInput
+        let v = Tensor.normal(x.shape, using: &generator)
+        let e: Float = 1e-2
+        let numeric =
+            (-(try loss(x + v * (2 * e))) + 8 * (try loss(x + v * e)) - 8 * (try loss(x - v * e)) + (try loss(x - v * (2 * e))))
+            / (12 * Double(e))
+        let predicted = zip(dx.scalars, v.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let magnitude = zip(dx.scalars, v.scalars).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
+        #expect(abs(predicted - numeric) <= 1e-3 * magnitude + 1e-4, "backward \(predicted), finite difference \(numeric)")
+    }
+
+    @Test func kerasInitialisation() throws {
+        var generator = RandomGenerator(seed: 12)
+        let lstm = try RecurrentLayer(
+            cell: .lstm, inputSize: 6, hiddenSize: 8, layers: 2, initialization: .keras, generator: &generator)
+        for weights in lstm.weights {
+            #expect(weights.biasHH == Tensor.zeros([32]))
+            let expectedBias = (0..<32).map { (8..<16).contains($0) ? Float(1) : 0 }
+            #expect(weights.biasIH == Tensor(expectedBias), "forget-gate bias 1, others 0")
+            // W_hh [4H, H] is the transpose of Keras's orthogonal [H, 4H] kernel: orthonormal columns.
+            let gram = weights.weightHH.matmul(weights.weightHH, transposeSelf: true)
+            for i in 0..<8 {
+                for j in 0..<8 {
+                    #expect(abs(gram[i, j] - (i == j ? 1 : 0)) < 1e-5, "WᵀW[\(i), \(j)] = \(gram[i, j])")
+                }
+            }
+            let fanIn = weights.weightIH.shape[1], bound = (6 / Float(fanIn + 32)).squareRoot()
+            #expect(weights.weightIH.scalars.allSatisfy { abs($0) <= bound })
+        }
+    }
+
+    @Test func badInputGetsAClearError() throws {
+        let lstm = try Self.layer(.lstm)
+        var generator = RandomGenerator(seed: 13)
+        let x = Tensor.normal([2, 4, 3], using: &generator)
+        func message(_ body: () throws -> Void) -> String {
+            do {
+                try body()
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message { _ = try lstm(Tensor.zeros([2, 4, 5])) }.contains("input"))
+        #expect(message { _ = try lstm(Tensor.zeros([4, 3])) }.contains("[B, T, 3]"))
+        #expect(message { _ = try lstm(x, lengths: [4]) }.contains("lengths"))
+        #expect(message { _ = try lstm(x, lengths: [4, 0]) }.contains("lengths[1]"))
+        #expect(message { _ = try lstm(x, lengths: [5, 1]) }.contains("lengths[0]"))
+        let wrongH = RecurrentState(h: .zeros([2, 3, 5]), c: .zeros([2, 2, 5]))
+        #expect(message { _ = try lstm(x, initialState: wrongH) }.contains("initial state h"))
+        let noC = RecurrentState(h: .zeros([2, 2, 5]))
+        #expect(message { _ = try lstm(x, initialState: noC) }.contains("initial state c"))
+        let gru = try Self.layer(.gru)
+        #expect(message { _ = try gru(x, initialState: wrongH) }.contains("initial state h"))
+        #expect(message { _ = try gru(x, initialState: RecurrentState(h: .zeros([2, 2, 5]), c: .zeros([2, 2, 5]))) }
+            .contains("only an LSTM"))
+        #expect(message { _ = try Self.layer(.lstm, layers: 0) }.contains("layers"))
+        var g = RandomGenerator(seed: 0)
+        #expect(message { _ = try RecurrentLayer(cell: .gru, inputSize: 0, hiddenSize: 3, generator: &g) }.contains("inputSize"))
+        #expect(message { _ = try RecurrentLayer(cell: .gru, inputSize: 2, hiddenSize: -1, generator: &g) }.contains("hiddenSize"))
+        #expect(message { _ = try lstm.truncatedBackpropagation(x, window: 0, generator: &g) { o, _ in o } }.contains("window"))
+    }
+}
