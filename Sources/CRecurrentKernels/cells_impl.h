@@ -46,19 +46,20 @@ VM_ATTR static inline __attribute__((always_inline)) VM_F VM_SFX(dphi)(int activ
 VM_ATTR static void VM_SFX(rnn_forward)(int activation, const rc_cell_forward *s) {
     long H = s->hidden;
     for (long b = 0; b < s->rows; b++) {
-        float *h = s->h + b * s->ldh, *out = s->out + b * s->ldout;
+        float *h = s->h + b * s->ldh, *hout = (s->h_out ? s->h_out : s->h) + b * s->ldh, *out = s->out + b * s->ldout;
         if (s->hprev) __builtin_memcpy(s->hprev + b * s->ldhprev, h, (size_t)H * sizeof(float));
         if (!cell_active(s->lengths, b, s->t)) {
             for (long j = 0; j < H; j++) out[j] = 0.0f;
+            if (hout != h) __builtin_memcpy(hout, h, (size_t)H * sizeof(float));
             continue;
         }
         const float *gx = s->gx + b * s->ldgx, *gh = s->gh + b * s->ldgh;
         VM_FOR_CHUNKS(H,
             VM_F a = VM_SFX(ld)(gx + j, n) + VM_SFX(ld)(gh + j, n) + VM_SFX(ld_bias)(s->bias_hh ? s->bias_hh + j : 0, n);
             VM_F hn = VM_SFX(phi)(activation, a);
-            VM_SFX(st)(h + j, hn, n);
+            VM_SFX(st)(hout + j, hn, n);
             VM_SFX(st)(out + j, hn, n);
-                )
+        )
     }
 }
 
@@ -78,7 +79,7 @@ VM_ATTR static void VM_SFX(rnn_backward)(int activation, const rc_cell_backward 
             VM_F dht = VM_SFX(ld)(dh + j, n) + VM_SFX(ld)(dy + j, n);
             VM_SFX(st)(dgx + j, dht * VM_SFX(dphi)(activation, VM_SFX(ld)(h + j, n)), n);
             VM_SFX(st)(dhp + j, (VM_F)0.0f, n);
-                )
+        )
     }
 }
 
@@ -87,36 +88,38 @@ VM_ATTR static void VM_SFX(rnn_backward)(int activation, const rc_cell_backward 
 
 VM_ATTR static void VM_SFX(lstm_forward)(const rc_cell_forward *s) {
     long H = s->hidden;
-    const float *bi = s->bias_hh, *bf = bi ? bi + H : 0, *bg = bi ? bi + 2 * H : 0, *bo = bi ? bi + 3 * H : 0;
+    long X = s->gate_stride ? s->gate_stride : H, Y = s->gh_gate_stride ? s->gh_gate_stride : H;
+    const float *bi = s->bias_hh, *bf = bi ? bi + X : 0, *bg = bi ? bi + 2 * X : 0, *bo = bi ? bi + 3 * X : 0;
     for (long b = 0; b < s->rows; b++) {
-        float *h = s->h + b * s->ldh, *c = s->c + b * s->ldc, *out = s->out + b * s->ldout;
+        float *h = s->h + b * s->ldh, *hout = (s->h_out ? s->h_out : s->h) + b * s->ldh, *c = s->c + b * s->ldc, *out = s->out + b * s->ldout;
         if (s->hprev) __builtin_memcpy(s->hprev + b * s->ldhprev, h, (size_t)H * sizeof(float));
         if (s->cprev) __builtin_memcpy(s->cprev + b * s->ldcprev, c, (size_t)H * sizeof(float));
         if (!cell_active(s->lengths, b, s->t)) {
             for (long j = 0; j < H; j++) out[j] = 0.0f;
+            if (hout != h) __builtin_memcpy(hout, h, (size_t)H * sizeof(float));
             continue;
         }
         const float *gx = s->gx + b * s->ldgx, *gh = s->gh + b * s->ldgh;
         float *gates = s->gates ? s->gates + b * s->ldgates : 0, *tc = s->aux ? s->aux + b * s->ldaux : 0;
         VM_FOR_CHUNKS(H,
             VM_F i = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + j, n) + VM_SFX(ld)(gh + j, n) + VM_SFX(ld_bias)(bi ? bi + j : 0, n));
-            VM_F f = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + H + j, n) + VM_SFX(ld)(gh + H + j, n) + VM_SFX(ld_bias)(bf ? bf + j : 0, n));
-            VM_F g = VM_SFX(vm_tanh)(VM_SFX(ld)(gx + 2 * H + j, n) + VM_SFX(ld)(gh + 2 * H + j, n) + VM_SFX(ld_bias)(bg ? bg + j : 0, n));
-            VM_F o = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + 3 * H + j, n) + VM_SFX(ld)(gh + 3 * H + j, n) + VM_SFX(ld_bias)(bo ? bo + j : 0, n));
+            VM_F f = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + X + j, n) + VM_SFX(ld)(gh + Y + j, n) + VM_SFX(ld_bias)(bf ? bf + j : 0, n));
+            VM_F g = VM_SFX(vm_tanh)(VM_SFX(ld)(gx + 2 * X + j, n) + VM_SFX(ld)(gh + 2 * Y + j, n) + VM_SFX(ld_bias)(bg ? bg + j : 0, n));
+            VM_F o = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + 3 * X + j, n) + VM_SFX(ld)(gh + 3 * Y + j, n) + VM_SFX(ld_bias)(bo ? bo + j : 0, n));
             VM_F cn = VM_FMA(f, VM_SFX(ld)(c + j, n), i * g);
             VM_F t = VM_SFX(vm_tanh)(cn);
             VM_F hn = o * t;
             VM_SFX(st)(c + j, cn, n);
-            VM_SFX(st)(h + j, hn, n);
+            VM_SFX(st)(hout + j, hn, n);
             VM_SFX(st)(out + j, hn, n);
             if (gates) {
                 VM_SFX(st)(gates + j, i, n);
-                VM_SFX(st)(gates + H + j, f, n);
-                VM_SFX(st)(gates + 2 * H + j, g, n);
-                VM_SFX(st)(gates + 3 * H + j, o, n);
+                VM_SFX(st)(gates + X + j, f, n);
+                VM_SFX(st)(gates + 2 * X + j, g, n);
+                VM_SFX(st)(gates + 3 * X + j, o, n);
             }
             if (tc) VM_SFX(st)(tc + j, t, n);
-                )
+        )
     }
 }
 
@@ -149,7 +152,7 @@ VM_ATTR static void VM_SFX(lstm_backward)(const rc_cell_backward *s) {
             VM_SFX(st)(dgx + 3 * H + j, dht * t * o * (one - o), n);
             VM_SFX(st)(dc + j, dct * f, n);
             VM_SFX(st)(dhp + j, (VM_F)0.0f, n);
-                )
+        )
     }
 }
 
@@ -159,31 +162,33 @@ VM_ATTR static void VM_SFX(lstm_backward)(const rc_cell_backward *s) {
 
 VM_ATTR static void VM_SFX(gru_forward)(const rc_cell_forward *s) {
     long H = s->hidden;
-    const float *br = s->bias_hh, *bz = br ? br + H : 0, *bn = br ? br + 2 * H : 0;
+    long X = s->gate_stride ? s->gate_stride : H, Y = s->gh_gate_stride ? s->gh_gate_stride : H;
+    const float *br = s->bias_hh, *bz = br ? br + X : 0, *bn = br ? br + 2 * X : 0;
     for (long b = 0; b < s->rows; b++) {
-        float *h = s->h + b * s->ldh, *out = s->out + b * s->ldout;
+        float *h = s->h + b * s->ldh, *hout = (s->h_out ? s->h_out : s->h) + b * s->ldh, *out = s->out + b * s->ldout;
         if (s->hprev) __builtin_memcpy(s->hprev + b * s->ldhprev, h, (size_t)H * sizeof(float));
         if (!cell_active(s->lengths, b, s->t)) {
             for (long j = 0; j < H; j++) out[j] = 0.0f;
+            if (hout != h) __builtin_memcpy(hout, h, (size_t)H * sizeof(float));
             continue;
         }
         const float *gx = s->gx + b * s->ldgx, *gh = s->gh + b * s->ldgh;
         float *gates = s->gates ? s->gates + b * s->ldgates : 0, *ahn = s->aux ? s->aux + b * s->ldaux : 0;
         VM_FOR_CHUNKS(H,
             VM_F r = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + j, n) + VM_SFX(ld)(gh + j, n) + VM_SFX(ld_bias)(br ? br + j : 0, n));
-            VM_F z = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + H + j, n) + VM_SFX(ld)(gh + H + j, n) + VM_SFX(ld_bias)(bz ? bz + j : 0, n));
-            VM_F a = VM_SFX(ld)(gh + 2 * H + j, n) + VM_SFX(ld_bias)(bn ? bn + j : 0, n);
-            VM_F nn = VM_SFX(vm_tanh)(VM_FMA(r, a, VM_SFX(ld)(gx + 2 * H + j, n)));
+            VM_F z = VM_SFX(vm_sigmoid)(VM_SFX(ld)(gx + X + j, n) + VM_SFX(ld)(gh + Y + j, n) + VM_SFX(ld_bias)(bz ? bz + j : 0, n));
+            VM_F a = VM_SFX(ld)(gh + 2 * Y + j, n) + VM_SFX(ld_bias)(bn ? bn + j : 0, n);
+            VM_F nn = VM_SFX(vm_tanh)(VM_FMA(r, a, VM_SFX(ld)(gx + 2 * X + j, n)));
             VM_F hn = VM_FMA(z, VM_SFX(ld)(h + j, n) - nn, nn);
-            VM_SFX(st)(h + j, hn, n);
+            VM_SFX(st)(hout + j, hn, n);
             VM_SFX(st)(out + j, hn, n);
             if (gates) {
                 VM_SFX(st)(gates + j, r, n);
-                VM_SFX(st)(gates + H + j, z, n);
-                VM_SFX(st)(gates + 2 * H + j, nn, n);
+                VM_SFX(st)(gates + X + j, z, n);
+                VM_SFX(st)(gates + 2 * X + j, nn, n);
             }
             if (ahn) VM_SFX(st)(ahn + j, a, n);
-                )
+        )
     }
 }
 
@@ -217,6 +222,6 @@ VM_ATTR static void VM_SFX(gru_backward)(const rc_cell_backward *s) {
             VM_SFX(st)(dgh + H + j, dzp, n);
             VM_SFX(st)(dgh + 2 * H + j, dan * r, n);
             VM_SFX(st)(dhp + j, dht * z, n);
-                )
+        )
     }
 }

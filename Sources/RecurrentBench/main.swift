@@ -1,7 +1,7 @@
 // Benchmarks of Recurrent. Run in release:
 //   swift run -c release RecurrentBench gemm            GFLOP/s of sgemm on 1 and 2 threads
 //   swift run -c release RecurrentBench gemm-threshold  where a second thread starts to pay
-//   swift run -c release RecurrentBench rnn [PYTORCH.json]
+//   swift run -c release RecurrentBench rnn [PYTORCH.json [rnn|lstm|gru]]
 //       the recurrent grid of DESIGN.md (rnn, lstm, gru × small, medium, large ×
 //       forward, training step; batch-1 streaming step), beside PyTorch's
 //       figures when given the JSON of ../shared/bench/pytorch_rnn.py
@@ -111,7 +111,7 @@ func medianSeconds(minimum: Double, _ body: () throws -> Void) rethrows -> Doubl
     return samples[samples.count / 2]
 }
 
-func benchRecurrent(pytorchFile: String?) throws {
+func benchRecurrent(pytorchFile: String?, only: String?) throws {
     var reference: [String: Double] = [:]
     if let pytorchFile {
         let data = try Data(contentsOf: URL(fileURLWithPath: pytorchFile))
@@ -138,7 +138,7 @@ func benchRecurrent(pytorchFile: String?) throws {
         }
         print(line)
     }
-    for (name, cell) in cells {
+    for (name, cell) in cells where only == nil || only == name {
         for (config, b, t, d, h) in grid {
             var generator = RandomGenerator(seed: 0)
             var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
@@ -168,8 +168,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first ?? "gemm" {
 case "gemm": benchGEMM()
 case "gemm-threshold": benchThreshold()
-case "rnn": try benchRecurrent(pytorchFile: arguments.count > 1 ? arguments[1] : nil)
+case "rnn":
+    try benchRecurrent(
+        pytorchFile: arguments.count > 1 ? arguments[1] : nil, only: arguments.count > 2 ? arguments[2] : nil)
 default:
-    print("usage: RecurrentBench [gemm | gemm-threshold | rnn [PYTORCH.json]]")
+    print("usage: RecurrentBench [gemm | gemm-threshold | rnn [PYTORCH.json [rnn|lstm|gru]]]")
     exit(2)
 }

@@ -109,6 +109,35 @@ struct RecurrentLayerTests {
         }
     }
 
+    /// Large layers split the hidden units between threads, small ones the
+    /// batch; either way every number must be the same as on one thread.
+    @Test("results do not depend on the thread count", arguments: [Cell.lstm, .gru, .elman(.tanh)])
+    func threadCountChangesNoBit(cell: Cell) throws {
+        let pool = ThreadPool.shared
+        guard pool.maximumThreadCount >= 2 else { return }
+        var generator = RandomGenerator(seed: 14)
+        let hidden = cell == .elman(.tanh) ? 384 : 256  // recurrent weights ≥ 512 KiB: split by units
+        let layer = try RecurrentLayer(
+            cell: cell, inputSize: 8, hiddenSize: hidden, layers: 2, bidirectional: true, generator: &generator)
+        let x = Tensor.normal([5, 6, 8], using: &generator)
+        let dOut = Tensor.normal([5, 6, 2 * hidden], using: &generator)
+        let lengths = [6, 2, 5, 1, 6]
+        func run(threads: Int) throws -> (Tensor, RecurrentState, NamedTensors, Tensor) {
+            let saved = pool.threadCount
+            pool.threadCount = threads
+            defer { pool.threadCount = saved }
+            var noise = RandomGenerator(seed: 1)
+            let (output, state, cache) = try layer.forward(x, lengths: lengths, generator: &noise)
+            let (dx, _, gradients) = layer.backward(dOut, cache: cache)
+            return (output, state, gradients, dx)
+        }
+        let one = try run(threads: 1), two = try run(threads: 2)
+        #expect(one.0 == two.0)
+        #expect(one.1 == two.1)
+        #expect(one.2 == two.2)
+        #expect(one.3 == two.3)
+    }
+
     @Test func dropoutAppliesInTrainingOnly() throws {
         let layer = try Self.layer(.lstm, layers: 3, dropout: 0.5)
         var generator = RandomGenerator(seed: 9)

@@ -110,6 +110,13 @@ typedef struct {
     float *hprev; long ldhprev;    ///< cache [rows, H]: h before the step
     float *cprev; long ldcprev;    ///< cache [rows, H]: LSTM c before the step
     float *aux; long ldaux;        ///< cache [rows, H]: LSTM tanh(c_t); GRU h·W_hnᵀ + b_hn
+    /// Distance between gate blocks in gx, bias_hh and gates (0: H) and in gh
+    /// (0: H). A part of the hidden units then runs on its own: H is the
+    /// part's width and every pointer starts at the part's first unit.
+    long gate_stride, gh_gate_stride;
+    /// Where the new h goes (NULL: in place, into h). With a separate buffer,
+    /// rows past their length copy h there unchanged.
+    float *h_out;
 } rc_cell_forward;
 
 /// One time step of a cell, backward (the forward step's caches as inputs).

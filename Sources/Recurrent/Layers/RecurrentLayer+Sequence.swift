@@ -202,7 +202,9 @@ extension RecurrentLayer {
         // W_hh packed once for the whole sequence, as op(B) = W_hhᵀ [H, G·H].
         let packed = prepared?.recurrentWeights[index] ?? packTransposed(w.weightHH, isa: isa)
         var state = Array(initial.h.scalars[(index * b * h)..<((index + 1) * b * h)])
-        var cell = lstm ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
+        var cell =
+            lstm
+            ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
         // Caches are written for every row and step the backward pass reads
         // (gates and aux only where a sequence is active, which is all it reads).
         var ghBuffer = uninitializedFloats(b * gh)
@@ -211,9 +213,18 @@ extension RecurrentLayer {
         var hPrev = uninitializedFloats(cacheCount * h)
         var cPrev = uninitializedFloats(keepCache && lstm ? cacheCount * h : 0)
         var aux = uninitializedFloats(keepCache && g > 1 ? cacheCount * h : 0)
-        let chunks = chunkCount(batch: b, steps: t)
         let outputStride = t * outputSize
         let recurrence = self.cell
+        let parts = prepared == nil ? hiddenPartCount(batch: b) : 1
+        if parts > 1 {
+            runDirectionByHiddenUnits(
+                index: index, parts: parts, batch: b, steps: t, gx: gx, lengths: lengths, state: &state,
+                cellState: &cell, gates: &gates, hPrev: &hPrev, cPrev: &cPrev, aux: &aux, output: &output, isa: isa)
+            final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
+            if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
+            return keepCache ? RecurrentCache.StepCache(gates: gates, hPrev: hPrev, cPrev: cPrev, aux: aux) : nil
+        }
+        let chunks = chunkCount(batch: b, steps: t)
 
         withPointers(
             &state, &cell, &ghBuffer, &gates, &hPrev, &cPrev, &aux, &output.scalars
@@ -224,7 +235,8 @@ extension RecurrentLayer {
                     withOptionalPointer(w.biasHH) { biasHH in
                         withOptionalPointer(lengths) { lengths in
                             ThreadPool.shared.parallelFor(chunks) { part in
-                                let r0 = b * part / chunks, rows = b * (part + 1) / chunks - r0
+                                let r0 = b * part / chunks
+                                let rows = b * (part + 1) / chunks - r0
                                 guard rows > 0 else { return }
                                 var step = rc_cell_forward()
                                 step.rows = rows
@@ -267,6 +279,106 @@ extension RecurrentLayer {
         final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
         if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
         return keepCache ? RecurrentCache.StepCache(gates: gates, hPrev: hPrev, cPrev: cPrev, aux: aux) : nil
+    }
+
+    /// How many parts to split the hidden units into, one per thread, when
+    /// the recurrent weights are too large for one core's L2: each thread
+    /// then multiplies the whole batch by its own slice of W_hh (half the
+    /// weight traffic, twice the reuse) and the threads meet once per step.
+    /// Smaller layers split the batch instead, with no meeting at all.
+    func hiddenPartCount(batch: Int) -> Int {
+        let threads = ThreadPool.shared.threadCount
+        let weightBytes = cell.gateCount * hiddenSize * hiddenSize * 4
+        guard threads > 1, weightBytes >= 1 << 19, hiddenSize >= 32 * threads else { return 1 }
+        return threads
+    }
+
+    /// The forward time loop with the hidden units split between threads:
+    /// per step, part k computes gh_k = h·W_hh,kᵀ (its units' rows of every
+    /// gate) and the cell update of its units. h is double-buffered, since
+    /// every part reads all of h_{t−1} while the others write h_t.
+    private func runDirectionByHiddenUnits(
+        index: Int, parts: Int, batch b: Int, steps t: Int, gx: [Float], lengths: [Int]?,
+        state: inout [Float], cellState: inout [Float], gates: inout [Float], hPrev: inout [Float],
+        cPrev: inout [Float], aux: inout [Float], output: inout Tensor, isa: ISA
+    ) {
+        let w = weights[index]
+        let (h, g) = (hiddenSize, cell.gateCount)
+        let gh = g * h
+        let reverse = index % directions == 1
+        let column = (index % directions) * h
+        let outputStride = t * outputSize
+        let recurrence = self.cell
+        // Unit boundaries, multiples of 16 (one AVX-512 vector).
+        let bounds = (0...parts).map { part in part == parts ? h : (h * part / parts) / 16 * 16 }
+        // Each part's rows of W_hh (its units in every gate), packed one after another.
+        var packed: [Float] = []
+        var packedOffsets: [Int] = []
+        for part in 0..<parts {
+            let units = bounds[part]..<bounds[part + 1]
+            let rows = (0..<g).flatMap { gate in units.map { gate * h + $0 } }
+            packedOffsets.append(packed.count)
+            packed += packTransposed(w.weightHH.gatheringRows(rows), isa: isa)
+        }
+        var ghParts = uninitializedFloats(b * gh)  // part k at b·G·bounds[k]: [B, G·width_k]
+        var other = uninitializedFloats(b * h)
+        withPointers(
+            &state, &cellState, &other, &gates, &hPrev, &cPrev, &aux, &output.scalars
+        ) { state, cell, other, gates, hPrev, cPrev, aux, out in
+            let (state, cell, other, out) = (state!, cell!, other!, out!)
+            packed.withUnsafeBufferPointer { packed in
+                ghParts.withUnsafeMutableBufferPointer { ghParts in
+                    gx.withUnsafeBufferPointer { gx in
+                        withOptionalPointer(w.biasHH) { biasHH in
+                            withOptionalPointer(lengths) { lengths in
+                                for s in 0..<t {
+                                    let time = reverse ? t - 1 - s : s
+                                    let (hIn, hOut) = s % 2 == 0 ? (state, other) : (other, state)
+                                    ThreadPool.shared.parallelFor(parts) { part in
+                                        let j0 = bounds[part]
+                                        let width = bounds[part + 1] - j0
+                                        let ghPart = ghParts.baseAddress! + b * g * j0
+                                        rc_sgemm_prepacked(
+                                            isa.rawValue, 0, b, g * width, h, 1, hIn, h,
+                                            packed.baseAddress! + packedOffsets[part], g * width, 0, 0, ghPart,
+                                            g * width)
+                                        var step = rc_cell_forward()
+                                        step.rows = b
+                                        step.hidden = width
+                                        step.t = time
+                                        step.lengths = lengths
+                                        step.gx = gx.baseAddress! + time * gh + j0
+                                        step.ldgx = t * gh
+                                        step.gh = UnsafePointer(ghPart)
+                                        step.ldgh = g * width
+                                        step.gh_gate_stride = width
+                                        step.gate_stride = h
+                                        step.bias_hh = biasHH.map { $0 + j0 }
+                                        step.h = hIn + j0
+                                        step.h_out = hOut + j0
+                                        step.ldh = h
+                                        step.c = cell + j0
+                                        step.ldc = h
+                                        step.out = out + time * outputSize + column + j0
+                                        step.ldout = outputStride
+                                        step.gates = gates.map { $0 + time * gh + j0 }
+                                        step.ldgates = t * gh
+                                        step.hprev = hPrev.map { $0 + time * h + j0 }
+                                        step.ldhprev = t * h
+                                        step.cprev = cPrev.map { $0 + time * h + j0 }
+                                        step.ldcprev = t * h
+                                        step.aux = aux.map { $0 + time * h + j0 }
+                                        step.ldaux = t * h
+                                        recurrence.forwardStep(&step, isa: isa)
+                                    }
+                                }
+                                if t % 2 == 1 { state.update(from: other, count: b * h) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Gradients of a loss through the layers, given its gradients with
@@ -324,7 +436,8 @@ extension RecurrentLayer {
         let gh = g * h
         let reverse = index % directions == 1
         let column = (index % directions) * h
-        let lstm = cell.hasCellState, gru = cell == .gru
+        let lstm = cell.hasCellState
+        let gru = cell == .gru
         let stepCache = cache.steps_[index]
         let slice = (index * b * h)..<((index + 1) * b * h)
 
@@ -354,9 +467,11 @@ extension RecurrentLayer {
                         withCachePointers(stepCache) { gates, hPrev, cPrev, aux in
                             withOptionalPointer(lengths) { lengths in
                                 ThreadPool.shared.parallelFor(chunks) { part in
-                                    let r0 = b * part / chunks, rows = b * (part + 1) / chunks - r0
+                                    let r0 = b * part / chunks
+                                    let rows = b * (part + 1) / chunks - r0
                                     guard rows > 0 else { return }
-                                    var current = dh + r0 * h, next = dhOther + r0 * h
+                                    var current = dh + r0 * h
+                                    var next = dhOther + r0 * h
                                     var step = rc_cell_backward()
                                     step.rows = rows
                                     step.hidden = h
@@ -410,7 +525,8 @@ extension RecurrentLayer {
         if lstm { dInitial.c!.scalars.replaceSubrange(slice, with: dc) }
 
         let dghValues = gru ? dgh : dgx
-        var dWih = Tensor.zeros([gh, d]), dWhh = Tensor.zeros([gh, h])
+        var dWih = Tensor.zeros([gh, d])
+        var dWhh = Tensor.zeros([gh, h])
         dgx.withUnsafeBufferPointer { dgx in
             input.withUnsafeBufferPointer { x in
                 dWih.withUnsafeMutableBufferPointer { dW in
@@ -435,7 +551,8 @@ extension RecurrentLayer {
                     // dW_hh = Σ_t dgh_tᵀ·h_{t−1}
                     GEMM.sgemm(
                         transA: .transposed, transB: .none, m: gh, n: h, k: b * t, alpha: 1,
-                        a: dgh.baseAddress!, lda: gh, b: hPrev.baseAddress!, ldb: h, beta: 0, c: dW.baseAddress!, ldc: h)
+                        a: dgh.baseAddress!, lda: gh, b: hPrev.baseAddress!, ldb: h, beta: 0, c: dW.baseAddress!, ldc: h
+                    )
                 }
             }
         }
