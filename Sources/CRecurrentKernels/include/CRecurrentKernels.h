@@ -100,8 +100,9 @@ typedef enum {
 typedef struct {
     long rows, hidden, t;
     const long *lengths;           ///< [rows] or NULL
-    const float *gx; long ldgx;    ///< [rows, G·H] x_t·W_ihᵀ + b_ih
+    const float *gx; long ldgx;    ///< [rows, G·H] x_t·W_ihᵀ (b_ih added here, from bias_ih)
     const float *gh; long ldgh;    ///< [rows, G·H] h_{t−1}·W_hhᵀ (no bias)
+    const float *bias_ih;          ///< [G·H] or NULL
     const float *bias_hh;          ///< [G·H] or NULL
     float *h; long ldh;            ///< [rows, H] state h, updated in place
     float *c; long ldc;            ///< [rows, H] LSTM cell state, updated in place

@@ -170,31 +170,22 @@ extension RecurrentLayer {
         let lstm = cell.hasCellState
 
         // gx = x·W_ihᵀ + b_ih, all steps at once: [B·T, G·H]
+        // gx = x·W_ihᵀ for all steps at once: [B·T, G·H]; b_ih is added in the cell pass.
         var gx = uninitializedFloats(b * t * gh)
-        if let bias = w.biasIH {
-            bias.withUnsafeBufferPointer { bias in
-                gx.withUnsafeMutableBufferPointer { gx in
-                    for row in 0..<(b * t) {
-                        UnsafeMutableRawPointer(gx.baseAddress! + row * gh).copyMemory(
-                            from: bias.baseAddress!, byteCount: gh * 4)
-                    }
-                }
-            }
-        }
         input.withUnsafeBufferPointer { x in
             gx.withUnsafeMutableBufferPointer { gx in
                 if let prepared {
                     prepared.inputWeights[index].withUnsafeBufferPointer { p in
                         rc_sgemm_prepacked(
-                            isa.rawValue, 0, b * t, gh, d, 1, x.baseAddress, d, p.baseAddress, gh, 0,
-                            w.biasIH == nil ? 0 : 1, gx.baseAddress, gh)
+                            isa.rawValue, 0, b * t, gh, d, 1, x.baseAddress, d, p.baseAddress, gh, 0, 0,
+                            gx.baseAddress, gh)
                     }
                 } else {
                     w.weightIH.withUnsafeBufferPointer { wih in
                         GEMM.sgemm(
                             transA: .none, transB: .transposed, m: b * t, n: gh, k: d,
                             alpha: 1, a: x.baseAddress!, lda: d, b: wih.baseAddress!, ldb: d,
-                            beta: w.biasIH == nil ? 0 : 1, c: gx.baseAddress!, ldc: gh)
+                            beta: 0, c: gx.baseAddress!, ldc: gh)
                     }
                 }
             }
@@ -232,7 +223,7 @@ extension RecurrentLayer {
             let (state, cell, ghBuffer, out) = (state!, cell!, ghBuffer!, out!)
             gx.withUnsafeBufferPointer { gx in
                 packed.withUnsafeBufferPointer { packed in
-                    withOptionalPointer(w.biasHH) { biasHH in
+                    withOptionalPointers(w.biasIH, w.biasHH) { biasIH, biasHH in
                         withOptionalPointer(lengths) { lengths in
                             ThreadPool.shared.parallelFor(chunks) { part in
                                 let r0 = b * part / chunks
@@ -245,6 +236,7 @@ extension RecurrentLayer {
                                 step.ldgx = t * gh
                                 step.gh = UnsafePointer(ghBuffer + r0 * gh)
                                 step.ldgh = gh
+                                step.bias_ih = biasIH
                                 step.bias_hh = biasHH
                                 step.h = state + r0 * h
                                 step.ldh = h
@@ -329,7 +321,7 @@ extension RecurrentLayer {
             packed.withUnsafeBufferPointer { packed in
                 ghParts.withUnsafeMutableBufferPointer { ghParts in
                     gx.withUnsafeBufferPointer { gx in
-                        withOptionalPointer(w.biasHH) { biasHH in
+                        withOptionalPointers(w.biasIH, w.biasHH) { biasIH, biasHH in
                             withOptionalPointer(lengths) { lengths in
                                 for s in 0..<t {
                                     let time = reverse ? t - 1 - s : s
@@ -353,6 +345,7 @@ extension RecurrentLayer {
                                         step.ldgh = g * width
                                         step.gh_gate_stride = width
                                         step.gate_stride = h
+                                        step.bias_ih = biasIH.map { $0 + j0 }
                                         step.bias_hh = biasHH.map { $0 + j0 }
                                         step.h = hIn + j0
                                         step.h_out = hOut + j0
@@ -646,6 +639,13 @@ private func withCachePointers<R>(
 func withOptionalPointer<R>(_ tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let tensor else { return body(nil) }
     return tensor.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// The base addresses of two optional tensors' elements, or nil.
+func withOptionalPointers<R>(
+    _ a: Tensor?, _ b: Tensor?, _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?) -> R
+) -> R {
+    withOptionalPointer(a) { a in withOptionalPointer(b) { b in body(a, b) } }
 }
 
 /// The base address of an optional array of lengths, or nil.

@@ -1,0 +1,203 @@
+// Letters: B batch, T time, D input features, V vocabulary, E embedding
+// dimension, H hidden, F = directions·H, O outputs.
+//
+//   forward:  ids [B, T] ─embedding→ x [B, T, E] ─recurrent→ h [B, T, F] ─head→ y
+//   backward: dy ─head→ dh ─recurrent (through time, dropout)→ dx ─embedding→ dW_embedding
+// A model without an embedding reads x [B, T, D] directly.
+
+/// What a ``SequenceModel`` reads at each time step.
+public enum SequenceInput: Sendable, Equatable {
+    /// D numeric features per step: input [B, T, D].
+    case features(Int)
+    /// One token id per step, looked up in an ``Embedding`` of V rows of E:
+    /// input [B, T] of whole numbers in 0..<V.
+    case tokens(vocabularySize: Int, embeddingSize: Int)
+}
+
+/// A whole sequence model: an optional ``Embedding``, a ``RecurrentLayer``
+/// and a ``SequenceHead``.
+///
+/// Its `state_dict` (``Module/parameters``) names follow DESIGN.md:
+/// `embedding.weight` [V, E]; the recurrent weights unprefixed, exactly as
+/// PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` name them (`weight_ih_l0`,
+/// `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `…_reverse`); `head.weight`
+/// [O, F] and `head.bias` [O].
+///
+/// ```swift
+/// var generator = RandomGenerator(seed: 3)
+/// let model = try SequenceModel(
+///     input: .features(2), cell: .lstm, hiddenSize: 32, outputSize: 1, pooling: .last,
+///     generator: &generator)
+/// let x = Tensor.normal([8, 50, 2], using: &generator)         // [B, T, D]
+/// let y = try model(x, lengths: Array(repeating: 50, count: 8))  // [B, O] = [8, 1]
+/// ```
+///
+/// Train it with ``SequenceTrainer``, or by hand with
+/// ``forward(_:lengths:initialState:generator:)`` and
+/// ``backward(_:finalStateGradient:cache:)``.
+public struct SequenceModel: Module {
+    /// The token lookup, or nil for numeric input.
+    public var embedding: Embedding?
+    /// The recurrent layers.
+    public var recurrent: RecurrentLayer
+    /// The output layer, reading every step or pooling each sequence.
+    public var head: SequenceHead
+
+    /// A model from its parts, checked to fit together.
+    ///
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    ///   the embedding's dimension is not the recurrent layer's input size, or
+    ///   the head does not read the recurrent layer's output (size and directions).
+    public init(embedding: Embedding? = nil, recurrent: RecurrentLayer, head: SequenceHead) throws {
+        if let embedding, embedding.dimension != recurrent.inputSize {
+            throw RecurrentError.invalidArgument(
+                name: "embedding", value: "of dimension \(embedding.dimension)",
+                reason: "the recurrent layer reads \(recurrent.inputSize) features")
+        }
+        guard head.inputSize == recurrent.outputSize, head.directions == recurrent.directions else {
+            throw RecurrentError.invalidArgument(
+                name: "head", value: "reading \(head.inputSize) features in \(head.directions) direction(s)",
+                reason: "the recurrent layer gives \(recurrent.outputSize) in \(recurrent.directions)")
+        }
+        self.embedding = embedding
+        self.recurrent = recurrent
+        self.head = head
+    }
+
+    /// A model with freshly drawn weights: the embedding (N(0, 1)), then the
+    /// recurrent layers, then the head (PyTorch's `nn.Linear` initialisation).
+    ///
+    /// - Parameters:
+    ///   - input: numeric features, or tokens through an embedding.
+    ///   - cell: the recurrence.
+    ///   - hiddenSize: H.
+    ///   - layers: stacked recurrent layers.
+    ///   - bidirectional: whether each layer also runs backwards.
+    ///   - dropout: between recurrent layers, in training, in [0, 1).
+    ///   - initialization: of the recurrent weights.
+    ///   - outputSize: O.
+    ///   - pooling: many-to-many (``SequencePooling/everyStep``) or a many-to-one pooling.
+    ///   - activation: φ of the head; identity for regression and logits.
+    ///   - generator: the source of every initial weight.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad size or dropout.
+    public init(
+        input: SequenceInput, cell: Cell, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
+        dropout: Float = 0, initialization: RecurrentInitialization = .pytorch, outputSize: Int,
+        pooling: SequencePooling, activation: Activation = .identity, generator: inout RandomGenerator
+    ) throws {
+        var embedding: Embedding?
+        let inputSize: Int
+        switch input {
+        case .features(let d):
+            inputSize = d
+        case .tokens(let v, let e):
+            embedding = try Embedding(vocabularySize: v, dimension: e, generator: &generator)
+            inputSize = e
+        }
+        let recurrent = try RecurrentLayer(
+            cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional,
+            dropout: dropout, initialization: initialization, generator: &generator)
+        let head = try SequenceHead(
+            pooling: pooling, inputSize: recurrent.outputSize, outputSize: outputSize,
+            directions: recurrent.directions, activation: activation, generator: &generator)
+        try self.init(embedding: embedding, recurrent: recurrent, head: head)
+    }
+
+    /// What the backward pass needs from a training forward pass.
+    public struct Cache {
+        let embedding: Embedding.Cache?
+        let recurrent: RecurrentCache
+        let head: SequenceHead.Cache
+    }
+
+    /// The forward pass of training: dropout between recurrent layers is
+    /// applied, and everything backward needs is kept.
+    ///
+    /// - Parameters:
+    ///   - input: [B, T, D] features, or [B, T] token ids for a model with an embedding.
+    ///   - lengths: each sequence's length in 1…T; nil means all are T.
+    ///   - initialState: the recurrent layers' state before step 0; nil means zeros.
+    ///   - generator: draws the dropout masks.
+    /// - Returns: the output — [B, T, O] (zero past each length) or [B, O] —,
+    ///   the recurrent layers' final state, and the cache.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` naming
+    ///   the argument or token id that does not fit.
+    public func forward(
+        _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil,
+        generator: inout RandomGenerator
+    ) throws -> (output: Tensor, state: RecurrentState, cache: Cache) {
+        let (x, embeddingCache) = try embed(input, lengths: lengths)  // [B, T, D]
+        let (h, state, recurrentCache) = try recurrent.forward(
+            x, lengths: lengths, initialState: initialState, generator: &generator)  // [B, T, F]
+        let (y, headCache) = try head.forward(h, lengths: lengths)  // [B, T, O] or [B, O]
+        return (y, state, Cache(embedding: embeddingCache, recurrent: recurrentCache, head: headCache))
+    }
+
+    /// Gradients of a loss through head, recurrent layers (through time and
+    /// dropout) and embedding, given its gradient with respect to the output
+    /// (and optionally the final state) of the forward pass that made `cache`.
+    ///
+    /// - Parameters:
+    ///   - dOutput: ∂loss/∂output, the output's shape; entries past a
+    ///     sequence's length are ignored.
+    ///   - finalStateGradient: ∂loss/∂(final state); nil means zero.
+    /// - Returns: ∂loss/∂input for numeric input [B, T, D] (nil for token
+    ///   ids), ∂loss/∂(initial state), and ∂loss/∂parameter under the model's
+    ///   parameter names, in the order of ``visitParameters(_:)``.
+    public func backward(
+        _ dOutput: Tensor, finalStateGradient: RecurrentState? = nil, cache: Cache
+    ) -> (dInput: Tensor?, dInitialState: RecurrentState, gradients: NamedTensors) {
+        // forward was y = head(h), h = recurrent(x), x = embedding(ids): the chain in reverse.
+        let (dh, headGradients) = head.backward(dOutput, cache: cache.head)  // [B, T, F]
+        let (dx, dInitial, recurrentGradients) = recurrent.backward(
+            dh, finalStateGradient: finalStateGradient, cache: cache.recurrent)  // [B, T, D]
+        var gradients = NamedTensors()
+        if let embedding, let embeddingCache = cache.embedding {
+            gradients.append(contentsOf: embedding.backward(dx, cache: embeddingCache).prefixed("embedding."))
+        }
+        gradients.append(contentsOf: recurrentGradients)
+        gradients.append(contentsOf: headGradients.prefixed("head."))
+        return (embedding == nil ? dx : nil, dInitial, gradients)
+    }
+
+    /// The model's output (inference: no dropout, nothing kept for backward).
+    ///
+    /// - Parameters:
+    ///   - input: [B, T, D] features, or [B, T] token ids.
+    ///   - lengths: each sequence's length in 1…T; nil means all are T.
+    ///   - initialState: the recurrent layers' state before step 0; nil means zeros.
+    /// - Returns: [B, T, O] (zero past each length) or [B, O].
+    /// - Throws: what ``forward(_:lengths:initialState:generator:)`` throws.
+    public func callAsFunction(
+        _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil
+    ) throws -> Tensor {
+        let (x, _) = try embed(input, lengths: lengths)
+        let (h, _) = try recurrent(x, lengths: lengths, initialState: initialState)
+        return try head(h, lengths: lengths)
+    }
+
+    /// The recurrent layers' input: the embedded ids, or the input itself.
+    private func embed(_ input: Tensor, lengths: [Int]?) throws -> (Tensor, Embedding.Cache?) {
+        guard let embedding else { return (input, nil) }
+        guard input.rank == 2 else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(input.shape)", reason: "a model with an embedding reads token ids [B, T]")
+        }
+        let (x, cache) = try embedding.forward(input, lengths: lengths)
+        return (x, cache)
+    }
+
+    /// `embedding.weight`, the recurrent layers' weights, `head.weight`, `head.bias`.
+    public func visitParameters(_ body: (String, Tensor) throws -> Void) rethrows {
+        try embedding?.visitParameters { try body("embedding." + $0, $1) }
+        try recurrent.visitParameters(body)
+        try head.visitParameters { try body("head." + $0, $1) }
+    }
+
+    /// Lets `body` change every parameter in place, in the order of ``visitParameters(_:)``.
+    public mutating func updateParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
+        if embedding != nil { try embedding!.updateParameters { try body("embedding." + $0, &$1) } }
+        try recurrent.updateParameters(body)
+        try head.updateParameters { try body("head." + $0, &$1) }
+    }
+}

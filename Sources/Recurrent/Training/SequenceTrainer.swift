@@ -1,0 +1,155 @@
+/// Trains a ``SequenceModel`` on ``SequenceBatch``es: forward, loss over
+/// real steps, backward through head, time, dropout and embedding,
+/// global-norm clipping, optimiser step, with the learning rate from a
+/// schedule.
+///
+/// A many-to-many model's loss is masked to real steps (per-step weight 0 at
+/// t ≥ lengths[b]); a many-to-one model's loss is the plain mean over
+/// sequences. Every step checks the loss and every gradient for NaN and
+/// infinity and throws ``RecurrentError/nonFinite(step:what:)`` naming the
+/// first bad one (`the gradient of weight_hh_l0`) before anything changes.
+///
+/// ```swift
+/// var generator = RandomGenerator(seed: 1)
+/// let model = try SequenceModel(
+///     input: .features(2), cell: .lstm, hiddenSize: 32, outputSize: 1, pooling: .last,
+///     generator: &generator)
+/// var trainer = try SequenceTrainer(
+///     model: model, optimizer: try Adam(learningRate: 1e-2), loss: .meanSquaredError,
+///     maxGradientNorm: 1)
+/// let task = try AddingProblem(length: 50)
+/// for _ in 0..<500 {
+///     _ = try trainer.trainStep(task.batch(count: 32, generator: &generator))
+/// }
+/// ```
+public struct SequenceTrainer<Rule: Optimizer>: Sendable {
+    /// The model being trained.
+    public var model: SequenceModel
+    /// The optimiser and its state.
+    public var optimizer: Rule
+    /// The objective.
+    public let loss: Loss
+    /// The learning rate per step, relative to ``baseLearningRate``.
+    public let schedule: LearningRateSchedule
+    /// The optimiser's learning rate at construction: the schedule's γ₀.
+    public let baseLearningRate: Float
+    /// The global gradient norm is clipped to this, if set.
+    public let maxGradientNorm: Float?
+    /// Draws the dropout masks between recurrent layers.
+    public var generator: RandomGenerator
+    /// The number of updates made so far; the schedule's t for the next one.
+    public private(set) var step = 0
+
+    /// What one training step measured.
+    public struct StepResult: Sendable, Equatable {
+        /// The loss of the batch, before the update.
+        public var loss: Float
+        /// The global gradient norm, before clipping.
+        public var gradientNorm: Float
+        /// The learning rate the update used.
+        public var learningRate: Float
+    }
+
+    /// A trainer starting at step 0.
+    ///
+    /// - Parameters:
+    ///   - model: the initial model.
+    ///   - optimizer: the update rule; its learning rate becomes the base rate.
+    ///   - loss: the objective.
+    ///   - schedule: the learning rate per step; constant by default.
+    ///   - maxGradientNorm: clip the global gradient norm to this (finite, > 0), or nil.
+    ///   - seed: seeds ``generator``, the dropout masks' source.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad `maxGradientNorm`.
+    public init(
+        model: SequenceModel, optimizer: Rule, loss: Loss, schedule: LearningRateSchedule = .constant,
+        maxGradientNorm: Float? = nil, seed: UInt64 = 0
+    ) throws {
+        if let maxGradientNorm { try Check.positive(maxGradientNorm, "maxGradientNorm") }
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = loss
+        self.schedule = schedule
+        self.baseLearningRate = optimizer.learningRate
+        self.maxGradientNorm = maxGradientNorm
+        self.generator = RandomGenerator(seed: seed)
+    }
+
+    /// One update on one batch.
+    ///
+    /// - Returns: the batch's loss, gradient norm and learning rate.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    ///   the batch does not fit the model, and
+    ///   ``RecurrentError/nonFinite(step:what:)`` (step counted from 1) when
+    ///   the loss or a gradient is NaN or infinite; the model, the optimiser
+    ///   and the step count are then unchanged.
+    public mutating func trainStep(_ batch: SequenceBatch) throws -> StepResult {
+        let learningRate = schedule.learningRate(base: baseLearningRate, step: step)
+        var dropout = generator
+        let (output, _, cache) = try model.forward(batch.input, lengths: batch.lengths, generator: &dropout)
+        let objective = try SequenceTrainer.objective(loss, model, output, batch)
+        guard objective.value.isFinite else { throw RecurrentError.nonFinite(step: step + 1, what: "the loss") }
+        var (_, _, gradients) = model.backward(objective.gradient, cache: cache)
+        if let bad = gradients.first(where: { !$0.tensor.isFinite }) {
+            throw RecurrentError.nonFinite(step: step + 1, what: "the gradient of \(bad.name)")
+        }
+        let norm = try maxGradientNorm.map { try gradients.clipGlobalNorm(maxNorm: $0) } ?? Float(gradients.globalNorm())
+        optimizer.learningRate = learningRate
+        optimizer.step(&model, gradients: gradients)
+        generator = dropout
+        step += 1
+        return StepResult(loss: objective.value, gradientNorm: norm, learningRate: learningRate)
+    }
+
+    /// One pass over a data set in mini-batches of shuffled sequences.
+    ///
+    /// The sequences are visited in the order of
+    /// ``RandomGenerator/permutation(count:)``, `batchSize` at a time; the last
+    /// mini-batch may be smaller. Each keeps the data set's padded T; its
+    /// lengths say where each sequence ends.
+    ///
+    /// - Parameters:
+    ///   - data: every training sequence, one row each.
+    ///   - batchSize: sequences per update, ≥ 1.
+    ///   - generator: the source of the shuffle.
+    /// - Returns: the mean of the mini-batches' losses, each weighted by its sequence count.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a
+    ///   bad `batchSize`, and what ``trainStep(_:)`` throws.
+    public mutating func trainEpoch(
+        _ data: SequenceBatch, batchSize: Int, generator: inout RandomGenerator
+    ) throws -> Float {
+        try Check.positive(batchSize, "batchSize")
+        let order = generator.permutation(count: data.count)
+        var total = 0.0
+        for start in stride(from: 0, to: data.count, by: batchSize) {
+            let rows = Array(order[start..<Swift.min(start + batchSize, data.count)])
+            let result = try trainStep(data.gathering(rows))
+            total += Double(result.loss) * Double(rows.count)
+        }
+        return Float(total / Double(data.count))
+    }
+
+    /// The loss of the current model on `batch` (inference: no dropout),
+    /// without updating anything.
+    ///
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    ///   the batch does not fit the model.
+    public func evaluate(_ batch: SequenceBatch) throws -> Float {
+        let output = try model(batch.input, lengths: batch.lengths)
+        return try SequenceTrainer.objective(loss, model, output, batch).value
+    }
+
+    /// The loss of `output` against the batch's targets, masked to real steps
+    /// for a many-to-many model.
+    static func objective(_ loss: Loss, _ model: SequenceModel, _ output: Tensor, _ batch: SequenceBatch) throws
+        -> LossOutput
+    {
+        let expected = loss == .softmaxCrossEntropy ? Array(output.shape.dropLast()) : output.shape
+        guard batch.targets.shape == expected else {
+            throw RecurrentError.invalidArgument(
+                name: "targets", value: "of shape \(batch.targets.shape)",
+                reason: "the model's output \(output.shape) under \(loss) needs \(expected)")
+        }
+        let manyToMany = model.head.pooling == .everyStep && batch.lengths != nil
+        return loss(output, target: batch.targets, weights: manyToMany ? batch.stepMask : nil)
+    }
+}
