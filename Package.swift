@@ -22,7 +22,7 @@ let package = Package(
                 "Recurrent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "RecurrentBench", dependencies: ["Recurrent"]),
+        .executableTarget(name: "RecurrentBench", dependencies: ["Recurrent", "CRecurrentKernels"]),
         .testTarget(
             name: "RecurrentTests", dependencies: ["Recurrent", "CRecurrentKernels"],
             exclude: ["Fixtures"]),

@@ -34,12 +34,19 @@ static float *rc_workspace_b(size_t floats) { return grow(&workspace_b, &capacit
 // Ap: the mc x kc block of op(A) at (ic, pc), as panels of mr rows; panel r
 // starts at Ap + r*mr*kc and holds, for each k, mr consecutive rows (zero
 // past M).
-static inline void pack_a(int transA, long mc, long kc, const float *A, long lda,
+static inline __attribute__((always_inline)) void pack_a(int transA, long mc, long kc, const float *A, long lda,
                           long ic, long pc, long mr, float *restrict Ap) {
     for (long ir = 0; ir < mc; ir += mr) {
         long rows = mc - ir < mr ? mc - ir : mr;
         float *panel = Ap + ir * kc;
-        if (transA) {
+        if (transA && rows == mr) {
+            // Whole panels: a fixed-length copy per k, which compiles to vector moves.
+            for (long p = 0; p < kc; p++) {
+                const float *src = A + (pc + p) * lda + ic + ir;
+                float *dst = panel + p * mr;
+                for (long i = 0; i < mr; i++) dst[i] = src[i];
+            }
+        } else if (transA) {
             for (long p = 0; p < kc; p++) {
                 const float *src = A + (pc + p) * lda + ic + ir;
                 float *dst = panel + p * mr;
@@ -60,7 +67,7 @@ static inline void pack_a(int transA, long mc, long kc, const float *A, long lda
 // Bp: the kc x nc block of op(B) at (pc, jc), as panels of nr columns;
 // panel q starts at Bp + q*nr*kc and holds, for each k, nr consecutive
 // columns (zero past N).
-static inline void pack_b(int transB, long kc, long nc, const float *B, long ldb,
+static inline __attribute__((always_inline)) void pack_b(int transB, long kc, long nc, const float *B, long ldb,
                           long pc, long jc, long nr, float *restrict Bp) {
     for (long jr = 0; jr < nc; jr += nr) {
         long cols = nc - jr < nr ? nc - jr : nr;
@@ -72,6 +79,12 @@ static inline void pack_b(int transB, long kc, long nc, const float *B, long ldb
             }
             for (long j = cols; j < nr; j++)
                 for (long p = 0; p < kc; p++) panel[p * nr + j] = 0.0f;
+        } else if (cols == nr) {
+            for (long p = 0; p < kc; p++) {
+                const float *src = B + (pc + p) * ldb + jc + jr;
+                float *dst = panel + p * nr;
+                for (long j = 0; j < nr; j++) dst[j] = src[j];
+            }
         } else {
             for (long p = 0; p < kc; p++) {
                 const float *src = B + (pc + p) * ldb + jc + jr;

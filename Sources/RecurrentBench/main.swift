@@ -7,6 +7,7 @@
 //       figures when given the JSON of ../shared/bench/pytorch_rnn.py
 // Figures are medians of repeated runs; compare against scripts/numpy_gemm.py
 // and pytorch_rnn.py run in the same sitting, since shared machines are noisy.
+import CRecurrentKernels
 import Foundation
 import Recurrent
 
@@ -168,6 +169,51 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first ?? "gemm" {
 case "gemm": benchGEMM()
 case "gemm-threshold": benchThreshold()
+case "prepacked" where arguments.count == 4:
+    // One thread, op(B) packed once: the recurrent product of a time step.
+    let (m, n, k) = (Int(arguments[1])!, Int(arguments[2])!, Int(arguments[3])!)
+    let isa = ISA.active
+    let a = [Float](repeating: 0.25, count: m * k), b = [Float](repeating: 0.5, count: n * k)
+    var packed = [Float](repeating: 0, count: rc_sgemm_packed_b_size(isa.rawValue, k, n))
+    var c = [Float](repeating: 0, count: m * n)
+    b.withUnsafeBufferPointer { b in
+        packed.withUnsafeMutableBufferPointer { p in rc_sgemm_pack_b(isa.rawValue, 1, k, n, b.baseAddress, k, p.baseAddress) }
+    }
+    let seconds = medianSeconds {
+        rc_sgemm_prepacked(isa.rawValue, 0, m, n, k, 1, a, k, packed, n, 0, 0, &c, n)
+    }
+    print("prepacked \(m)×\(n)×\(k), 1 thread: \(format1(seconds * 1e6)) µs, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
+case "forward" where arguments.count == 6:
+    // One configuration's inference: forward CELL B T D H.
+    let cell: Cell = arguments[1] == "lstm" ? .lstm : arguments[1] == "gru" ? .gru : .elman(.tanh)
+    let (b, t, d, h) = (Int(arguments[2])!, Int(arguments[3])!, Int(arguments[4])!, Int(arguments[5])!)
+    var generator = RandomGenerator(seed: 0)
+    let layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    let x = Tensor.normal([b, t, d], using: &generator)
+    let seconds = try medianSeconds(minimum: 2) { _ = try layer(x) }
+    print("forward \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(format1(seconds * 1e3)) ms")
+case "train" where arguments.count == 6:
+    // One configuration's training step: train CELL B T D H.
+    let cell: Cell = arguments[1] == "lstm" ? .lstm : arguments[1] == "gru" ? .gru : .elman(.tanh)
+    let (b, t, d, h) = (Int(arguments[2])!, Int(arguments[3])!, Int(arguments[4])!, Int(arguments[5])!)
+    var generator = RandomGenerator(seed: 0)
+    var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    let x = Tensor.normal([b, t, d], using: &generator)
+    var sgd = try SGD(learningRate: 1e-3)
+    let ones = Tensor.ones([b, t, layer.outputSize])
+    let seconds = try medianSeconds(minimum: 2) {
+        let (_, _, cache) = try layer.forward(x, generator: &generator)
+        let (_, _, gradients) = layer.backward(ones, cache: cache)
+        sgd.step(&layer, gradients: gradients)
+    }
+    print("train \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(format1(seconds * 1e3)) ms")
+case "gemm-shape" where arguments.count == 4:
+    let (m, n, k) = (Int(arguments[1])!, Int(arguments[2])!, Int(arguments[3])!)
+    for threads in [1, 2] {
+        ThreadPool.shared.threadCount = min(threads, ThreadPool.shared.maximumThreadCount)
+        let seconds = gemmSeconds(m: m, n: n, k: k, pool: .shared)
+        print("\(m)×\(n)×\(k), \(threads) thread(s): \(format1(seconds * 1e3)) ms, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
+    }
 case "rnn":
     try benchRecurrent(
         pytorchFile: arguments.count > 1 ? arguments[1] : nil, only: arguments.count > 2 ? arguments[2] : nil)
