@@ -31,9 +31,18 @@ static float *grow(float **buffer, size_t *capacity, size_t floats) {
 static float *rc_workspace_a(size_t floats) { return grow(&workspace_a, &capacity_a, floats); }
 static float *rc_workspace_b(size_t floats) { return grow(&workspace_b, &capacity_b, floats); }
 
+// The rows a micro-kernel computes for a panel holding `rows` real rows:
+// 1, 2, 4 or the full mr (see micro_kernel in gemm_impl.h).
+static inline long tile_rows(long rows, long mr) {
+    if (rows == 1) return 1;
+    if (rows == 2 && mr > 2) return 2;
+    if (rows <= 4 && mr > 4) return 4;
+    return mr;
+}
+
 // Ap: the mc x kc block of op(A) at (ic, pc), as panels of mr rows; panel r
-// starts at Ap + r*mr*kc and holds, for each k, mr consecutive rows (zero
-// past M).
+// starts at Ap + r*mr*kc and holds, for each k, mr consecutive rows, zero
+// past M up to the rows its micro-kernel reads (tile_rows).
 static inline __attribute__((always_inline)) void pack_a(int transA, long mc, long kc, const float *A, long lda,
                           long ic, long pc, long mr, float *restrict Ap) {
     for (long ir = 0; ir < mc; ir += mr) {
@@ -47,18 +56,19 @@ static inline __attribute__((always_inline)) void pack_a(int transA, long mc, lo
                 for (long i = 0; i < mr; i++) dst[i] = src[i];
             }
         } else if (transA) {
+            long padded = tile_rows(rows, mr);
             for (long p = 0; p < kc; p++) {
                 const float *src = A + (pc + p) * lda + ic + ir;
                 float *dst = panel + p * mr;
                 for (long i = 0; i < rows; i++) dst[i] = src[i];
-                for (long i = rows; i < mr; i++) dst[i] = 0.0f;
+                for (long i = rows; i < padded; i++) dst[i] = 0.0f;
             }
         } else {
             for (long i = 0; i < rows; i++) {
                 const float *src = A + (ic + ir + i) * lda + pc;
                 for (long p = 0; p < kc; p++) panel[p * mr + i] = src[p];
             }
-            for (long i = rows; i < mr; i++)
+            for (long i = rows; i < tile_rows(rows, mr); i++)
                 for (long p = 0; p < kc; p++) panel[p * mr + i] = 0.0f;
         }
     }

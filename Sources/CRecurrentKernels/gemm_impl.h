@@ -24,7 +24,15 @@ ATTR static inline __attribute__((always_inline)) void SFX(tile)(
     for (int i = 0; i < rows; i++)
 #pragma clang loop unroll(full)
         for (int j = 0; j < NRV; j++) acc[i][j] = (VT)0.0f;
+    // The C tile is read (β ≠ 0) and written after the loop: ask for it now,
+    // so that its lines arrive during the loop instead of stalling after it.
+#pragma clang loop unroll(full)
+    for (int i = 0; i < rows; i++) {
+        __builtin_prefetch(C + i * ldc, 1, 3);
+        __builtin_prefetch(C + i * ldc + NR - 1, 1, 3);
+    }
 
+#pragma clang loop unroll_count(2)
     for (long p = 0; p < kc; p++) {
         VT b[NRV];
 #pragma clang loop unroll(full)
@@ -83,11 +91,52 @@ ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const floa
     else SFX(tile)(MR, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
 }
 
+// One row of C against four panels of B at once: a single row (a batch of
+// one) has too few independent sums to hide the multiply-add latency in
+// tile(1); four panels give 4·NRV chains. Each element is still summed over
+// k in the same order, so the bits match tile(1) and tile(MR).
+ATTR static void SFX(row_kernel4)(long kc, const float *restrict Ap, const float *restrict Bp,
+                                  float *restrict C, float alpha, float beta) {
+    VT acc[4][NRV];
+#pragma clang loop unroll(full)
+    for (int q = 0; q < 4; q++)
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NRV; j++) acc[q][j] = (VT)0.0f;
+    for (long p = 0; p < kc; p++) {
+        VT a = (VT)Ap[p * MR];
+#pragma clang loop unroll(full)
+        for (int q = 0; q < 4; q++)
+#pragma clang loop unroll(full)
+            for (int j = 0; j < NRV; j++) {
+                VT b;
+                __builtin_memcpy(&b, Bp + q * NR * kc + p * NR + j * VW, sizeof(VT));
+                acc[q][j] = VFMA(a, b, acc[q][j]);
+            }
+    }
+    VT va = (VT)alpha, vb = (VT)beta;
+#pragma clang loop unroll(full)
+    for (int q = 0; q < 4; q++)
+#pragma clang loop unroll(full)
+        for (int j = 0; j < NRV; j++) {
+            float *c = C + q * NR + j * VW;
+            VT r = va * acc[q][j];
+            if (beta != 0.0f) {
+                VT old;
+                __builtin_memcpy(&old, c, sizeof(VT));
+                r = VFMA(vb, old, r);
+            }
+            __builtin_memcpy(c, &r, sizeof(VT));
+        }
+}
+
 // C[mc, nc] (+)= alpha * Apacked[mc x kc] * Bpanels, where panel q of B starts
 // at Bp + q * NR * kc.
 ATTR static void SFX(macro_kernel)(long mc, long nc, long kc, const float *Ap, const float *Bp,
                                    float *C, long ldc, float alpha, float beta) {
-    for (long jr = 0; jr < nc; jr += NR) {
+    long jr = 0;
+    if (mc == 1)
+        for (; jr + 4 * NR <= nc; jr += 4 * NR) SFX(row_kernel4)(kc, Ap, Bp + jr * kc, C + jr, alpha, beta);
+    for (; jr < nc; jr += NR) {
         long nr = nc - jr < NR ? nc - jr : NR;
         for (long ir = 0; ir < mc; ir += MR) {
             long mr = mc - ir < MR ? mc - ir : MR;

@@ -207,6 +207,16 @@ case "train" where arguments.count == 6:
         sgd.step(&layer, gradients: gradients)
     }
     print("train \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(format1(seconds * 1e3)) ms")
+case "stream" where arguments.count == 2:
+    // Batch-1 streaming step latency of one cell (D 32, H 128).
+    let cell: Cell = arguments[1] == "lstm" ? .lstm : arguments[1] == "gru" ? .gru : .elman(.tanh)
+    var generator = RandomGenerator(seed: 0)
+    let layer = try RecurrentLayer(cell: cell, inputSize: 32, hiddenSize: 128, generator: &generator)
+    let stream = try RecurrentStream(layer)
+    let x = Tensor.normal([1, 32], using: &generator)
+    var state = layer.zeroState(batchSize: 1)
+    let seconds = try medianSeconds(minimum: 3) { _ = try stream.step(x, state: &state) }
+    print("stream \(arguments[1]) B1 D32 H128: \(format1(seconds * 1e9)) ns per step")
 case "gemm-shape" where arguments.count == 4:
     let (m, n, k) = (Int(arguments[1])!, Int(arguments[2])!, Int(arguments[3])!)
     for threads in [1, 2] {

@@ -195,6 +195,31 @@ struct GEMMTests {
         #expect(expected == observed)
     }
 
+    /// A row's numbers do not depend on which kernel computed it: a full
+    /// register tile, a short last panel, or the one-row kernel that takes
+    /// four panels of B at once. (Batch splits between threads rely on it.)
+    @Test("every row has the same bits in any tile", arguments: ISA.supported)
+    func rowsAgreeAcrossTiles(isa: ISA) {
+        let (n, k) = (300, 70)
+        var rng = SplitMix(21)
+        let a = (0..<(13 * k)).map { _ in rng.nextSigned() }
+        let b = (0..<(k * n)).map { _ in rng.nextSigned() }
+        func product(rows: Range<Int>) -> [Float] {
+            var c = [Float](repeating: 0, count: rows.count * n)
+            a.withUnsafeBufferPointer { a in
+                GEMM.sgemm(
+                    transA: .none, transB: .none, m: rows.count, n: n, k: k, alpha: 1,
+                    a: a.baseAddress! + rows.lowerBound * k, lda: k, b: b, ldb: n, beta: 0, c: &c, ldc: n,
+                    isa: isa, pool: ThreadPool(threads: 1))
+            }
+            return c
+        }
+        let all = product(rows: 0..<13)
+        for rows in [0..<1, 12..<13, 3..<5, 5..<8, 0..<4] {
+            #expect(product(rows: rows) == Array(all[(rows.lowerBound * n)..<(rows.upperBound * n)]), "rows \(rows)")
+        }
+    }
+
     @Test("K = 0 scales C by β; β = 0 ignores NaN in C", arguments: ISA.supported)
     func edgeCases(isa: ISA) {
         var c: [Float] = [1, 2, 3, 4]
