@@ -28,11 +28,14 @@ public struct RecurrentCache: Sendable {
     /// Per layer and direction: the cell's step caches.
     var steps_: [StepCache] = []
 
+    /// Per layer and direction, the cell's caches; their memory goes back
+    /// to the layer's pool when the last copy of the cache goes.
     struct StepCache: Sendable {
-        var gates: [Float]  // [B, T, G·H]
-        var hPrev: [Float]  // [B, T, H]
-        var cPrev: [Float]  // [B, T, H] (LSTM)
-        var aux: [Float]  // [B, T, H]: LSTM tanh(c_t); GRU h·W_hnᵀ + b_hn
+        let storage: PooledBuffers
+        var gates: [Float] { storage.buffers[0] }  // [B, T, G·H]
+        var hPrev: [Float] { storage.buffers[1] }  // [B, T, H]
+        var cPrev: [Float] { storage.buffers[2] }  // [B, T, H] (LSTM)
+        var aux: [Float] { storage.buffers[3] }  // [B, T, H]: LSTM tanh(c_t); GRU h·W_hnᵀ + b_hn
     }
 }
 
@@ -171,7 +174,7 @@ extension RecurrentLayer {
 
         // gx = x·W_ihᵀ + b_ih, all steps at once: [B·T, G·H]
         // gx = x·W_ihᵀ for all steps at once: [B·T, G·H]; b_ih is added in the cell pass.
-        var gx = uninitializedFloats(b * t * gh)
+        var gx = scratch.take(b * t * gh)
         input.withUnsafeBufferPointer { x in
             gx.withUnsafeMutableBufferPointer { gx in
                 if let prepared {
@@ -198,12 +201,12 @@ extension RecurrentLayer {
             ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
         // Caches are written for every row and step the backward pass reads
         // (gates and aux only where a sequence is active, which is all it reads).
-        var ghBuffer = uninitializedFloats(b * gh)
+        var ghBuffer = scratch.take(b * gh)
         let cacheCount = keepCache ? b * t : 0
-        var gates = uninitializedFloats(keepCache && g > 1 ? cacheCount * gh : 0)
-        var hPrev = uninitializedFloats(cacheCount * h)
-        var cPrev = uninitializedFloats(keepCache && lstm ? cacheCount * h : 0)
-        var aux = uninitializedFloats(keepCache && g > 1 ? cacheCount * h : 0)
+        var gates = scratch.take(keepCache && g > 1 ? cacheCount * gh : 0)
+        var hPrev = scratch.take(cacheCount * h)
+        var cPrev = scratch.take(keepCache && lstm ? cacheCount * h : 0)
+        var aux = scratch.take(keepCache && g > 1 ? cacheCount * h : 0)
         let outputStride = t * outputSize
         let recurrence = self.cell
         let parts = prepared == nil ? hiddenPartCount(batch: b) : 1
@@ -213,7 +216,8 @@ extension RecurrentLayer {
                 cellState: &cell, gates: &gates, hPrev: &hPrev, cPrev: &cPrev, aux: &aux, output: &output, isa: isa)
             final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
             if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
-            return keepCache ? RecurrentCache.StepCache(gates: gates, hPrev: hPrev, cPrev: cPrev, aux: aux) : nil
+            scratch.give(gx)
+            return keepCache ? stepCache(gates, hPrev, cPrev, aux) : nil
         }
         let chunks = chunkCount(batch: b, steps: t)
 
@@ -270,7 +274,15 @@ extension RecurrentLayer {
         }
         final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
         if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
-        return keepCache ? RecurrentCache.StepCache(gates: gates, hPrev: hPrev, cPrev: cPrev, aux: aux) : nil
+        scratch.give(gx)
+        scratch.give(ghBuffer)
+        return keepCache ? stepCache(gates, hPrev, cPrev, aux) : nil
+    }
+
+    /// The step caches of one layer and direction, returned to the pool when
+    /// the cache that holds them goes.
+    private func stepCache(_ gates: [Float], _ hPrev: [Float], _ cPrev: [Float], _ aux: [Float]) -> RecurrentCache.StepCache {
+        RecurrentCache.StepCache(storage: PooledBuffers([gates, hPrev, cPrev, aux], pool: scratch))
     }
 
     /// How many parts to split the hidden units into, one per thread, when
@@ -312,8 +324,12 @@ extension RecurrentLayer {
             packedOffsets.append(packed.count)
             packed += packTransposed(w.weightHH.gatheringRows(rows), isa: isa)
         }
-        var ghParts = uninitializedFloats(b * gh)  // part k at b·G·bounds[k]: [B, G·width_k]
-        var other = uninitializedFloats(b * h)
+        var ghParts = scratch.take(b * gh)  // part k at b·G·bounds[k]: [B, G·width_k]
+        var other = scratch.take(b * h)
+        defer {
+            scratch.give(ghParts)
+            scratch.give(other)
+        }
         withPointers(
             &state, &cellState, &other, &gates, &hPrev, &cPrev, &aux, &output.scalars
         ) { state, cell, other, gates, hPrev, cPrev, aux, out in
@@ -437,8 +453,12 @@ extension RecurrentLayer {
         var dh = Array(dFinal.h.scalars[slice])
         var dc = lstm ? Array(dFinal.c!.scalars[slice]) : [Float](repeating: 0, count: b * h)
         var dhOther = [Float](repeating: 0, count: b * h)
-        var dgx = uninitializedFloats(b * t * gh)  // every row and step written
-        var dgh = uninitializedFloats(gru ? b * t * gh : 0)
+        var dgx = scratch.take(b * t * gh)  // every row and step written
+        var dgh = scratch.take(gru ? b * t * gh : 0)
+        defer {
+            scratch.give(dgx)
+            scratch.give(dgh)
+        }
         // W_hh packed as op(B) = W_hh [G·H, H], for dh_prev += dgh·W_hh.
         var packed = [Float](repeating: 0, count: rc_sgemm_packed_b_size(isa.rawValue, gh, h))
         w.weightHH.withUnsafeBufferPointer { whh in

@@ -86,6 +86,9 @@ public struct RecurrentLayer: Sendable {
     /// Weights of every layer and direction, indexed `layer·directions + direction`.
     public var weights: [RecurrentWeights]
 
+    /// Scratch buffers reused from call to call (shared by copies; thread-safe).
+    var scratch = BufferPool()
+
     /// 2 when bidirectional, else 1.
     public var directions: Int { bidirectional ? 2 : 1 }
 
