@@ -9,69 +9,121 @@ import Darwin
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a multilayer perceptron on y = sin(x) and print what it learned.",
+        abstract: "Forecast the Mackey–Glass series with an LSTM, beside an MLP and the persistence forecast.",
         discussion: """
-            Generates 512 points of y = sin(x) on [−π, π] (seeded), trains an MLP \
-            1 → H → H → 1 with tanh units by Adam on mini-batches, and prints the \
-            training loss per epoch, the test mean squared error against always \
-            answering the mean (0.5 for sin on a full period), and a few predictions.
+            Generates the chaotic Mackey–Glass series (τ = 17, one sample per unit of \
+            time), splits it in time into 70% training and 30% test, normalises it \
+            with the training part's mean and deviation, and forecasts the value \
+            `horizon` steps after each window of `window` steps. It trains a \
+            recurrent network (an LSTM by default) and an MLP that sees the same \
+            window flattened, both by Adam, and prints each one's test RMSE in the \
+            series' own units beside the persistence forecast (the window's last \
+            value), which any useful model must beat.
             """)
 
-    @Option(help: "Hidden units per layer (≥ 1).")
+    @Option(help: "The recurrent cell: lstm, gru or rnn.")
+    var cell = "lstm"
+
+    @Option(help: "Hidden units of the recurrent layer and of each MLP layer (≥ 1).")
     var hidden = 32
 
-    @Option(help: "Passes over the training data (≥ 1).")
-    var epochs = 200
+    @Option(help: "Steps of history each forecast sees (≥ 2).")
+    var window = 24
 
-    @Option(help: "Rows per update (≥ 1).")
-    var batchSize = 32
+    @Option(help: "How many steps ahead to forecast (≥ 1).")
+    var horizon = 6
 
-    @Option(help: "Adam's learning rate (> 0).")
-    var learningRate: Float = 0.01
+    @Option(help: "Passes over the training windows (≥ 1).")
+    var epochs = 150
 
-    @Option(help: "Seed of the data, the weights and the shuffle.")
+    @Option(help: "Seed of the weights and the shuffle.")
     var seed: UInt64 = 42
 
     func validate() throws {
+        guard ["lstm", "gru", "rnn"].contains(cell) else {
+            throw ValidationError("--cell must be lstm, gru or rnn, got '\(cell)'")
+        }
         guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1, got \(hidden)") }
+        guard window >= 2 else { throw ValidationError("--window must be at least 2, got \(window)") }
+        guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        guard learningRate.isFinite, learningRate > 0 else {
-            throw ValidationError("--learning-rate must be finite and positive, got \(learningRate)")
+        guard window + horizon <= 400 else {
+            throw ValidationError("--window plus --horizon must be at most 400 (the test part), got \(window + horizon)")
         }
     }
 
     func run() throws {
-        var generator = RandomGenerator(seed: seed)
-        let x = Tensor.uniform([512, 1], low: -Float.pi, high: Float.pi, using: &generator)
-        let y = x.map { sinf($0) }
-        let trainRows = Array(0..<448), testRows = Array(448..<512)
-        let (trainX, trainY) = (x.gatheringRows(trainRows), y.gatheringRows(trainRows))
-        let (testX, testY) = (x.gatheringRows(testRows), y.gatheringRows(testRows))
+        let length = 2000
+        let series = try MackeyGlass().series(length: length).scalars
+        let trainEnd = length * 7 / 10
+        let mean = series[..<trainEnd].reduce(0, +) / Float(trainEnd)
+        let deviation = (series[..<trainEnd].map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(trainEnd)).squareRoot()
+        let normal = series.map { ($0 - mean) / deviation }
 
-        let model = Sequential(
-            try Dense(inputSize: 1, outputSize: hidden, activation: .tanh, generator: &generator),
+        // Window i covers steps i ..< i + window and forecasts step i + window + horizon − 1.
+        func windows(_ range: Range<Int>) -> (input: Tensor, target: Tensor) {
+            let starts = Array(range.lowerBound...(range.upperBound - window - horizon))
+            let input = starts.flatMap { normal[$0..<($0 + window)] }
+            let target = starts.map { normal[$0 + window + horizon - 1] }
+            return (
+                Tensor(shape: [starts.count, window, 1], scalars: input), Tensor(shape: [starts.count, 1], scalars: target)
+            )
+        }
+        let train = windows(0..<trainEnd), test = windows(trainEnd..<length)
+        func rmse(_ prediction: Tensor, _ target: Tensor) -> Float {
+            let squares = zip(prediction.scalars, target.scalars).map { ($0 - $1) * ($0 - $1) * deviation * deviation }
+            return (squares.reduce(0, +) / Float(squares.count)).squareRoot()
+        }
+        print("Mackey–Glass τ = 17: \(length) steps, \(train.input.shape[0]) training and \(test.input.shape[0]) test windows")
+        print("forecast \(horizon) step(s) ahead from \(window) steps of history, seed \(seed)\n")
+
+        let last = Tensor(shape: [test.input.shape[0], 1], scalars: (0..<test.input.shape[0]).map { test.input[$0, window - 1, 0] })
+        let persistence = rmse(last, test.target)
+
+        var generator = RandomGenerator(seed: seed)
+        let recurrentCell: Cell = cell == "lstm" ? .lstm : cell == "gru" ? .gru : .elman(.tanh)
+        let model = try SequenceModel(
+            input: .features(1), cell: recurrentCell, hiddenSize: hidden, outputSize: 1, pooling: .last,
+            generator: &generator)
+        var trainer = try SequenceTrainer(
+            model: model, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError, maxGradientNorm: 1,
+            seed: seed)
+        let batch = try SequenceBatch(input: train.input, targets: train.target)
+        var start = now()
+        for _ in 0..<epochs { _ = try trainer.trainEpoch(batch, batchSize: 32, generator: &generator) }
+        let recurrentSeconds = now() - start
+        let recurrentError = rmse(try trainer.model(test.input), test.target)
+
+        let mlp = Sequential(
+            try Dense(inputSize: window, outputSize: hidden, activation: .tanh, generator: &generator),
             try Dense(inputSize: hidden, outputSize: hidden, activation: .tanh, generator: &generator),
             try Dense(inputSize: hidden, outputSize: 1, generator: &generator))
-        var trainer = try Trainer(model: model, optimizer: try Adam(learningRate: learningRate), loss: .meanSquaredError)
-        print("MLP 1 → \(hidden) → \(hidden) → 1 (tanh), \(model.parameterCount) parameters, Adam lr \(learningRate)")
-        print("y = sin(x) on [−π, π]: \(trainRows.count) training points, \(testRows.count) test points, seed \(seed)")
-        for epoch in 1...epochs {
-            let loss = try trainer.trainEpoch(inputs: trainX, targets: trainY, batchSize: batchSize, generator: &generator)
-            if epoch == 1 || epoch % max(1, epochs / 10) == 0 || epoch == epochs {
-                print("epoch \(pad(epoch, 4))  training MSE \(format(loss))")
-            }
+        var mlpTrainer = try Trainer(
+            model: mlp, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError, maxGradientNorm: 1)
+        let flat = train.input.reshaped([train.input.shape[0], window])
+        start = now()
+        for _ in 0..<epochs {
+            _ = try mlpTrainer.trainEpoch(inputs: flat, targets: train.target, batchSize: 32, generator: &generator)
         }
-        let testMSE = trainer.evaluate(inputs: testX, targets: testY)
-        let mean = trainY.mean()
-        let baseline = Loss.meanSquaredError(Tensor(repeating: mean, shape: testY.shape), target: testY).value
-        print("test MSE \(format(testMSE))   (always answering the mean: \(format(baseline)))")
-        let prediction = trainer.model(testX)
-        print("     x    sin(x)   predicted")
-        for row in 0..<5 {
-            print("\(format(testX[row, 0], 6))  \(format(testY[row, 0], 8))  \(format(prediction[row, 0], 10))")
-        }
+        let mlpSeconds = now() - start
+        let mlpError = rmse(mlpTrainer.model(test.input.reshaped([test.input.shape[0], window])), test.target)
+
+        print("model                          parameters   training s   test RMSE")
+        print("persistence (last value)       \(pad(0, 10))   \(format(0, 10))   \(format(persistence, 9))")
+        print(
+            "MLP \(window) → \(hidden) → \(hidden) → 1".padding(toLength: 31, withPad: " ", startingAt: 0)
+                + "\(pad(mlp.parameterCount, 10))   \(format(Float(mlpSeconds), 10))   \(format(mlpError, 9))")
+        print(
+            "\(cell.uppercased()) 1 → \(hidden), last step → 1".padding(toLength: 31, withPad: " ", startingAt: 0)
+                + "\(pad(trainer.model.parameterCount, 10))   \(format(Float(recurrentSeconds), 10))   \(format(recurrentError, 9))")
+        print("\n\(cell.uppercased()) test RMSE is \(format(recurrentError / persistence)) × persistence's, \(format(recurrentError / mlpError)) × the MLP's")
     }
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 func pad(_ value: Int, _ width: Int) -> String {
