@@ -67,7 +67,7 @@ public struct SineMixture: Sendable, Equatable {
     ///   - generator: the source of phases and noise.
     /// - Returns: [N].
     public func series(length: Int, generator: inout RandomGenerator) -> Tensor {
-        precondition(length >= 1, "SineMixture.series: length \(length) must be ≥ 1")
+        require(length >= 1, "SineMixture.series: length \(length) must be ≥ 1")
         let phases = periods.map { _ in 2 * Double.pi * generator.nextDouble() }
         var values = [Double](repeating: 0, count: length)
         for t in 0..<length {
@@ -147,7 +147,7 @@ public struct MackeyGlass: Sendable, Equatable {
     ///     reached after a few hundred).
     /// - Returns: [N].
     public func series(length: Int, transient: Int = 500) -> Tensor {
-        precondition(length >= 1 && transient >= 0, "MackeyGlass.series: length \(length) ≥ 1 and transient \(transient) ≥ 0")
+        require(length >= 1 && transient >= 0, "MackeyGlass.series: length \(length) ≥ 1 and transient \(transient) ≥ 0")
         let m = stepsPerUnit, d = Int((tau * Double(m)).rounded())
         let h = 1 / Double(m)
         // x on the grid, with d history values (t = −τ … −h) before x(0).

@@ -63,7 +63,7 @@ public struct AddingProblem: Sendable, Equatable {
     ///   - generator: the source of values and positions.
     /// - Returns: input [B, T, 2], targets [B, 1], no lengths (all are T).
     public func batch(count: Int, generator: inout RandomGenerator) -> SequenceBatch {
-        precondition(count >= 1, "AddingProblem.batch: count \(count) must be ≥ 1")
+        require(count >= 1, "AddingProblem.batch: count \(count) must be ≥ 1")
         let t = length, half = length / 2
         var input = [Float](repeating: 0, count: count * t * 2)  // [B, T, 2]
         var targets = [Float](repeating: 0, count: count)  // [B, 1]
@@ -148,7 +148,7 @@ public struct CopyMemoryTask: Sendable, Equatable {
     ///   - generator: the source of the symbols.
     /// - Returns: input and targets, token ids [B, T + 2S]; no lengths (all equal).
     public func batch(count: Int, generator: inout RandomGenerator) -> SequenceBatch {
-        precondition(count >= 1, "CopyMemoryTask.batch: count \(count) must be ≥ 1")
+        require(count >= 1, "CopyMemoryTask.batch: count \(count) must be ≥ 1")
         let (s, length) = (copyLength, sequenceLength)
         var input = [Float](repeating: CopyMemoryTask.blank, count: count * length)  // [B, T + 2S]
         var targets = input  // [B, T + 2S]
@@ -246,7 +246,7 @@ public struct EmbeddedReberGrammar: Sendable, Equatable {
     ///   - generator: the source of the strings, drawn one after another.
     /// - Returns: input ids [B, T], lengths (each string's count − 1), targets [B, T, 7].
     public func batch(count: Int, generator: inout RandomGenerator) -> SequenceBatch {
-        precondition(count >= 1, "EmbeddedReberGrammar.batch: count \(count) must be ≥ 1")
+        require(count >= 1, "EmbeddedReberGrammar.batch: count \(count) must be ≥ 1")
         let strings = (0..<count).map { _ in string(generator: &generator) }
         let lengths = strings.map { $0.count - 1 }
         let t = lengths.max()!, k = EmbeddedReberGrammar.symbols.count

@@ -20,8 +20,8 @@ public struct IntegerTensor: Sendable, Equatable {
     /// may be negative; a mismatch is a programming error and stops the
     /// program, as for ``Tensor/init(shape:scalars:)``.
     public init(shape: [Int], values: [Int64]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "IntegerTensor: negative dimension in shape \(shape)")
-        precondition(
+        require(shape.allSatisfy { $0 >= 0 }, "IntegerTensor: negative dimension in shape \(shape)")
+        require(
             values.count == shape.reduce(1, *),
             "IntegerTensor: \(values.count) values do not fit shape \(shape)")
         self.shape = shape

@@ -254,7 +254,7 @@ extension SafetensorsFile {
             case .BF16: return FloatConversion.float(fromBFloat16Bits: loadUInt16(bytes, at: position))
             case .F8_E5M2: return FloatConversion.float(fromFloat8E5M2Bits: bytes[position])
             case .F8_E4M3: return FloatConversion.float(fromFloat8E4M3Bits: bytes[position])
-            default: preconditionFailure("decodeFloats called for \(dtype)")
+            default: fatalError("decodeFloats called for \(dtype)")
             }
         }
     }
@@ -286,7 +286,7 @@ extension SafetensorsFile {
                     throw failure("BOOL element \(index) is the byte \(bytes[position]), not 0 or 1")
                 }
                 values[index] = Int64(bytes[position])
-            default: preconditionFailure("decodeIntegers called for \(dtype)")
+            default: fatalError("decodeIntegers called for \(dtype)")
             }
         }
         return values

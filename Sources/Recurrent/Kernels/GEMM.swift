@@ -43,10 +43,10 @@ public enum GEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
         isa: ISA = .active, pool: ThreadPool = .shared
     ) {
-        precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension (m \(m), n \(n), k \(k))")
-        precondition(lda >= max(1, transA == .none ? k : m), "sgemm: lda \(lda) too small for op(A) [\(m), \(k)]")
-        precondition(ldb >= max(1, transB == .none ? n : k), "sgemm: ldb \(ldb) too small for op(B) [\(k), \(n)]")
-        precondition(ldc >= max(1, n), "sgemm: ldc \(ldc) too small for C [\(m), \(n)]")
+        require(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension (m \(m), n \(n), k \(k))")
+        require(lda >= max(1, transA == .none ? k : m), "sgemm: lda \(lda) too small for op(A) [\(m), \(k)]")
+        require(ldb >= max(1, transB == .none ? n : k), "sgemm: ldb \(ldb) too small for op(B) [\(k), \(n)]")
+        require(ldc >= max(1, n), "sgemm: ldc \(ldc) too small for C [\(m), \(n)]")
         if m == 0 || n == 0 { return }
         let parts = pool.threadCount > 1 && m * n * k >= parallelThreshold ? pool.threadCount : 1
         let mr = Int(rc_gemm_mr(isa.rawValue)), nr = Int(rc_gemm_nr(isa.rawValue))

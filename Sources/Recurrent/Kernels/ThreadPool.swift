@@ -46,7 +46,7 @@ public final class ThreadPool: @unchecked Sendable {
     public var threadCount: Int {
         get { requested.load(ordering: .relaxed) }
         set {
-            precondition(
+            require(
                 newValue >= 1 && newValue <= maximumThreadCount,
                 "ThreadPool.threadCount: \(newValue) is outside 1...\(maximumThreadCount)")
             requested.store(newValue, ordering: .relaxed)
@@ -88,7 +88,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// A pool that can run loops on up to `threads` threads, the caller
     /// included. Workers start on first use.
     public init(threads: Int, spinIterations: Int = 200_000) {
-        precondition(threads >= 1, "ThreadPool: threads must be at least 1, got \(threads)")
+        require(threads >= 1, "ThreadPool: threads must be at least 1, got \(threads)")
         maximumThreadCount = threads
         requested = Atomic(threads)
         self.spinIterations = spinIterations
@@ -140,7 +140,7 @@ public final class ThreadPool: @unchecked Sendable {
             pool.workerLoop()
             return nil
         }, context)
-        precondition(status == 0, "ThreadPool: could not start a worker thread (error \(status))")
+        require(status == 0, "ThreadPool: could not start a worker thread (error \(status))")
         pthread_detach(thread)
     }
 

@@ -24,7 +24,7 @@ public enum VectorMath {
     public static func exp(
         _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, isa: ISA = .active
     ) {
-        precondition(y.count >= x.count, "VectorMath.exp: output holds \(y.count) elements, input \(x.count)")
+        require(y.count >= x.count, "VectorMath.exp: output holds \(y.count) elements, input \(x.count)")
         guard let input = x.baseAddress, let output = y.baseAddress, x.count > 0 else { return }
         rc_vexp(isa.rawValue, input, output, x.count)
     }
@@ -47,7 +47,7 @@ public enum VectorMath {
     public static func tanh(
         _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, isa: ISA = .active
     ) {
-        precondition(y.count >= x.count, "VectorMath.tanh: output holds \(y.count) elements, input \(x.count)")
+        require(y.count >= x.count, "VectorMath.tanh: output holds \(y.count) elements, input \(x.count)")
         guard let input = x.baseAddress, let output = y.baseAddress, x.count > 0 else { return }
         rc_vtanh(isa.rawValue, input, output, x.count)
     }
@@ -73,7 +73,7 @@ public enum VectorMath {
     public static func sigmoid(
         _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, isa: ISA = .active
     ) {
-        precondition(y.count >= x.count, "VectorMath.sigmoid: output holds \(y.count) elements, input \(x.count)")
+        require(y.count >= x.count, "VectorMath.sigmoid: output holds \(y.count) elements, input \(x.count)")
         guard let input = x.baseAddress, let output = y.baseAddress, x.count > 0 else { return }
         rc_vsigmoid(isa.rawValue, input, output, x.count)
     }

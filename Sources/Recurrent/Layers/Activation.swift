@@ -45,7 +45,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     /// The gradient with respect to the input, from the gradient `dy` with
     /// respect to the output and the output `y` of ``apply(_:)``.
     public func backward(_ dy: Tensor, output y: Tensor) -> Tensor {
-        precondition(dy.shape == y.shape, "Activation.backward: gradient \(dy.shape) and output \(y.shape) differ")
+        require(dy.shape == y.shape, "Activation.backward: gradient \(dy.shape) and output \(y.shape) differ")
         switch self {
         case .identity:
             return dy
@@ -66,7 +66,7 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
     /// Softmax over the last axis, shifted by each row's maximum so that no
     /// exponential overflows.
     static func softmax(_ x: Tensor) -> Tensor {
-        precondition(x.rank >= 1, "softmax: a scalar (shape \(x.shape)) has no last axis")
+        require(x.rank >= 1, "softmax: a scalar (shape \(x.shape)) has no last axis")
         let width = x.shape[x.rank - 1]
         var y = Tensor.zeros(x.shape)
         guard width > 0 else { return y }

@@ -104,7 +104,7 @@ public struct Dense: Layer {
     /// Stops with a message naming both shapes when the input's last
     /// dimension is not I.
     public func forward(_ input: Tensor) -> (output: Tensor, cache: Cache) {
-        precondition(
+        require(
             input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
             "Dense.forward: input of shape \(input.shape) does not fit weight \(weight.shape) (last dimension must be \(inputSize))")
         let leading = Array(input.shape.dropLast())
@@ -124,7 +124,7 @@ public struct Dense: Layer {
     /// - Returns: dx in the input's shape, and `weight` (and `bias`) gradients.
     public func backward(_ dOutput: Tensor, cache: Cache) -> (dInput: Tensor, gradients: NamedTensors) {
         let outputShape = Array(cache.inputShape.dropLast()) + [outputSize]
-        precondition(
+        require(
             dOutput.shape == outputShape,
             "Dense.backward: gradient of shape \(dOutput.shape) does not match output \(outputShape)")
         let dy = dOutput.reshaped([-1, outputSize])  // [N, O]

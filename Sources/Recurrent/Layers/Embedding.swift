@@ -125,7 +125,7 @@ public struct Embedding: Module {
     ///   - cache: from the ``forward(_:lengths:)`` that made y.
     /// - Returns: `weight`'s gradient, [V, E].
     public func backward(_ dOutput: Tensor, cache: Cache) -> NamedTensors {
-        precondition(
+        require(
             dOutput.count == cache.rows.count * dimension && dOutput.shape.last == dimension,
             "Embedding.backward: gradient of shape \(dOutput.shape) does not fit \(cache.rows.count) rows of \(dimension)")
         let e = dimension

@@ -74,7 +74,7 @@ func updateKeepingShape(
 ) rethrows {
     let shape = tensor.shape
     try body(name, &tensor)
-    precondition(tensor.shape == shape, "parameter \(name): update changed shape \(shape) to \(tensor.shape)")
+    require(tensor.shape == shape, "parameter \(name): update changed shape \(shape) to \(tensor.shape)")
 }
 
 /// A module that maps one tensor to another and can run backwards: Dense,
@@ -117,7 +117,7 @@ extension Layer {
     /// ``backward(_:cache:)`` taking the cache that ``forwardErased(_:)`` returned.
     func backwardErased(_ dOutput: Tensor, cache: Any) -> (dInput: Tensor, gradients: NamedTensors) {
         guard let cache = cache as? Cache else {
-            preconditionFailure("\(Self.self).backward: cache of type \(type(of: cache)) is not \(Cache.self)")
+            fatalError("\(Self.self).backward: cache of type \(type(of: cache)) is not \(Cache.self)")
         }
         return backward(dOutput, cache: cache)
     }

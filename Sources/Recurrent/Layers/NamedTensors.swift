@@ -22,7 +22,7 @@ public struct NamedTensors: Sendable, Equatable, Sequence {
     /// A collection of the given pairs, in order; names must be distinct.
     public init(_ pairs: [(String, Tensor)]) {
         for (name, tensor) in pairs {
-            precondition(tensors[name] == nil, "NamedTensors: name \(name) appears twice")
+            require(tensors[name] == nil, "NamedTensors: name \(name) appears twice")
             self[name] = tensor
         }
     }
@@ -60,7 +60,7 @@ public struct NamedTensors: Sendable, Equatable, Sequence {
     /// Appends the tensors of `other`, whose names must all be new.
     public mutating func append(contentsOf other: NamedTensors) {
         for (name, tensor) in other {
-            precondition(tensors[name] == nil, "NamedTensors.append: name \(name) appears twice")
+            require(tensors[name] == nil, "NamedTensors.append: name \(name) appears twice")
             self[name] = tensor
         }
     }

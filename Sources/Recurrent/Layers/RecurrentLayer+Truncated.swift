@@ -70,8 +70,8 @@ extension Tensor {
     /// The steps `range` of a batch-first sequence tensor [B, T, …], as
     /// [B, range.count, …].
     public func timeSlice(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 2, "Tensor.timeSlice: shape \(shape) has no time axis")
-        precondition(
+        require(rank >= 2, "Tensor.timeSlice: shape \(shape) has no time axis")
+        require(
             range.lowerBound >= 0 && range.upperBound <= shape[1],
             "Tensor.timeSlice: steps \(range) outside 0..<\(shape[1]) of shape \(shape)")
         let (b, t) = (shape[0], shape[1])

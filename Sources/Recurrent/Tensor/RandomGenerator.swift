@@ -78,7 +78,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
     /// the low word falls below `2⁶⁴ mod bound`, in which case it draws again.
     /// - Parameter bound: at least 1.
     public mutating func next(below bound: Int) -> Int {
-        precondition(bound > 0, "RandomGenerator.next(below:): bound \(bound) is not positive")
+        require(bound > 0, "RandomGenerator.next(below:): bound \(bound) is not positive")
         let range = UInt64(bound)
         var product = next().multipliedFullWidth(by: range)
         if product.low < range {
@@ -109,7 +109,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
     /// identity, for `i` from `count − 1` down to 1, swap positions `i` and
     /// `next(below: i + 1)`.
     public mutating func permutation(count: Int) -> [Int] {
-        precondition(count >= 0, "RandomGenerator.permutation: count \(count) is negative")
+        require(count >= 0, "RandomGenerator.permutation: count \(count) is negative")
         var order = Array(0..<count)
         var i = count - 1
         while i > 0 {
@@ -132,7 +132,7 @@ enum PortableMath {
     /// x = m·2ᵉ with m in [√½, √2); ln m = 2·atanh(s) with s = (m − 1)/(m + 1),
     /// |s| ≤ 0.172, summed as the odd series 2(s + s³/3 + … + s²³/23).
     static func log(_ x: Double) -> Double {
-        precondition(x > 0 && x.isFinite, "PortableMath.log: \(x) is not finite and positive")
+        require(x > 0 && x.isFinite, "PortableMath.log: \(x) is not finite and positive")
         var m = x.significand
         var e = Double(x.exponent)
         if m > 1.4142135623730951 {
@@ -156,7 +156,7 @@ enum PortableMath {
     /// at most π/4, where Taylor series to degree 17 are evaluated, and the
     /// quadrant rotates the result.
     static func sinCosTwoPi(_ u: Double) -> (sin: Double, cos: Double) {
-        precondition(u >= 0 && u < 1, "PortableMath.sinCosTwoPi: \(u) is not in [0, 1)")
+        require(u >= 0 && u < 1, "PortableMath.sinCosTwoPi: \(u) is not in [0, 1)")
         let quarter = u * 4
         let q = Int(quarter)
         let f = quarter - Double(q)

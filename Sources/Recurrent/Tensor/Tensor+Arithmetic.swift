@@ -28,7 +28,7 @@ extension Tensor {
     public func zipMap(
         _ other: Tensor, _ what: String = "Tensor.zipMap", _ combine: (Float, Float) throws -> Float
     ) rethrows -> Tensor {
-        precondition(shape == other.shape, "\(what): shapes \(shape) and \(other.shape) differ")
+        require(shape == other.shape, "\(what): shapes \(shape) and \(other.shape) differ")
         var result = Tensor.zeros(shape)
         try withUnsafeBufferPointer { a in
             try other.withUnsafeBufferPointer { b in
@@ -43,7 +43,7 @@ extension Tensor {
     /// Replaces each element by `combine` of it and the corresponding element
     /// of `other`, which must have the same shape.
     mutating func formZipMap(_ other: Tensor, _ what: String, _ combine: (Float, Float) -> Float) {
-        precondition(shape == other.shape, "\(what): shapes \(shape) and \(other.shape) differ")
+        require(shape == other.shape, "\(what): shapes \(shape) and \(other.shape) differ")
         other.withUnsafeBufferPointer { b in
             withUnsafeMutableBufferPointer { a in
                 for i in 0..<a.count { a[i] = combine(a[i], b[i]) }
@@ -115,7 +115,7 @@ extension Tensor {
 
     /// Adds the vector `row` ([F]) to each row of this [..., F] tensor in place.
     public mutating func addRow(_ row: Tensor) {
-        precondition(
+        require(
             rank >= 1 && row.shape == [shape[rank - 1]],
             "Tensor.addRow: row of shape \(row.shape) does not fit the rows of shape \(shape)")
         let width = shape[rank - 1]
@@ -136,7 +136,7 @@ extension Tensor {
     /// The adjoint of ``addingRow(_:)``: the bias gradient is `dy.sumRows()`.
     /// Accumulates in `Double`.
     public func sumRows() -> Tensor {
-        precondition(rank >= 1, "Tensor.sumRows: a scalar (shape \(shape)) has no rows")
+        require(rank >= 1, "Tensor.sumRows: a scalar (shape \(shape)) has no rows")
         let width = shape[rank - 1]
         var sums = [Double](repeating: 0, count: width)
         guard width > 0 else { return Tensor.zeros([0]) }

@@ -38,7 +38,7 @@ extension Tensor {
         alpha: Float = 1, beta: Float = 1
     ) {
         let (m, k, n) = Tensor.productShape(a, transposeA, b, transposeB, "Tensor.addMatmul")
-        precondition(
+        require(
             shape == [m, n],
             "Tensor.addMatmul: product of \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : "") "
                 + "is [\(m), \(n)], but the accumulator has shape \(shape)")
@@ -63,7 +63,7 @@ extension Tensor {
 
     /// The transpose of a 2-D tensor: [R, C] becomes [C, R].
     public func transposed() -> Tensor {
-        precondition(rank == 2, "Tensor.transposed: shape \(shape) is not 2-D")
+        require(rank == 2, "Tensor.transposed: shape \(shape) is not 2-D")
         let (rows, columns) = (shape[0], shape[1])
         var result = Tensor.zeros([columns, rows])
         withUnsafeBufferPointer { x in
@@ -80,11 +80,11 @@ extension Tensor {
     static func productShape(
         _ a: Tensor, _ transposeA: Bool, _ b: Tensor, _ transposeB: Bool, _ what: String
     ) -> (m: Int, k: Int, n: Int) {
-        precondition(
+        require(
             a.rank == 2 && b.rank == 2, "\(what): shapes \(a.shape) and \(b.shape) are not both 2-D")
         let (m, ka) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (kb, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-        precondition(
+        require(
             ka == kb,
             "\(what): inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
         return (m, ka, n)

@@ -14,7 +14,7 @@ extension Tensor {
     public static func uniform(
         _ shape: [Int], low: Float = 0, high: Float = 1, using generator: inout RandomGenerator
     ) -> Tensor {
-        precondition(
+        require(
             low.isFinite && high.isFinite && low <= high,
             "Tensor.uniform: bounds [\(low), \(high)) are not finite and ordered")
         var result = Tensor.zeros(shape)
@@ -33,7 +33,7 @@ extension Tensor {
     public static func normal(
         _ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, using generator: inout RandomGenerator
     ) -> Tensor {
-        precondition(
+        require(
             mean.isFinite && standardDeviation.isFinite && standardDeviation >= 0,
             "Tensor.normal: mean \(mean) and standard deviation \(standardDeviation) are not finite with σ ≥ 0")
         let values = normalDoubles(count: count(of: shape), using: &generator)
@@ -56,7 +56,7 @@ extension Tensor {
     /// The fan-in and fan-out of a weight of this shape, as PyTorch counts
     /// them: for [out, in, k...], fanIn = in·∏k and fanOut = out·∏k.
     public static func fans(of shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "Tensor.fans: a weight of shape \(shape) needs at least 2 dimensions")
+        require(shape.count >= 2, "Tensor.fans: a weight of shape \(shape) needs at least 2 dimensions")
         let receptive = count(of: Array(shape.dropFirst(2)))
         return (shape[1] * receptive, shape[0] * receptive)
     }
@@ -72,7 +72,7 @@ extension Tensor {
         _ shape: [Int], gain: Float = 1, using generator: inout RandomGenerator
     ) -> Tensor {
         let (fanIn, fanOut) = fans(of: shape)
-        precondition(fanIn + fanOut > 0, "Tensor.glorotUniform: shape \(shape) has no fan")
+        require(fanIn + fanOut > 0, "Tensor.glorotUniform: shape \(shape) has no fan")
         let bound = gain * (6 / Float(fanIn + fanOut)).squareRoot()
         return uniform(shape, low: -bound, high: bound, using: &generator)
     }
@@ -87,7 +87,7 @@ extension Tensor {
     public static func pytorchDefault(
         _ shape: [Int], fanIn: Int, using generator: inout RandomGenerator
     ) -> Tensor {
-        precondition(fanIn > 0, "Tensor.pytorchDefault: fanIn \(fanIn) is not positive")
+        require(fanIn > 0, "Tensor.pytorchDefault: fanIn \(fanIn) is not positive")
         let bound = 1 / Float(fanIn).squareRoot()
         return uniform(shape, low: -bound, high: bound, using: &generator)
     }
@@ -113,7 +113,7 @@ extension Tensor {
     public static func orthogonal(
         _ shape: [Int], gain: Float = 1, using generator: inout RandomGenerator
     ) -> Tensor {
-        precondition(shape.count >= 2, "Tensor.orthogonal: shape \(shape) needs at least 2 dimensions")
+        require(shape.count >= 2, "Tensor.orthogonal: shape \(shape) needs at least 2 dimensions")
         let rows = shape[0], columns = count(of: Array(shape.dropFirst()))
         let a = normalDoubles(count: rows * columns, using: &generator)
         let wide = rows < columns
@@ -146,7 +146,7 @@ enum HouseholderQR {
     /// Works on columns stored contiguously, so that each reflection
     /// H = I − 2vvᵀ runs over contiguous memory.
     static func orthonormalFactor(_ matrix: [Double], rows m: Int, columns n: Int) -> [Double] {
-        precondition(m >= n, "HouseholderQR: \(m)×\(n) is not tall")
+        require(m >= n, "HouseholderQR: \(m)×\(n) is not tall")
         var columns = [Double](repeating: 0, count: m * n)  // column j at j·m
         for i in 0..<m { for j in 0..<n { columns[j * m + i] = matrix[i * n + j] } }
         var reflectors = [Double](repeating: 0, count: m * n)  // v_k at k·m, entries k..<m

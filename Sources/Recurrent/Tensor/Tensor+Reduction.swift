@@ -36,7 +36,7 @@ extension Tensor {
 
     /// The axis `axis` counted from the front, accepting -rank..<rank.
     func normalizedAxis(_ axis: Int, _ what: String) -> Int {
-        precondition(axis >= -rank && axis < rank, "\(what): axis \(axis) out of range for shape \(shape)")
+        require(axis >= -rank && axis < rank, "\(what): axis \(axis) out of range for shape \(shape)")
         return axis < 0 ? axis + rank : axis
     }
 
@@ -114,7 +114,7 @@ extension Tensor {
     public func argmax(alongAxis axis: Int) -> [Int] {
         let axis = normalizedAxis(axis, "Tensor.argmax(alongAxis:)")
         let (outer, n, inner) = split(at: axis)
-        precondition(n > 0, "Tensor.argmax(alongAxis:): axis \(axis) of shape \(shape) is empty")
+        require(n > 0, "Tensor.argmax(alongAxis:): axis \(axis) of shape \(shape) is empty")
         var result = [Int](repeating: 0, count: outer * inner)
         withUnsafeBufferPointer { x in
             result.withUnsafeMutableBufferPointer { best in

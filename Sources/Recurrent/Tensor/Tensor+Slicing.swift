@@ -9,8 +9,8 @@ extension Tensor {
     /// let firstTwo = batch.rows(0..<2)   // [B, T, D] → [2, T, D]
     /// ```
     public func rows(_ range: Range<Int>) -> Tensor {
-        precondition(rank >= 1, "Tensor.rows: a scalar (shape \(shape)) has no rows")
-        precondition(
+        require(rank >= 1, "Tensor.rows: a scalar (shape \(shape)) has no rows")
+        require(
             range.lowerBound >= 0 && range.upperBound <= shape[0],
             "Tensor.rows: range \(range) out of bounds for shape \(shape)")
         let width = count / Swift.max(shape[0], 1)
@@ -21,13 +21,13 @@ extension Tensor {
     /// The rows of the first axis at `indices`, in that order (repeats allowed):
     /// shape [indices.count, ...]. Mini-batches are gathered this way.
     public func gatheringRows(_ indices: [Int]) -> Tensor {
-        precondition(rank >= 1, "Tensor.gatheringRows: a scalar (shape \(shape)) has no rows")
+        require(rank >= 1, "Tensor.gatheringRows: a scalar (shape \(shape)) has no rows")
         let width = count / Swift.max(shape[0], 1)
         var result = Tensor.zeros([indices.count] + shape.dropFirst())
         withUnsafeBufferPointer { x in
             result.withUnsafeMutableBufferPointer { y in
                 for (row, index) in indices.enumerated() {
-                    precondition(
+                    require(
                         index >= 0 && index < shape[0],
                         "Tensor.gatheringRows: row \(index) out of range for shape \(shape)")
                     for f in 0..<width { y[row * width + f] = x[index * width + f] }
@@ -42,7 +42,7 @@ extension Tensor {
     public func slice(at index: Int, alongAxis axis: Int) -> Tensor {
         let axis = normalizedAxis(axis, "Tensor.slice")
         let (outer, n, inner) = split(at: axis)
-        precondition(index >= 0 && index < n, "Tensor.slice: index \(index) out of range for axis \(axis) of \(shape)")
+        require(index >= 0 && index < n, "Tensor.slice: index \(index) out of range for axis \(axis) of \(shape)")
         var result = Tensor.zeros(shape.enumerated().filter { $0.offset != axis }.map(\.element))
         withUnsafeBufferPointer { x in
             result.withUnsafeMutableBufferPointer { y in
@@ -60,10 +60,10 @@ extension Tensor {
     public mutating func setSlice(at index: Int, alongAxis axis: Int, to value: Tensor) {
         let axis = normalizedAxis(axis, "Tensor.setSlice")
         let (outer, n, inner) = split(at: axis)
-        precondition(
+        require(
             index >= 0 && index < n, "Tensor.setSlice: index \(index) out of range for axis \(axis) of \(shape)")
         let sliceShape = shape.enumerated().filter { $0.offset != axis }.map(\.element)
-        precondition(
+        require(
             value.shape == sliceShape,
             "Tensor.setSlice: value of shape \(value.shape) does not fit a slice \(sliceShape) of \(shape)")
         value.withUnsafeBufferPointer { y in
@@ -78,13 +78,13 @@ extension Tensor {
 
     /// Time step `t` of a batch-first sequence tensor: [B, T, D] → [B, D].
     public func timeStep(_ t: Int) -> Tensor {
-        precondition(rank == 3, "Tensor.timeStep: shape \(shape) is not [B, T, D]")
+        require(rank == 3, "Tensor.timeStep: shape \(shape) is not [B, T, D]")
         return slice(at: t, alongAxis: 1)
     }
 
     /// Writes a [B, D] value over time step `t` of this [B, T, D] tensor.
     public mutating func setTimeStep(_ t: Int, to value: Tensor) {
-        precondition(rank == 3, "Tensor.setTimeStep: shape \(shape) is not [B, T, D]")
+        require(rank == 3, "Tensor.setTimeStep: shape \(shape) is not [B, T, D]")
         setSlice(at: t, alongAxis: 1, to: value)
     }
 
@@ -94,15 +94,15 @@ extension Tensor {
     /// Tensor.concatenated([forward, backward], alongAxis: -1)   // [B, T, H] ×2 → [B, T, 2H]
     /// ```
     public static func concatenated(_ tensors: [Tensor], alongAxis axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "Tensor.concatenated: no tensors")
+        require(!tensors.isEmpty, "Tensor.concatenated: no tensors")
         let first = tensors[0]
         let axis = first.normalizedAxis(axis, "Tensor.concatenated")
         for tensor in tensors {
             var a = tensor.shape, b = first.shape
-            precondition(a.count == b.count, "Tensor.concatenated: shapes \(first.shape) and \(tensor.shape) differ in rank")
+            require(a.count == b.count, "Tensor.concatenated: shapes \(first.shape) and \(tensor.shape) differ in rank")
             a[axis] = 0
             b[axis] = 0
-            precondition(a == b, "Tensor.concatenated: shapes \(first.shape) and \(tensor.shape) differ off axis \(axis)")
+            require(a == b, "Tensor.concatenated: shapes \(first.shape) and \(tensor.shape) differ off axis \(axis)")
         }
         var shape = first.shape
         shape[axis] = tensors.reduce(0) { $0 + $1.shape[axis] }
@@ -128,11 +128,11 @@ extension Tensor {
     /// The tensors, all of one shape, joined along a new axis:
     /// `Tensor.stacked(steps, alongAxis: 1)` of T tensors [B, D] is [B, T, D].
     public static func stacked(_ tensors: [Tensor], alongAxis axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "Tensor.stacked: no tensors")
+        require(!tensors.isEmpty, "Tensor.stacked: no tensors")
         let shape = tensors[0].shape
-        precondition(axis >= 0 && axis <= shape.count, "Tensor.stacked: axis \(axis) out of range for \(shape)")
+        require(axis >= 0 && axis <= shape.count, "Tensor.stacked: axis \(axis) out of range for \(shape)")
         let expanded = tensors.map { tensor in
-            precondition(tensor.shape == shape, "Tensor.stacked: shapes \(shape) and \(tensor.shape) differ")
+            require(tensor.shape == shape, "Tensor.stacked: shapes \(shape) and \(tensor.shape) differ")
             var newShape = shape
             newShape.insert(1, at: axis)
             return tensor.reshaped(newShape)

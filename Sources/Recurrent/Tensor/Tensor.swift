@@ -26,8 +26,8 @@ public struct Tensor: Sendable, Equatable {
 
     /// A tensor of the given shape holding `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
-        precondition(
+        require(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
+        require(
             scalars.count == Tensor.count(of: shape),
             "Tensor: \(scalars.count) elements do not fit shape \(shape)")
         self.shape = shape
@@ -54,7 +54,7 @@ public struct Tensor: Sendable, Equatable {
     /// A rank-2 tensor from rows of equal length.
     public init(rows: [[Float]]) {
         let width = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows differ in length")
+        require(rows.allSatisfy { $0.count == width }, "Tensor(rows:): rows differ in length")
         self.init(shape: [rows.count, width], scalars: rows.flatMap { $0 })
     }
 
@@ -69,7 +69,7 @@ public struct Tensor: Sendable, Equatable {
 
     /// The single value of a one-element tensor.
     public var scalar: Float {
-        precondition(count == 1, "Tensor.scalar: shape \(shape) holds \(count) elements, not 1")
+        require(count == 1, "Tensor.scalar: shape \(shape) holds \(count) elements, not 1")
         return scalars[0]
     }
 
@@ -86,10 +86,10 @@ public struct Tensor: Sendable, Equatable {
 
     /// The flat offset of a multi-index, checked against the shape.
     func offset(_ index: [Int]) -> Int {
-        precondition(index.count == shape.count, "Tensor: index \(index) does not fit shape \(shape)")
+        require(index.count == shape.count, "Tensor: index \(index) does not fit shape \(shape)")
         var flat = 0
         for axis in shape.indices {
-            precondition(
+            require(
                 index[axis] >= 0 && index[axis] < shape[axis],
                 "Tensor: index \(index) out of range for shape \(shape)")
             flat = flat * shape[axis] + index[axis]
@@ -109,10 +109,10 @@ public struct Tensor: Sendable, Equatable {
         var resolved = newShape
         if let unknown = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != unknown }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "Tensor.reshaped: cannot reshape \(shape) to \(newShape)")
+            require(known > 0 && count % known == 0, "Tensor.reshaped: cannot reshape \(shape) to \(newShape)")
             resolved[unknown] = count / known
         }
-        precondition(
+        require(
             Tensor.count(of: resolved) == count,
             "Tensor.reshaped: cannot reshape \(shape) (\(count) elements) to \(newShape)")
         return Tensor(shape: resolved, scalars: scalars)
@@ -120,7 +120,7 @@ public struct Tensor: Sendable, Equatable {
 
     /// Stops with a message naming both shapes unless they are equal.
     public func expectShape(_ expected: [Int], _ what: @autoclosure () -> String) {
-        precondition(shape == expected, "\(what()): shape \(shape) does not match expected \(expected)")
+        require(shape == expected, "\(what()): shape \(shape) does not match expected \(expected)")
     }
 
     /// Read-only access to the elements as contiguous memory.

@@ -73,7 +73,7 @@ public enum GradientCheck {
         _ name: String, at x: Tensor, gradient: Tensor, direction: Tensor, step: Float,
         _ f: (Tensor) -> Double
     ) -> Result {
-        precondition(
+        require(
             x.shape == gradient.shape && x.shape == direction.shape,
             "GradientCheck.compare(\(name)): point \(x.shape), gradient \(gradient.shape), direction \(direction.shape) differ")
         let points = [1, -1, 2, -2].map { (k: Float) in x.zipMap(direction) { $0 + k * step * $1 } }

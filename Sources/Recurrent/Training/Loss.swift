@@ -130,13 +130,13 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         _ prediction: Tensor, _ target: Tensor, _ weights: Tensor?,
         _ lossAndGradient: (Float, Float) -> (Float, Float)
     ) -> LossOutput {
-        precondition(
+        require(
             prediction.shape == target.shape,
             "Loss \(self): prediction of shape \(prediction.shape) and target of shape \(target.shape) differ")
         let width = prediction.rank == 0 ? 1 : prediction.shape[prediction.rank - 1]
         let perRow = weights.map { weights in
             if weights.shape == prediction.shape { return false }
-            precondition(
+            require(
                 weights.shape == Array(prediction.shape.dropLast()),
                 "Loss \(self): weights of shape \(weights.shape) fit neither the prediction \(prediction.shape) nor its rows")
             return true
@@ -169,16 +169,16 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
 
     /// Per row: ℓ = logsumexp(p) − p[y], ∂ℓ/∂p = softmax(p) − onehot(y).
     private func softmaxCrossEntropy(_ logits: Tensor, _ target: Tensor, _ weights: Tensor?) -> LossOutput {
-        precondition(
+        require(
             logits.rank >= 1 && target.shape == Array(logits.shape.dropLast()),
             "Loss \(self): target of shape \(target.shape) does not fit logits of shape \(logits.shape) (expected \(Array(logits.shape.dropLast())))")
         if let weights {
-            precondition(
+            require(
                 weights.shape == target.shape,
                 "Loss \(self): weights of shape \(weights.shape) do not fit the rows \(target.shape)")
         }
         let classes = logits.shape[logits.rank - 1]
-        precondition(classes > 0, "Loss \(self): logits of shape \(logits.shape) have no classes")
+        require(classes > 0, "Loss \(self): logits of shape \(logits.shape) have no classes")
         let unweighted = Tensor.ones([])
         var gradient = Tensor.zeros(logits.shape)
         var total = 0.0, totalWeight = 0.0
@@ -190,7 +190,7 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
                             let weight = weights == nil ? 1 : w[row]
                             guard weight != 0 else { continue }
                             let label = y[row]
-                            precondition(
+                            require(
                                 label >= 0 && label < Float(classes) && label == label.rounded(),
                                 "Loss \(self): target \(label) of row \(row) is not a class index in 0..<\(classes)")
                             let start = row * classes

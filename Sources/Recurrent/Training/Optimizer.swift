@@ -38,7 +38,7 @@ extension Optimizer {
         var used = 0
         model.updateParameters { name, parameter in
             guard let gradient = gradients[name] else { return }
-            precondition(
+            require(
                 gradient.shape == parameter.shape,
                 "\(Self.self).step: gradient of \(name) has shape \(gradient.shape), parameter \(parameter.shape)")
             update(&parameter, gradient: gradient, name: name)
@@ -47,7 +47,7 @@ extension Optimizer {
         if used != gradients.count {
             let known = model.parameters
             let unknown = gradients.names.first { known[$0] == nil } ?? "?"
-            preconditionFailure("\(Self.self).step: gradient \(unknown) matches no parameter of the model")
+            fatalError("\(Self.self).step: gradient \(unknown) matches no parameter of the model")
         }
     }
 }

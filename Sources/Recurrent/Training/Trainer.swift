@@ -112,11 +112,11 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
         generator: inout RandomGenerator
     ) throws -> Float {
         try Check.positive(batchSize, "batchSize")
-        precondition(
+        require(
             inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
             "Trainer.trainEpoch: inputs of shape \(inputs.shape) and targets of shape \(targets.shape) differ in rows")
         if let weights {
-            precondition(
+            require(
                 weights.rank >= 1 && weights.shape[0] == inputs.shape[0],
                 "Trainer.trainEpoch: weights of shape \(weights.shape) and inputs of shape \(inputs.shape) differ in rows")
         }
