@@ -267,3 +267,29 @@ void rc_sgemm_prepacked(int isa, int transA, long M, long N, long K,
         sgemm_prepacked_portable(transA, M, N, K, alpha, A, lda, Bpacked, packedN, n0, beta, C, ldc); return;
     }
 }
+
+long rc_gemm_kc(void) { return GEMM_KC; }
+long rc_gemm_nc(void) { return GEMM_NC; }
+
+void rc_sgemm_pack_b_block(int isa, int transB, long kc, long nc, const float *B, long ldb,
+                           long pc, long jc, long j0, long j1, float *packed) {
+    if (j1 > nc) j1 = nc;
+    if (j0 >= j1 || kc <= 0) return;
+    pack_b(transB, kc, j1 - j0, B, ldb, pc, jc + j0, rc_gemm_nr(isa), packed + j0 * kc);
+}
+
+void rc_sgemm_block(int isa, int transA, long i0, long i1, long nc, long kc, float alpha,
+                    const float *A, long lda, long pc, const float *packed, float beta,
+                    float *C, long ldc, long jc) {
+    if (i0 >= i1 || nc <= 0 || kc <= 0) return;
+    switch (usable(isa)) {
+#if defined(__x86_64__)
+    case RC_ISA_AVX512: sgemm_block_avx512(transA, i0, i1, nc, kc, alpha, A, lda, pc, packed, beta, C, ldc, jc); return;
+    case RC_ISA_AVX2: sgemm_block_avx2(transA, i0, i1, nc, kc, alpha, A, lda, pc, packed, beta, C, ldc, jc); return;
+#endif
+#if defined(__aarch64__)
+    case RC_ISA_NEON: sgemm_block_neon(transA, i0, i1, nc, kc, alpha, A, lda, pc, packed, beta, C, ldc, jc); return;
+#endif
+    default: sgemm_block_portable(transA, i0, i1, nc, kc, alpha, A, lda, pc, packed, beta, C, ldc, jc); return;
+    }
+}

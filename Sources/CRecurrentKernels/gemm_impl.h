@@ -208,4 +208,16 @@ ATTR static void SFX(sgemm_prepacked)(int transA, long M, long N, long K, float 
     }
 }
 
+// Rows [i0, i1) of a C block against a packed block of B (rc_sgemm_block).
+ATTR static void SFX(sgemm_block)(int transA, long i0, long i1, long nc, long kc, float alpha,
+                                  const float *A, long lda, long pc, const float *Bp, float beta,
+                                  float *C, long ldc, long jc) {
+    float *Ap = rc_workspace_a(round_up(i1 - i0 < GEMM_MC ? i1 - i0 : GEMM_MC, MR) * GEMM_KC);
+    for (long ic = i0; ic < i1; ic += GEMM_MC) {
+        long mc = i1 - ic < GEMM_MC ? i1 - ic : GEMM_MC;
+        pack_a(transA, mc, kc, A, lda, ic, pc, MR, Ap);
+        SFX(macro_kernel)(mc, nc, kc, Ap, Bp, C + ic * ldc + jc, ldc, alpha, beta);
+    }
+}
+
 #undef NR

@@ -130,7 +130,7 @@ struct GEMMTests {
     @Test("threads change no bit of the result")
     func threadsGiveSameBits() {
         let pool = ThreadPool(threads: 3)
-        for (m, n, k) in [(64, 512, 128), (300, 40, 50), (5, 700, 33)] {
+        for (m, n, k) in [(64, 512, 128), (300, 40, 50), (5, 700, 33), (520, 70, 1000)] {  // the last: shared packing of B
             for (ta, tb) in Self.transposes {
                 var rng = SplitMix(UInt64(m * n + k))
                 let a = (0..<(m * k)).map { _ in rng.nextSigned() }

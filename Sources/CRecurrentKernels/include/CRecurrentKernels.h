@@ -56,6 +56,24 @@ void rc_sgemm(int isa, int transA, int transB,
               const float *B, long ldb,
               float beta, float *C, long ldc);
 
+/// The cache blocks of rc_sgemm: k-block (KC) and n-block (NC) sizes.
+long rc_gemm_kc(void);
+long rc_gemm_nc(void);
+
+/// Packs columns [j0, j1) of the kc x nc block of op(B) at (pc, jc) into
+/// `packed`, laid out as rc_sgemm packs a block (NR-column panels, panel q at
+/// q·NR·kc). j0 is a multiple of rc_gemm_nr(isa). Threads may pack disjoint
+/// column ranges of one block at once.
+void rc_sgemm_pack_b_block(int isa, int transB, long kc, long nc, const float *B, long ldb,
+                           long pc, long jc, long j0, long j1, float *packed);
+
+/// Rows [i0, i1) of C[:, jc ..< jc + nc] = alpha·op(A)[i0 ..< i1, pc ..< pc + kc]·packed
+/// + beta·C, with `packed` a whole block from rc_sgemm_pack_b_block. The same
+/// arithmetic as rc_sgemm, so splitting rows between threads changes no bit.
+void rc_sgemm_block(int isa, int transA, long i0, long i1, long nc, long kc, float alpha,
+                    const float *A, long lda, long pc, const float *packed, float beta,
+                    float *C, long ldc, long jc);
+
 /// Floats needed to hold op(B) (K x N) packed for `isa` (see rc_sgemm_pack_b).
 size_t rc_sgemm_packed_b_size(int isa, long K, long N);
 

@@ -59,6 +59,12 @@ public enum GEMM {
             rc_sgemm(isa.rawValue, transA.flag, transB.flag, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
+        if !splitN && m * n * k >= cooperativeThreshold {
+            cooperativeProduct(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                beta: beta, c: c, ldc: ldc, isa: isa, pool: pool, parts: chunks)
+            return
+        }
         let (aAddress, bAddress, cAddress) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
         pool.parallelFor(chunks) { part in
             let first = tiles * part / chunks * tile
@@ -77,6 +83,43 @@ public enum GEMM {
                 rc_sgemm(
                     isa.rawValue, transA.flag, transB.flag, last - first, n, k,
                     alpha, aPart, lda, b, ldb, beta, c + first * ldc, ldc)
+            }
+        }
+    }
+
+    /// From this many multiply-adds on, a product split by rows packs each
+    /// block of B once, shared by the threads (each packs a part), instead of
+    /// once per thread.
+    static let cooperativeThreshold = 1 << 25
+
+    /// The blocked loops with the packing of B shared: per block of B, the
+    /// threads pack disjoint column ranges, then each multiplies its rows by
+    /// the whole block. Every element is summed in the order of `rc_sgemm`.
+    private static func cooperativeProduct(
+        transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, isa: ISA, pool: ThreadPool, parts: Int
+    ) {
+        let (kcMax, ncMax) = (rc_gemm_kc(), rc_gemm_nc())
+        let (mr, nr) = (Int(rc_gemm_mr(isa.rawValue)), Int(rc_gemm_nr(isa.rawValue)))
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: (min(n, ncMax) + nr - 1) / nr * nr * kcMax)
+        defer { packed.deallocate() }
+        let rowTiles = (m + mr - 1) / mr
+        for jc in stride(from: 0, to: n, by: ncMax) {
+            let nc = min(ncMax, n - jc)
+            let columnTiles = (nc + nr - 1) / nr
+            for pc in stride(from: 0, to: k, by: kcMax) {
+                let kc = min(kcMax, k - pc)
+                pool.parallelFor(parts) { part in
+                    let j0 = columnTiles * part / parts * nr, j1 = min(columnTiles * (part + 1) / parts * nr, nc)
+                    rc_sgemm_pack_b_block(isa.rawValue, transB.flag, kc, nc, b, ldb, pc, jc, j0, j1, packed)
+                }
+                pool.parallelFor(parts) { part in
+                    let i0 = rowTiles * part / parts * mr, i1 = min(rowTiles * (part + 1) / parts * mr, m)
+                    rc_sgemm_block(
+                        isa.rawValue, transA.flag, i0, i1, nc, kc, alpha, a, lda, pc, packed,
+                        pc == 0 ? beta : 1, c, ldc, jc)
+                }
             }
         }
     }
