@@ -281,7 +281,9 @@ extension RecurrentLayer {
 
     /// The step caches of one layer and direction, returned to the pool when
     /// the cache that holds them goes.
-    private func stepCache(_ gates: [Float], _ hPrev: [Float], _ cPrev: [Float], _ aux: [Float]) -> RecurrentCache.StepCache {
+    private func stepCache(_ gates: [Float], _ hPrev: [Float], _ cPrev: [Float], _ aux: [Float])
+        -> RecurrentCache.StepCache
+    {
         RecurrentCache.StepCache(storage: PooledBuffers([gates, hPrev, cPrev, aux], pool: scratch))
     }
 
@@ -317,14 +319,37 @@ extension RecurrentLayer {
         let recurrence = self.cell
         // Unit boundaries, multiples of 16 (one AVX-512 vector).
         let bounds = (0...parts).map { part in part == parts ? h : (h * part / parts) / 16 * 16 }
-        // Each part's rows of W_hh (its units in every gate), packed one after another.
-        var packed: [Float] = []
-        var packedOffsets: [Int] = []
-        for part in 0..<parts {
-            let units = bounds[part]..<bounds[part + 1]
-            let rows = (0..<g).flatMap { gate in units.map { gate * h + $0 } }
-            packedOffsets.append(packed.count)
-            packed += packTransposed(w.weightHH.gatheringRows(rows), isa: isa)
+        // Each part's rows of W_hh (its units in every gate), packed one after
+        // another, each part by its own thread (into that core's cache).
+        let packedOffsets = (0...parts).map { part in
+            (0..<part).reduce(0) { $0 + rc_sgemm_packed_b_size(isa.rawValue, h, g * (bounds[$1 + 1] - bounds[$1])) }
+        }
+        var packed = scratch.take(packedOffsets[parts])
+        defer { scratch.give(packed) }
+        w.weightHH.withUnsafeBufferPointer { whh in
+            packed.withUnsafeMutableBufferPointer { packed in
+                ThreadPool.shared.parallelFor(parts) { part in
+                    let width = bounds[part + 1] - bounds[part]
+                    // Gate blocks of this part's units, one pack per gate: op(B) = rowsᵀ [H, width].
+                    let panel = Int(rc_gemm_nr(isa.rawValue))
+                    if width % panel == 0 {
+                        for gate in 0..<g {
+                            let rows = whh.baseAddress! + (gate * h + bounds[part]) * h
+                            let target = packed.baseAddress! + packedOffsets[part]
+                            // Panels of NR columns: gate block `gate` starts at column gate·width.
+                            packGateBlock(
+                                rows: rows, width: width, h: h, columnOffset: gate * width,
+                                totalColumns: g * width, into: target, isa: isa)
+                        }
+                    } else {
+                        let rowIndices = (0..<g).flatMap { gate in
+                            (bounds[part]..<bounds[part + 1]).map { gate * h + $0 }
+                        }
+                        let slice = packTransposed(w.weightHH.gatheringRows(rowIndices), isa: isa)
+                        (packed.baseAddress! + packedOffsets[part]).update(from: slice, count: slice.count)
+                    }
+                }
+            }
         }
         var ghParts = scratch.take(b * gh)  // part k at b·G·bounds[k]: [B, G·width_k]
         var other = scratch.take(b * h)
@@ -596,6 +621,26 @@ struct PreparedWeights: Sendable {
         self.isa = isa
         inputWeights = layer.weights.map { packTransposed($0.weightIH, isa: isa) }
         recurrentWeights = layer.weights.map { packTransposed($0.weightHH, isa: isa) }
+    }
+}
+
+/// Packs `width` rows of a weight (each `h` long) as columns
+/// `columnOffset ..< columnOffset + width` of a packed op(B) = [H, totalColumns],
+/// whose other columns are packed by other calls. `columnOffset` and `width`
+/// are multiples of the ISA's panel width, so panels do not straddle calls.
+func packGateBlock(
+    rows: UnsafePointer<Float>, width: Int, h: Int, columnOffset: Int, totalColumns: Int,
+    into packed: UnsafeMutablePointer<Float>, isa: ISA
+) {
+    let kc = Int(rc_gemm_kc())
+    for pc in stride(from: 0, to: h, by: kc) {
+        let rowsInBlock = min(kc, h - pc)
+        let paddedColumns =
+            (totalColumns + Int(rc_gemm_nr(isa.rawValue)) - 1) / Int(rc_gemm_nr(isa.rawValue))
+            * Int(rc_gemm_nr(isa.rawValue))
+        rc_sgemm_pack_b_block(
+            isa.rawValue, 1, rowsInBlock, width, rows, h, pc, 0, 0, width,
+            packed + pc * paddedColumns + columnOffset * rowsInBlock)
     }
 }
 
