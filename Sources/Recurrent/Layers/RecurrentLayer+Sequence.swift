@@ -172,7 +172,6 @@ extension RecurrentLayer {
         let column = (index % directions) * h
         let lstm = cell.hasCellState
 
-        // gx = x·W_ihᵀ + b_ih, all steps at once: [B·T, G·H]
         // gx = x·W_ihᵀ for all steps at once: [B·T, G·H]; b_ih is added in the cell pass.
         var gx = scratch.take(b * t * gh)
         input.withUnsafeBufferPointer { x in
