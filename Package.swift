@@ -23,8 +23,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "RecurrentBench", dependencies: ["Recurrent", "CRecurrentKernels"]),
+        // The README's library quick start, compiled by every build so it cannot rot.
+        .executableTarget(name: "ForecastSeries", dependencies: ["Recurrent"], path: "Examples/ForecastSeries"),
         .testTarget(
             name: "RecurrentTests", dependencies: ["Recurrent", "CRecurrentKernels"],
             exclude: ["Fixtures"]),
+        // End-to-end tests of the command line: they run the built `recurrent` binary.
+        .testTarget(name: "recurrentCLITests", dependencies: ["recurrent", "Recurrent"]),
     ]
 )

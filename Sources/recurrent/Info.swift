@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show a model file's architecture, tensors, parameter count and metadata.",
+        discussion: """
+            MODEL is a Recurrent model file or a PyTorch state_dict (.safetensors). \
+            Metadata values longer than 60 characters are shortened.
+            """)
+
+    @Argument(help: "The model file (.safetensors).")
+    var model: String
+
+    @Option(help: "φ of an Elman RNN read from a PyTorch state_dict: tanh, relu or sigmoid (default: tanh).")
+    var nonlinearity: Nonlinearity?
+
+    func validate() throws {
+        try validateExistingFile(model, "MODEL")
+    }
+
+    func run() throws {
+        let file = try reportingFileErrors {
+            try ModelFile(contentsOf: URL(fileURLWithPath: model), nonlinearity: nonlinearity)
+        }
+        let layer = file.layer
+        print("architecture: \(layer.architecture)")
+        print("PyTorch:      \(pytorchModule(layer.architecture))")
+        print(
+            "parameters:   \(layer.parameterCount) in the recurrent layer, \(file.tensors.map(\.tensor.count).reduce(0, +)) in other tensors"
+        )
+        print("tensors:")
+        for (name, tensor) in layer.parameters { print("  \(name)  \(tensor.shape)") }
+        for (name, tensor) in file.tensors { print("  \(name)  \(tensor.shape)") }
+        for name in file.integerTensors.keys.sorted() {
+            print("  \(name)  \(file.integerTensors[name]!.shape) integer")
+        }
+        print(file.metadata.isEmpty ? "metadata:     none" : "metadata:")
+        for key in file.metadata.keys.sorted() {
+            let value = file.metadata[key]!
+            let shown = value.count > 60 ? value.prefix(60) + "… (\(value.utf8.count) bytes)" : value
+            print("  \(key): \(shown.replacingOccurrences(of: "\n", with: " "))")
+        }
+    }
+}
