@@ -26,3 +26,17 @@ func require(
 ) {
     if !condition() { fatalError(message(), file: file, line: line) }
 }
+
+/// Asks for transparent huge pages over the whole 2 MiB pages inside a buffer
+/// that has not been touched yet. A hint: where the system lacks them,
+/// nothing happens.
+func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) {
+    #if os(Linux)
+    let page = 1 << 21
+    let start = (Int(bitPattern: base) + page - 1) / page * page
+    let end = (Int(bitPattern: base) + bytes) / page * page
+    if end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) {
+        _ = madvise(aligned, end - start, 14)  // MADV_HUGEPAGE
+    }
+    #endif
+}
