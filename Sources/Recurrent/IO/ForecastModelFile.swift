@@ -1,0 +1,157 @@
+import Foundation
+
+/// A series-forecasting model as one Recurrent model file: a
+/// ``SequenceModel`` with numeric input and a many-to-one head, with the
+/// ``SeriesOptions`` that cut its windows and the ``Normalization`` fitted
+/// on its training part, so the same windows and units can be made again
+/// from a CSV file at evaluation and forecast time.
+///
+/// ## Layout
+/// A ``ModelFile``: the recurrent layer's weights under PyTorch's names,
+/// `head.weight` [h·K, F·directions] and `head.bias` [h·K], and the metadata
+/// keys
+/// - `task` = `series-forecast`;
+/// - `series_options`: the ``SeriesOptions`` as JSON (snake-case keys);
+/// - `normalization`: the ``Normalization`` as JSON;
+/// - `head`: `{"pooling":"last","output_size":h·K}`;
+/// - `missing`: the ``MissingValuePolicy`` used in training;
+/// and any other keys in ``metadata`` (a training summary, for instance).
+///
+/// Reading checks that the pieces fit: the layer reads F = features.count
+/// values, the head gives h·K outputs, and the normalisation knows every
+/// feature and target. Every problem is a ``SafetensorsError`` naming the
+/// file and the tensor or metadata key at fault.
+public struct ForecastModelFile: Sendable {
+    /// The network: recurrent layers, then a dense head on the pooled output.
+    public var model: SequenceModel
+    /// The columns, window and split the model was trained with.
+    public var options: SeriesOptions
+    /// The per-column scaling fitted on the training part.
+    public var normalization: Normalization
+    /// The missing-value policy used when reading the training data.
+    public var missing: MissingValuePolicy
+    /// Free metadata stored beside the reserved keys.
+    public var metadata: [String: String]
+
+    /// `series-forecast`, the value of the metadata key `task`.
+    public static let task = "series-forecast"
+    /// The metadata keys this type writes itself.
+    public static let reservedKeys: Set<String> = ["task", "series_options", "normalization", "head", "missing"]
+
+    private struct Head: Codable {
+        var pooling: SequencePooling
+        var outputSize: Int
+        enum CodingKeys: String, CodingKey {
+            case pooling
+            case outputSize = "output_size"
+        }
+    }
+
+    /// A file holding `model` and what it needs to read a CSV file again.
+    public init(
+        model: SequenceModel, options: SeriesOptions, normalization: Normalization,
+        missing: MissingValuePolicy = .error, metadata: [String: String] = [:]
+    ) {
+        self.model = model
+        self.options = options
+        self.normalization = normalization
+        self.missing = missing
+        self.metadata = metadata
+    }
+
+    /// The model file's contents.
+    public func modelFile() throws -> ModelFile {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        var keys = metadata.filter { !Self.reservedKeys.contains($0.key) }
+        keys["task"] = Self.task
+        keys["series_options"] = try json(options)
+        keys["normalization"] = try json(normalization)
+        keys["head"] = try json(Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
+        keys["missing"] = missing.rawValue
+        var tensors = NamedTensors()
+        tensors["head.weight"] = model.head.dense.weight
+        if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
+        return ModelFile(layer: model.recurrent, tensors: tensors, metadata: keys)
+    }
+
+    /// Writes the file atomically: the old file or the new one, never a partial one.
+    public func write(to url: URL) throws {
+        try modelFile().write(to: url)
+    }
+
+    /// Reads and checks a forecasting model file.
+    ///
+    /// - Throws: ``SafetensorsError`` naming the file and the tensor or
+    ///   metadata key at fault.
+    public init(contentsOf url: URL) throws {
+        let name = url.isFileURL ? url.path : url.absoluteString
+        try self.init(ModelFile(contentsOf: url), name: name)
+    }
+
+    /// Checks the pieces of `file` fit together; errors name the file `name`.
+    public init(_ file: ModelFile, name: String) throws {
+        func fail(_ key: String, _ problem: String) -> SafetensorsError {
+            SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
+        }
+        guard file.metadata["task"] == Self.task else {
+            throw fail(
+                "task", "is \(file.metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
+                    + "not a series-forecasting model (made by `recurrent train`)")
+        }
+        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
+            guard let text = file.metadata[key] else { throw fail(key, "is missing") }
+            do {
+                return try JSONDecoder().decode(type, from: Data(text.utf8))
+            } catch {
+                throw fail(key, "is not valid: \(error)".replacingOccurrences(of: "\n", with: " "))
+            }
+        }
+        let options = try decode(SeriesOptions.self, "series_options")
+        let normalization = try decode(Normalization.self, "normalization")
+        let head = try decode(Head.self, "head")
+        guard let missingText = file.metadata["missing"], let missing = MissingValuePolicy(rawValue: missingText) else {
+            throw fail("missing", "must name a missing-value policy")
+        }
+        guard !options.features.isEmpty, !options.targets.isEmpty, options.inputLength >= 1, options.horizon >= 1 else {
+            throw fail("series_options", "needs features, targets, input_length ≥ 1 and horizon ≥ 1")
+        }
+        for column in options.features + options.targets where !normalization.columns.contains(column) {
+            throw fail("normalization", "has no statistics for column \"\(column)\"")
+        }
+        guard file.layer.inputSize == options.features.count else {
+            throw fail(
+                "series_options",
+                "names \(options.features.count) feature(s), but the recurrent layer reads \(file.layer.inputSize)")
+        }
+        let outputs = options.horizon * options.targets.count
+        guard head.outputSize == outputs, head.pooling != .everyStep else {
+            throw fail("head", "must pool the sequence and give horizon × targets = \(outputs) outputs")
+        }
+        guard let weight = file.tensors["head.weight"] else {
+            throw SafetensorsError(file: name, tensor: "head.weight", problem: "is missing")
+        }
+        let inputs = file.layer.outputSize
+        guard weight.shape == [outputs, inputs] else {
+            throw SafetensorsError(
+                file: name, tensor: "head.weight", problem: "has shape \(weight.shape); the model needs [\(outputs), \(inputs)]")
+        }
+        let bias = file.tensors["head.bias"]
+        if let bias, bias.shape != [outputs] {
+            throw SafetensorsError(
+                file: name, tensor: "head.bias", problem: "has shape \(bias.shape); the model needs [\(outputs)]")
+        }
+        do {
+            let dense = try Dense(weight: weight, bias: bias)
+            let sequenceHead = try SequenceHead(pooling: head.pooling, dense: dense, directions: file.layer.directions)
+            self.model = try SequenceModel(recurrent: file.layer, head: sequenceHead)
+        } catch let error as RecurrentError {
+            throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
+        }
+        self.options = options
+        self.normalization = normalization
+        self.missing = missing
+        self.metadata = file.metadata.filter { !Self.reservedKeys.contains($0.key) }
+    }
+}
