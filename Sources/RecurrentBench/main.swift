@@ -90,6 +90,9 @@ func benchThreshold() {
     }
 }
 
+/// `lstm`, `gru`, or anything else for a tanh Elman RNN.
+func cellNamed(_ name: String) -> Cell { name == "lstm" ? .lstm : name == "gru" ? .gru : .elman(.tanh) }
+
 func pad(_ value: Int, _ width: Int) -> String { pad(String(value), width) }
 func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
 func format1(_ x: Double) -> String {
@@ -185,7 +188,7 @@ case "prepacked" where arguments.count == 4:
     print("prepacked \(m)×\(n)×\(k), 1 thread: \(format1(seconds * 1e6)) µs, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
 case "forward" where arguments.count == 6:
     // One configuration's inference: forward CELL B T D H.
-    let cell: Cell = arguments[1] == "lstm" ? .lstm : arguments[1] == "gru" ? .gru : .elman(.tanh)
+    let cell = cellNamed(arguments[1])
     let (b, t, d, h) = (Int(arguments[2])!, Int(arguments[3])!, Int(arguments[4])!, Int(arguments[5])!)
     var generator = RandomGenerator(seed: 0)
     let layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
@@ -194,7 +197,7 @@ case "forward" where arguments.count == 6:
     print("forward \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(format1(seconds * 1e3)) ms")
 case "train" where arguments.count == 6:
     // One configuration's training step: train CELL B T D H.
-    let cell: Cell = arguments[1] == "lstm" ? .lstm : arguments[1] == "gru" ? .gru : .elman(.tanh)
+    let cell = cellNamed(arguments[1])
     let (b, t, d, h) = (Int(arguments[2])!, Int(arguments[3])!, Int(arguments[4])!, Int(arguments[5])!)
     var generator = RandomGenerator(seed: 0)
     var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
@@ -209,7 +212,7 @@ case "train" where arguments.count == 6:
     print("train \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(format1(seconds * 1e3)) ms")
 case "stream" where arguments.count == 2:
     // Batch-1 streaming step latency of one cell (D 32, H 128).
-    let cell: Cell = arguments[1] == "lstm" ? .lstm : arguments[1] == "gru" ? .gru : .elman(.tanh)
+    let cell = cellNamed(arguments[1])
     var generator = RandomGenerator(seed: 0)
     let layer = try RecurrentLayer(cell: cell, inputSize: 32, hiddenSize: 128, generator: &generator)
     let stream = try RecurrentStream(layer)

@@ -179,20 +179,7 @@ import Testing
         ]
         for (name, file) in inputs { try file.write(to: URL(fileURLWithPath: folder.path(name + ".safetensors"))) }
 
-        let result = try runRecurrent(
-            arguments.replacingOccurrences(of: "{dir}", with: folder.url.path).split(separator: " ").map(String.init))
-        #expect(result.status == 64, "exit status \(result.status), expected 64 (EX_USAGE)")
-        let lines = result.stderr.split(separator: "\n")
-        #expect(
-            lines.first?.hasPrefix("Error: ") == true && lines.first?.contains(expected) == true,
-            "stderr: \(result.stderr)")
-        // One line; for a usage error found while parsing or in validate(),
-        // ArgumentParser adds the option's help and the usage.
-        let usage = ["Help:", "Usage:", "  See "]
-        #expect(
-            lines.dropFirst().allSatisfy { line in usage.contains { line.hasPrefix($0) } }, "stderr: \(result.stderr)")
-        #expect(!result.stderr.contains("Fatal error"), "stderr: \(result.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: folder.path("m.safetensors")), "an output was written")
+        try expectUsageFailure(arguments, in: folder.url, naming: expected, output: "m.safetensors")
     }
 }
 

@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 
 /// The folder holding the built products: the test bundle's folder, as in
@@ -33,4 +34,25 @@ func runRecurrent(_ arguments: [String]) throws -> (status: Int32, stdout: Strin
     return (
         process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
     )
+}
+
+/// Runs `recurrent` with `arguments` (`{dir}` standing for `folder`) and
+/// expects a usage failure: exit 64, a first stderr line `Error: …` that
+/// contains `expected`, nothing after it but ArgumentParser's usage and help
+/// lines, no crash, and no file at `output` in the folder.
+func expectUsageFailure(_ arguments: String, in folder: URL, naming expected: String, output: String) throws {
+    let result = try runRecurrent(
+        arguments.replacingOccurrences(of: "{dir}", with: folder.path).split(separator: " ").map(String.init))
+    #expect(result.status == 64, "exit status \(result.status), expected 64 (EX_USAGE); stderr: \(result.stderr)")
+    let lines = result.stderr.split(separator: "\n")
+    #expect(
+        lines.first?.hasPrefix("Error: ") == true && lines.first?.contains(expected) == true,
+        "stderr: \(result.stderr)")
+    // One line; for a usage error found while parsing or in validate(),
+    // ArgumentParser adds the option's help and the usage.
+    let usage = ["Help:", "Usage:", "  See "]
+    #expect(lines.dropFirst().allSatisfy { line in usage.contains { line.hasPrefix($0) } }, "stderr: \(result.stderr)")
+    #expect(!result.stderr.contains("Fatal error"), "stderr: \(result.stderr)")
+    #expect(
+        !FileManager.default.fileExists(atPath: folder.appendingPathComponent(output).path), "an output was written")
 }

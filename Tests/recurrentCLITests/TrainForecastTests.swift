@@ -160,18 +160,7 @@ import Testing
         try RecurrentLayer(cell: .gru, inputSize: 1, hiddenSize: 2, generator: &generator)
             .save(to: URL(fileURLWithPath: folder.path("plain.safetensors")))
 
-        let result = try runRecurrent(
-            arguments.replacingOccurrences(of: "{dir}", with: folder.url.path).split(separator: " ").map(String.init))
-        #expect(result.status == 64, "exit status \(result.status), expected 64; stderr: \(result.stderr)")
-        let lines = result.stderr.split(separator: "\n")
-        #expect(
-            lines.first?.hasPrefix("Error: ") == true && lines.first?.contains(expected) == true,
-            "stderr: \(result.stderr)")
-        let usage = ["Help:", "Usage:", "  See "]
-        #expect(
-            lines.dropFirst().allSatisfy { line in usage.contains { line.hasPrefix($0) } }, "stderr: \(result.stderr)")
-        #expect(!result.stderr.contains("Fatal error"), "stderr: \(result.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: folder.path("out")), "an output was written")
+        try expectUsageFailure(arguments, in: folder.url, naming: expected, output: "out")
     }
 
     /// sine.csv and a quickly trained model.safetensors (2 epochs).

@@ -679,6 +679,10 @@ extension Tensor {
 }
 
 /// Σ over rows of a row-major [rows, columns] matrix, as a [columns] tensor.
+///
+/// Float sums in a loop the compiler vectorises: ``Tensor/sumRows()``
+/// accumulates in Double, which costs about 8% of a large LSTM's training step for
+/// the two bias gradients (one sitting: 331–352 against 311–317 ms).
 func columnSums(_ values: [Float], rows: Int, columns: Int) -> Tensor {
     var sums = [Float](repeating: 0, count: columns)
     values.withUnsafeBufferPointer { v in

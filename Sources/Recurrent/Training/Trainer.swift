@@ -35,14 +35,7 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
     public private(set) var step = 0
 
     /// What one training step measured.
-    public struct StepResult: Sendable, Equatable {
-        /// The loss of the batch, before the update.
-        public var loss: Float
-        /// The global gradient norm, before clipping.
-        public var gradientNorm: Float
-        /// The learning rate the update used.
-        public var learningRate: Float
-    }
+    public typealias StepResult = TrainingStepResult
 
     /// A trainer starting at step 0.
     ///
@@ -81,13 +74,10 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
         let (output, cache) = model.forward(input)
         let objective = loss(output, target: target, weights: weights)
         guard objective.value.isFinite else { throw RecurrentError.nonFinite(step: step + 1, what: "the loss") }
-        var (_, gradients) = model.backward(objective.gradient, cache: cache)
-        if let bad = gradients.first(where: { !$0.tensor.isFinite }) {
-            throw RecurrentError.nonFinite(step: step + 1, what: "the gradient of \(bad.name)")
-        }
-        let norm = try maxGradientNorm.map { try gradients.clipGlobalNorm(maxNorm: $0) } ?? Float(gradients.globalNorm())
-        optimizer.learningRate = learningRate
-        optimizer.step(&model, gradients: gradients)
+        let (_, gradients) = model.backward(objective.gradient, cache: cache)
+        let norm = try applyUpdate(
+            gradients, to: &model, optimizer: &optimizer, learningRate: learningRate,
+            maxGradientNorm: maxGradientNorm, step: step)
         step += 1
         return StepResult(loss: objective.value, gradientNorm: norm, learningRate: learningRate)
     }
