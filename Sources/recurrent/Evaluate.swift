@@ -5,31 +5,66 @@ import Recurrent
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Measure a trained forecasting model on a CSV file's test part, beside persistence.",
+        abstract: "Measure a trained model on the test part of its kind of data.",
         discussion: """
-            Reads the columns the model was trained on from --csv (same names), \
+            A forecasting model (`train --csv` or `--task`) reads the columns the model was trained on from --csv (same names), \
             splits the rows in time as in training (70% training, 15% validation, \
             15% test), normalises with the statistics stored in the model, and \
             prints RMSE, MAE and MAPE (in percent, over non-zero targets) of the \
             model's forecasts of the test windows, in the file's units, beside the \
-            persistence forecast's (the window's last value repeated).
+            persistence forecast's (the window's last value repeated). A text model \
+            (`train --text`) reports its loss and bits per character on --text; a \
+            sequence classifier (`train --sequences`) its accuracy, per-class \
+            precision, recall and F1, and the confusion matrix on --sequences.
             """)
 
     @Option(name: .shortAndLong, help: "The model file written by `recurrent train`.")
     var model: String
 
-    @Option(help: "The CSV file, with the columns the model was trained on.")
-    var csv: String
+    @Option(help: "For a forecasting model: the CSV file, with the columns the model was trained on.")
+    var csv: String?
+
+    @Option(help: "For a text model: the UTF-8 text to measure.")
+    var text: String?
+
+    @Option(help: "For a sequence classifier: the labelled sequences to measure.")
+    var sequences: String?
+
+    @Flag(help: "Print the figures as one JSON object.")
+    var json = false
 
     @Option(help: "Missing cells: error, drop, forward-fill or interpolate (default: the policy used in training).")
     var missing: MissingValuePolicy?
 
     func validate() throws {
         try validateExistingFile(model, "--model")
-        try validateExistingFile(csv, "--csv")
+        let given = [("--csv", csv), ("--text", text), ("--sequences", sequences)].filter { $0.1 != nil }
+        guard given.count == 1 else {
+            throw ValidationError("give one of --csv FILE, --text FILE or --sequences FILE")
+        }
+        try validateExistingFile(given[0].1!, given[0].0)
     }
 
     func run() throws {
+        let file = try reportingDataErrors { try ModelFile(contentsOf: URL(fileURLWithPath: model)) }
+        let task = file.metadata["task"] ?? ""
+        switch (task, csv, text, sequences) {
+        case (ForecastModelFile.task, let csv?, _, _):
+            try evaluateSeries(csv)
+        case (ForecastModelFile.task, _, _, _):
+            throw usageFailure("\(model) is a forecasting model; give the series with --csv FILE")
+        case (_, _, let text?, _):
+            try evaluateText(model: file, modelPath: model, textPath: text, json: json)
+        case (_, _, _, let sequences?):
+            try evaluateLabelledSequences(model: file, modelPath: model, dataPath: sequences, json: json)
+        case ("", _, _, _):
+            throw usageFailure("\(model): metadata \"task\" is missing; not a model made by `recurrent train`")
+        default:
+            throw usageFailure("\(model) (metadata \"task\" \(task)) cannot be evaluated on a CSV series")
+        }
+    }
+
+    private func evaluateSeries(_ csv: String) throws {
         let (file, series) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
         let (errors, naive, windows) = try reportingDataErrors {
             let options = file.options
@@ -51,6 +86,16 @@ struct Evaluate: ParsableCommand {
                 try ForecastErrors(prediction: prediction, truth: truth),
                 try ForecastErrors(prediction: data.persistenceForecast(for: .test), truth: truth), data.test.count
             )
+        }
+        if json {
+            var figures: [String: Double] = ["test_windows": Double(windows)]
+            for (name, e) in [("", errors), ("persistence_", naive)] {
+                figures[name + "test_rmse"] = e.rmse
+                figures[name + "test_mae"] = e.mae
+                if let mape = e.mape { figures[name + "test_mape"] = mape }
+            }
+            print(jsonLine(figures))
+            return
         }
         print("\(windows) test windows of \(csv), forecasting \(file.options.targets.joined(separator: ", ")) "
             + "\(file.options.horizon) step(s) ahead")

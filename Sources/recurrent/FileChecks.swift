@@ -51,3 +51,11 @@ func reportingFileErrors<T>(_ body: () throws -> T) throws -> T {
 func printError(_ line: String) {
     FileHandle.standardError.write(Data("Error: \(line)\n".utf8))
 }
+
+/// Prints `message` as one `Error:` line on stderr and returns the usage exit
+/// code to throw: for problems found in `run()`, where a `ValidationError`
+/// would also print the usage text.
+func usageFailure(_ message: String) -> ExitCode {
+    printError(message)
+    return ExitCode.validationFailure
+}

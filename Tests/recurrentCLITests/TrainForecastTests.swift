@@ -52,7 +52,8 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.hasPrefix("epoch ") && $0.contains("validation loss ") }.count == 10, "\(result.stdout)")
-        #expect(lines.last?.hasPrefix("validation RMSE ") == true && lines.last?.contains("(persistence ") == true)
+        #expect(lines.contains { $0.hasPrefix("validation RMSE ") && $0.contains("(persistence ") }, "\(result.stdout)")
+        #expect(lines.last == "model written to \(model)")
 
         let info = try runRecurrent(["info", model])
         #expect(info.status == 0, "stderr: \(info.stderr)")

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Recurrent
+
+/// The network and training options shared by `train` and `compare`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The model: lstm, gru, rnn (Elman, tanh) or mlp (a window flattened, two tanh layers).")
+    var model = "lstm"
+
+    @Option(help: "Hidden units per recurrent (or MLP) layer (≥ 1).")
+    var hidden = 32
+
+    @Option(help: "Stacked recurrent layers (≥ 1).")
+    var layers = 1
+
+    @Flag(help: "Run each recurrent layer in both directions.")
+    var bidirectional = false
+
+    @Option(help: "Dropout between recurrent layers in training, in [0, 1).")
+    var dropout: Float = 0
+
+    @Option(help: "Embedding dimensions for token input (text, symbol sequences) (≥ 1).")
+    var embedding = 32
+
+    @Option(help: "The optimiser: adam, adamw, sgd, rmsprop or adagrad.")
+    var optimizer = "adam"
+
+    @Option(help: "The learning rate (finite, > 0).")
+    var learningRate: Float = 5e-3
+
+    @Option(help: "The learning-rate schedule: constant or cosine (to 0 over the run).")
+    var schedule = "constant"
+
+    @Option(help: "Sequences or windows per optimiser step (≥ 1).")
+    var batchSize = 32
+
+    @Option(help: "Passes over the training data (≥ 1).")
+    var epochs = 20
+
+    @Option(help: "Largest global gradient norm (finite, > 0).")
+    var clip: Float = 1
+
+    @Option(help: "Seed of the weights, the shuffle, dropout and generated data.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Worker threads for the kernels (≥ 1; default: all cores).")
+    var threads: Int?
+
+    func validateModel() throws {
+        guard ["lstm", "gru", "rnn", "mlp"].contains(model) else {
+            throw ValidationError("--model must be lstm, gru, rnn or mlp, got '\(model)'")
+        }
+        for (name, value) in [
+            ("--hidden", hidden), ("--layers", layers), ("--embedding", embedding), ("--epochs", epochs),
+            ("--batch-size", batchSize),
+        ] where value < 1 {
+            throw ValidationError("\(name) must be at least 1, got \(value)")
+        }
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else {
+            throw ValidationError("--dropout must be in [0, 1), got \(dropout)")
+        }
+        guard ["adam", "adamw", "sgd", "rmsprop", "adagrad"].contains(optimizer) else {
+            throw ValidationError("--optimizer must be adam, adamw, sgd, rmsprop or adagrad, got '\(optimizer)'")
+        }
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw ValidationError("--learning-rate must be finite and > 0, got \(learningRate)")
+        }
+        guard ["constant", "cosine"].contains(schedule) else {
+            throw ValidationError("--schedule must be constant or cosine, got '\(schedule)'")
+        }
+        guard clip.isFinite, clip > 0 else { throw ValidationError("--clip must be finite and > 0, got \(clip)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// The recurrent cell `--model` names (nil for the MLP).
+    var cell: Cell? {
+        switch model {
+        case "lstm": .lstm
+        case "gru": .gru
+        case "rnn": .elman(.tanh)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Recurrent
+
+/// One kind of training data for `recurrent train` and `recurrent compare`:
+/// what it reads, the model it needs, and the file it writes.
+///
+/// A job is built from the command line's data options (a CSV series, a
+/// text, labelled sequences, a generated task); the training loop
+/// (``TrainingLoop``) builds the network from ``ModelOptions`` and the job's
+/// ``input``, ``outputSize`` and ``pooling``, trains it on ``train``, watches
+/// ``validation``, and hands the trained model back to ``summary(of:)`` and
+/// ``modelFile(for:metadata:)``.
+protocol TrainingJob {
+    /// One or two lines describing the data: where it came from, how many
+    /// sequences or windows in each part, class balance where there are classes.
+    var description: String { get }
+    /// The training sequences.
+    var train: SequenceBatch { get }
+    /// The validation sequences (early stopping and the per-epoch line).
+    var validation: SequenceBatch { get }
+    /// What the network reads at each step: D features, or tokens of a V-symbol vocabulary.
+    var input: JobInput { get }
+    /// O, the head's outputs (per step or per sequence).
+    var outputSize: Int { get }
+    /// Many-to-many (`.everyStep`) or many-to-one (`.last`, `.mean`, `.max`).
+    var pooling: SequencePooling { get }
+    /// The objective, in the units the per-epoch lines print.
+    var loss: Loss { get }
+    /// The trained model's quality on the validation part, in the data's own
+    /// terms (RMSE beside persistence, accuracy, bits per character): lines to
+    /// print, and the same figures by name for `--json`.
+    func summary(of model: SequenceModel) throws -> JobSummary
+    /// The model file: weights plus whatever the data needs to be read again
+    /// (normalisation, vocabulary, class names), and `metadata` (training summary).
+    func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile
+}
+
+/// What a ``TrainingJob``'s network reads at each step.
+enum JobInput: Equatable {
+    /// D numeric features: input [B, T, D].
+    case features(Int)
+    /// Token ids of a vocabulary of V symbols: input [B, T]; the network
+    /// starts with an embedding of `--embedding` dimensions.
+    case tokens(Int)
+}
+
+/// A trained model's quality, as printed and as machine-readable figures.
+struct JobSummary {
+    /// Lines printed after training (unless `--json`).
+    var lines: [String]
+    /// The same figures by name (`validation_rmse`, `validation_accuracy`, …), for `--json`.
+    var metrics: [String: Double]
+}
