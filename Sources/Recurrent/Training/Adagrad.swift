@@ -79,3 +79,32 @@ public struct Adagrad: Optimizer {
         state[name] = s
     }
 }
+
+extension Adagrad {
+    /// `PARAMETER.sum` and the value `PARAMETER.step` per parameter;
+    /// `type` = `Adagrad`.
+    public func exportState() -> (tensors: NamedTensors, values: [String: String]) {
+        var tensors = NamedTensors()
+        var values = [OptimizerState.typeKey: "Adagrad"]
+        for name in state.keys.sorted(by: OptimizerState.byUTF8) {
+            let s = state[name]!
+            OptimizerState.append(
+                name, tensors: [("sum", s.sum)], values: [("step", String(s.step))], to: &tensors, &values)
+        }
+        return (tensors, values)
+    }
+
+    /// Restores what ``exportState()`` returned; see
+    /// ``Optimizer/importState(tensors:values:)``.
+    public mutating func importState(tensors: NamedTensors, values: [String: String]) throws {
+        let entries = try OptimizerState.entries(
+            tensors: tensors, values: values, type: "Adagrad", tensorKeys: ["sum"], valueKeys: ["step"])
+        var restored: [String: AdagradState] = [:]
+        for entry in entries {
+            let missing = "missing; Adagrad keeps it for every parameter it has updated"
+            restored[entry.parameter] = AdagradState(
+                step: try entry.count("step", reason: missing), sum: try entry.tensor("sum", reason: missing))
+        }
+        state = restored
+    }
+}

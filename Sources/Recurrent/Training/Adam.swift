@@ -174,3 +174,61 @@ public struct AdamW: Optimizer {
         adam.update(&parameter, gradient: gradient, name: name)
     }
 }
+
+extension Adam {
+    /// The rule's name in exported state: `Adam`, or `AdamW` with decoupled decay.
+    var typeName: String { decoupled ? "AdamW" : "Adam" }
+
+    /// `PARAMETER.exp_avg`, `PARAMETER.exp_avg_sq`, with AMSGrad
+    /// `PARAMETER.max_exp_avg_sq`, and the value `PARAMETER.step` per
+    /// parameter; `type` = `Adam` or `AdamW`.
+    public func exportState() -> (tensors: NamedTensors, values: [String: String]) {
+        var tensors = NamedTensors()
+        var values = [OptimizerState.typeKey: typeName]
+        for name in state.keys.sorted(by: OptimizerState.byUTF8) {
+            let s = state[name]!
+            OptimizerState.append(
+                name, tensors: [("exp_avg", s.expAvg), ("exp_avg_sq", s.expAvgSq), ("max_exp_avg_sq", s.maxExpAvgSq)],
+                values: [("step", String(s.step))], to: &tensors, &values)
+        }
+        return (tensors, values)
+    }
+
+    /// Restores what ``exportState()`` returned; see
+    /// ``Optimizer/importState(tensors:values:)``.
+    public mutating func importState(tensors: NamedTensors, values: [String: String]) throws {
+        let entries = try OptimizerState.entries(
+            tensors: tensors, values: values, type: typeName,
+            tensorKeys: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"], valueKeys: ["step"])
+        var restored: [String: AdamState] = [:]
+        for entry in entries {
+            let missing = "missing; \(typeName) keeps it for every parameter it has updated"
+            let expAvg = try entry.tensor("exp_avg", reason: missing)
+            let expAvgSq = try entry.tensor("exp_avg_sq", shape: expAvg.shape, reason: missing)
+            var maxExpAvgSq: Tensor?
+            if amsgrad {
+                maxExpAvgSq = try entry.tensor(
+                    "max_exp_avg_sq", shape: expAvg.shape, reason: "missing; \(typeName) with AMSGrad keeps it")
+            } else {
+                try entry.refuse(
+                    "max_exp_avg_sq", because: "only AMSGrad keeps it, and this \(typeName) does not use it")
+            }
+            let step = try entry.count("step", reason: missing)
+            restored[entry.parameter] = AdamState(
+                step: step, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq)
+        }
+        state = restored
+    }
+}
+
+extension AdamW {
+    /// ``Adam/exportState()`` with `type` = `AdamW`.
+    public func exportState() -> (tensors: NamedTensors, values: [String: String]) {
+        adam.exportState()
+    }
+
+    /// ``Adam/importState(tensors:values:)``, expecting `type` = `AdamW`.
+    public mutating func importState(tensors: NamedTensors, values: [String: String]) throws {
+        try adam.importState(tensors: tensors, values: values)
+    }
+}

@@ -25,6 +25,29 @@ public protocol Optimizer: Sendable {
     ///   - gradient: ∂loss/∂θ, θ's shape.
     ///   - name: the key of θ's state, unique within the model.
     mutating func update(_ parameter: inout Tensor, gradient: Tensor, name: String)
+
+    /// The rule's state, to save in a checkpoint: tensors and scalars named
+    /// `PARAMETER.KEY` with PyTorch's state keys (`weight_ih_l0.exp_avg`,
+    /// `weight_ih_l0.step`), and the rule's name under `type` (`Adam`).
+    ///
+    /// Names are sorted by parameter, so the same state always exports the same
+    /// way. ``importState(tensors:values:)`` of an optimiser of the same type
+    /// and variant restores it exactly.
+    func exportState() -> (tensors: NamedTensors, values: [String: String])
+
+    /// Replaces the rule's state by one that ``exportState()`` returned.
+    ///
+    /// Checks everything before anything changes: `type` names this rule; each
+    /// key is a dotted `PARAMETER.KEY` with a key this rule keeps; a parameter
+    /// has every tensor and value this rule's variant keeps for it (Adam's
+    /// `max_exp_avg_sq` only with AMSGrad, for example), with equal shapes and
+    /// counts ≥ 1. Parameters absent from the state start afresh, as before
+    /// their first update.
+    ///
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` with
+    ///   the name `optimizer state` and the key at fault; the state is then
+    ///   unchanged.
+    mutating func importState(tensors: NamedTensors, values: [String: String]) throws
 }
 
 extension Optimizer {

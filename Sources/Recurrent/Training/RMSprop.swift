@@ -111,3 +111,49 @@ public struct RMSprop: Optimizer {
         state[name] = s
     }
 }
+
+extension RMSprop {
+    /// `PARAMETER.square_avg`, when centered `PARAMETER.grad_avg`, with
+    /// momentum `PARAMETER.momentum_buffer`; `type` = `RMSprop`.
+    public func exportState() -> (tensors: NamedTensors, values: [String: String]) {
+        var tensors = NamedTensors()
+        var values = [OptimizerState.typeKey: "RMSprop"]
+        for name in state.keys.sorted(by: OptimizerState.byUTF8) {
+            let s = state[name]!
+            OptimizerState.append(
+                name,
+                tensors: [("square_avg", s.squareAvg), ("grad_avg", s.gradAvg), ("momentum_buffer", s.momentumBuffer)],
+                to: &tensors, &values)
+        }
+        return (tensors, values)
+    }
+
+    /// Restores what ``exportState()`` returned; see
+    /// ``Optimizer/importState(tensors:values:)``.
+    public mutating func importState(tensors: NamedTensors, values: [String: String]) throws {
+        let entries = try OptimizerState.entries(
+            tensors: tensors, values: values, type: "RMSprop",
+            tensorKeys: ["square_avg", "grad_avg", "momentum_buffer"], valueKeys: [])
+        var restored: [String: RMSpropState] = [:]
+        for entry in entries {
+            let squareAvg = try entry.tensor(
+                "square_avg", reason: "missing; RMSprop keeps it for every parameter it has updated")
+            var s = RMSpropState(squareAvg: squareAvg, gradAvg: nil, momentumBuffer: nil)
+            if centered {
+                s.gradAvg = try entry.tensor(
+                    "grad_avg", shape: squareAvg.shape, reason: "missing; centered RMSprop keeps it")
+            } else {
+                try entry.refuse("grad_avg", because: "only centered RMSprop keeps it, and this one is not centered")
+            }
+            if momentum > 0 {
+                s.momentumBuffer = try entry.tensor(
+                    "momentum_buffer", shape: squareAvg.shape, reason: "missing; RMSprop with momentum keeps it")
+            } else {
+                try entry.refuse(
+                    "momentum_buffer", because: "only RMSprop with momentum keeps it, and this one has none")
+            }
+            restored[entry.parameter] = s
+        }
+        state = restored
+    }
+}

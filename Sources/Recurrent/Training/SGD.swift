@@ -84,3 +84,32 @@ public struct SGD: Optimizer {
         momentumBuffers[name] = buffer
     }
 }
+
+extension SGD {
+    /// `PARAMETER.momentum_buffer` per parameter, and `type` = `SGD`.
+    public func exportState() -> (tensors: NamedTensors, values: [String: String]) {
+        var tensors = NamedTensors()
+        var values = [OptimizerState.typeKey: "SGD"]
+        for name in momentumBuffers.keys.sorted(by: OptimizerState.byUTF8) {
+            OptimizerState.append(name, tensors: [("momentum_buffer", momentumBuffers[name])], to: &tensors, &values)
+        }
+        return (tensors, values)
+    }
+
+    /// Restores what ``exportState()`` returned; see
+    /// ``Optimizer/importState(tensors:values:)``. Without momentum there is
+    /// no state, and a momentum buffer is an error.
+    public mutating func importState(tensors: NamedTensors, values: [String: String]) throws {
+        let entries = try OptimizerState.entries(
+            tensors: tensors, values: values, type: "SGD", tensorKeys: ["momentum_buffer"], valueKeys: [])
+        var buffers: [String: Tensor] = [:]
+        for entry in entries {
+            guard momentum != 0 else {
+                try entry.refuse("momentum_buffer", because: "SGD without momentum keeps no buffer")
+                continue
+            }
+            buffers[entry.parameter] = try entry.tensor("momentum_buffer", reason: "missing")
+        }
+        momentumBuffers = buffers
+    }
+}
