@@ -38,7 +38,7 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
     /// Draws the dropout masks between recurrent layers.
     public var generator: RandomGenerator
     /// The number of updates made so far; the schedule's t for the next one.
-    public private(set) var step = 0
+    public internal(set) var step = 0
 
     /// What one training step measured.
     public typealias StepResult = TrainingStepResult

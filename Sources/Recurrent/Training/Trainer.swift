@@ -32,7 +32,7 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
     /// The global gradient norm is clipped to this, if set.
     public let maxGradientNorm: Float?
     /// The number of updates made so far; the schedule's t for the next one.
-    public private(set) var step = 0
+    public internal(set) var step = 0
 
     /// What one training step measured.
     public typealias StepResult = TrainingStepResult
