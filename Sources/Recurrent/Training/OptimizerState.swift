@@ -29,7 +29,7 @@ enum OptimizerState {
             guard let text = values[key] else { throw OptimizerState.invalid(parameter + "." + key, reason) }
             guard let count = Int(text), count >= 1 else {
                 throw OptimizerState.invalid(
-                    parameter + "." + key, "is \(SafetensorsJSON.quoted(text)), not a whole number ≥ 1")
+                    parameter + "." + key, "is \(String(reflecting: text)), not a whole number ≥ 1")
             }
             return count
         }
@@ -59,7 +59,7 @@ enum OptimizerState {
             throw invalid(typeKey, "missing; the state does not say which optimiser wrote it (this one is \(type))")
         }
         guard recorded == type else {
-            throw invalid(typeKey, "is \(SafetensorsJSON.quoted(recorded)), but this optimiser is \(type)")
+            throw invalid(typeKey, "is \(String(reflecting: recorded)), but this optimiser is \(type)")
         }
         var groups: [String: (tensors: [String: Tensor], values: [String: String])] = [:]
         for (name, tensor) in tensors {
