@@ -12,7 +12,10 @@ struct Evaluate: ParsableCommand {
             15% test), normalises with the statistics stored in the model, and \
             prints RMSE, MAE and MAPE (in percent, over non-zero targets) of the \
             model's forecasts of the test windows, in the file's units, beside the \
-            persistence forecast's (the window's last value repeated). A text model \
+            persistence forecast's (the window's last value repeated), and with \
+            --season S the seasonal-naive forecast's (the value S rows before each \
+            forecast row). A model trained on a generated sequence task (adding, \
+            copy, reber) is measured on fresh test sequences, with no data file. A text model \
             (`train --text`) reports its loss and bits per character on --text; a \
             sequence classifier (`train --sequences`) its accuracy, per-class \
             precision, recall and F1, and the confusion matrix on --sequences.
@@ -30,6 +33,12 @@ struct Evaluate: ParsableCommand {
     @Option(help: "For a sequence classifier: the labelled sequences to measure.")
     var sequences: String?
 
+    @Option(
+        help:
+            "For a series: also score the seasonal-naive forecast, the value one season (this many rows) earlier (≥ 1)."
+    )
+    var season: Int?
+
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
 
@@ -39,16 +48,21 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         try validateExistingFile(model, "--model")
         let given = [("--csv", csv), ("--text", text), ("--sequences", sequences)].filter { $0.1 != nil }
-        guard given.count == 1 else {
-            throw ValidationError("give one of --csv FILE, --text FILE or --sequences FILE")
+        guard given.count <= 1 else {
+            throw ValidationError("give one of --csv FILE, --text FILE or --sequences FILE, not several")
         }
-        try validateExistingFile(given[0].1!, given[0].0)
+        if let (option, path) = given.first { try validateExistingFile(path!, option) }
+        if let season, season < 1 { throw ValidationError("--season must be at least 1, got \(season)") }
     }
 
     func run() throws {
         let file = try reportingDataErrors { try ModelFile(contentsOf: URL(fileURLWithPath: model)) }
         let task = file.metadata["task"] ?? ""
         switch (task, csv, text, sequences) {
+        case ("generated-task", nil, nil, nil):
+            try evaluateGeneratedTask(file, modelPath: model, json: json)
+        case ("generated-task", _, _, _):
+            throw usageFailure("\(model) was trained on a generated task; evaluate it without a data file")
         case (ForecastModelFile.task, let csv?, _, _):
             try evaluateSeries(csv)
         case (ForecastModelFile.task, _, _, _):
@@ -57,6 +71,8 @@ struct Evaluate: ParsableCommand {
             try evaluateText(model: file, modelPath: model, textPath: text, json: json)
         case (_, _, _, let sequences?):
             try evaluateLabelledSequences(model: file, modelPath: model, dataPath: sequences, json: json)
+        case (_, nil, nil, nil):
+            throw usageFailure("give the data to evaluate \(model) on: --csv, --text or --sequences FILE")
         case ("", _, _, _):
             throw usageFailure("\(model): metadata \"task\" is missing; not a model made by `recurrent train`")
         default:
@@ -66,7 +82,7 @@ struct Evaluate: ParsableCommand {
 
     private func evaluateSeries(_ csv: String) throws {
         let (file, series) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
-        let (errors, naive, windows) = try reportingDataErrors {
+        let (errors, naive, seasonal, windows) = try reportingDataErrors {
             let options = file.options
             let rows = series.rowCount
             let trainRows = Int((options.split.train * Double(rows)).rounded())
@@ -75,21 +91,27 @@ struct Evaluate: ParsableCommand {
                 throw RecurrentError.invalidArgument(
                     name: "--csv", value: csv,
                     reason: "has \(rows) rows, too few for the model's windows of \(options.inputLength) rows "
-                        + "and horizon \(options.horizon) in a 70/15/15 split")
+                        + "and horizon \(options.horizon) in the model's split")
             }
             let data = try SeriesDataset(series, options: options)
             let input = try file.normalization.normalizing(
                 data.normalization.denormalizing(data.test.input, columns: options.features), columns: options.features)
             let prediction = try file.normalization.denormalizing(file.model(input), columns: options.targets)
             let truth = data.test.targetsInOriginalUnits
+            let seasonal = try season.map {
+                try ForecastErrors(prediction: data.seasonalNaiveForecast(for: .test, season: $0), truth: truth)
+            }
             return (
                 try ForecastErrors(prediction: prediction, truth: truth),
-                try ForecastErrors(prediction: data.persistenceForecast(for: .test), truth: truth), data.test.count
+                try ForecastErrors(prediction: data.persistenceForecast(for: .test), truth: truth), seasonal,
+                data.test.count
             )
         }
         if json {
             var figures: [String: Double] = ["test_windows": Double(windows)]
-            for (name, e) in [("", errors), ("persistence_", naive)] {
+            for (name, e) in [("", errors), ("persistence_", naive)]
+                + (seasonal.map { [("seasonal_naive_", $0)] } ?? [])
+            {
                 figures[name + "test_rmse"] = e.rmse
                 figures[name + "test_mae"] = e.mae
                 if let mape = e.mape { figures[name + "test_mape"] = mape }
@@ -97,10 +119,11 @@ struct Evaluate: ParsableCommand {
             print(jsonLine(figures))
             return
         }
-        print("\(windows) test windows of \(csv), forecasting \(file.options.targets.joined(separator: ", ")) "
-            + "\(file.options.horizon) step(s) ahead")
+        print(
+            "\(windows) test windows of \(csv), forecasting \(file.options.targets.joined(separator: ", ")) "
+                + "\(file.options.horizon) step(s) ahead")
         print("forecast          RMSE          MAE       MAPE %")
-        for (name, e) in [("model", errors), ("persistence", naive)] {
+        for (name, e) in [("model", errors), ("persistence", naive)] + (seasonal.map { [("seasonal", $0)] } ?? []) {
             print(
                 name.padding(toLength: 12, withPad: " ", startingAt: 0) + format(Float(e.rmse), 10) + "   "
                     + format(Float(e.mae), 10) + "   " + (e.mape.map { format(Float($0), 10) } ?? "         —"))

@@ -9,9 +9,13 @@ struct Forecast: ParsableCommand {
         discussion: """
             Reads the columns the model was trained on from --csv (same names), \
             normalises the last `window` rows with the statistics stored in the \
-            model, and writes the forecast of the next `horizon` rows, in the \
-            file's units, as CSV: a header `step,TARGET…` and one row per step \
-            (1 … horizon). The output is written atomically.
+            model, and writes the forecast of the rows after the file's last, in \
+            the file's units, as CSV: a header `step,TARGET…` and one row per step \
+            (1 … --steps). Direct forecasting (the default) gives the model's \
+            `horizon` steps at once, so --steps is at most the horizon; recursive \
+            forecasting feeds each forecast back as input and goes on as far as \
+            asked, for a model whose every feature is a target (a univariate \
+            series, say). The output is written atomically.
             """)
 
     @Option(name: .shortAndLong, help: "The model file written by `recurrent train`.")
@@ -26,10 +30,20 @@ struct Forecast: ParsableCommand {
     @Option(help: "Missing cells: error, drop, forward-fill or interpolate (default: the policy used in training).")
     var missing: MissingValuePolicy?
 
+    @Option(help: "Rows to forecast (≥ 1; default: the model's horizon).")
+    var steps: Int?
+
+    @Option(help: "direct (the model's horizon at once) or recursive (forecasts fed back as input).")
+    var method = "direct"
+
     func validate() throws {
         try validateExistingFile(model, "--model")
         try validateExistingFile(csv, "--csv")
         try validateOutputPath(output)
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard ["direct", "recursive"].contains(method) else {
+            throw ValidationError("--method must be direct or recursive, got '\(method)'")
+        }
     }
 
     func run() throws {
@@ -41,21 +55,44 @@ struct Forecast: ParsableCommand {
                 throw RecurrentError.invalidArgument(
                     name: "--csv", value: csv, reason: "has \(n) rows; the model reads windows of \(l)")
             }
-            var scalars: [Float] = []
-            for r in (n - l)..<n {
-                for feature in options.features { scalars.append(Float(series.values(of: feature)![r])) }
-            }
-            let input = try file.normalization.normalizing(
-                Tensor(shape: [1, l, options.features.count], scalars: scalars), columns: options.features)
-            let forecast = try file.normalization.denormalizing(file.model(input), columns: options.targets)
-            let k = options.targets.count
-            if let i = forecast.scalars.firstIndex(where: { !$0.isFinite }) {
+            let (h, k) = (options.horizon, options.targets.count)
+            let wanted = steps ?? h
+            if method == "direct", wanted > h {
                 throw RecurrentError.invalidArgument(
-                    name: "forecast", value: "\(forecast.scalars[i])", reason: "the model gave a non-finite value")
+                    name: "--steps", value: "\(wanted)",
+                    reason:
+                        "direct forecasting gives the model's horizon of \(h) step(s); use --method recursive for more")
+            }
+            if method == "recursive", let missing = options.features.first(where: { !options.targets.contains($0) }) {
+                throw RecurrentError.invalidArgument(
+                    name: "--method", value: "recursive",
+                    reason: "feature \"\(missing)\" is not forecast by the model, so it cannot be fed back")
+            }
+            // The window's rows in the file's units, feature by feature; forecasts are appended.
+            var rows: [[Double]] = (max(0, n - l)..<n).map { r in options.features.map { series.values(of: $0)![r] } }
+            var forecast: [Float] = []  // [steps, K]
+            while forecast.count < wanted * k {
+                let window = rows.suffix(l)
+                let input = try file.normalization.normalizing(
+                    Tensor(shape: [1, l, options.features.count], scalars: window.flatMap { $0.map(Float.init) }),
+                    columns: options.features)
+                let next = try file.normalization.denormalizing(file.model(input), columns: options.targets).scalars
+                if let i = next.firstIndex(where: { !$0.isFinite }) {
+                    throw RecurrentError.invalidArgument(
+                        name: "forecast", value: "\(next[i])", reason: "the model gave a non-finite value")
+                }
+                forecast += next.prefix(min(h, wanted - forecast.count / k) * k)
+                for j in 0..<h {
+                    rows.append(
+                        options.features.map { feature in
+                            Double(next[j * k + options.targets.firstIndex(of: feature)!])
+                        })
+                }
+                if method == "direct" { break }
             }
             var text = (["step"] + options.targets.map(csvField)).joined(separator: ",") + "\n"
-            for j in 0..<options.horizon {
-                text += ([String(j + 1)] + (0..<k).map { String(forecast.scalars[j * k + $0]) }).joined(separator: ",")
+            for j in 0..<wanted {
+                text += ([String(j + 1)] + (0..<k).map { String(forecast[j * k + $0]) }).joined(separator: ",")
                 text += "\n"
             }
             return text
@@ -66,7 +103,9 @@ struct Forecast: ParsableCommand {
             printError("\(output): cannot be written: \(error.localizedDescription)")
             throw ExitCode.validationFailure
         }
-        print("\(file.options.horizon) step(s) of \(file.options.targets.joined(separator: ", ")) after row \(series.rowCount) of \(csv) → \(output)")
+        print(
+            "\(steps ?? file.options.horizon) step(s) (\(method)) of \(file.options.targets.joined(separator: ", ")) after row \(series.rowCount) of \(csv) → \(output)"
+        )
     }
 }
 

@@ -19,7 +19,7 @@ struct LabelledSequenceJob: TrainingJob {
     var outputSize: Int { 1 }
     var pooling: SequencePooling { .last }
     var loss: Loss { .softmaxCrossEntropy }
-    func summary(of model: SequenceModel) throws -> JobSummary { JobSummary(lines: [], metrics: [:]) }
+    func summary(of model: TrainedModel) throws -> JobSummary { JobSummary(lines: [], metrics: [:]) }
     func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile { fatalError() }
 }
 

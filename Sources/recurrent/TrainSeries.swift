@@ -19,6 +19,22 @@ struct SeriesDataOptions: ParsableArguments {
     @Option(help: "Steps forecast at once after each window (≥ 1).")
     var horizon = 1
 
+    @Option(help: "Rows between the ends of consecutive windows (≥ 1).")
+    var stride = 1
+
+    @Option(help: "Training and validation fractions of the rows, in time order; the rest is the test part.")
+    var split = "0.7,0.15"
+
+    @Option(help: "How every column is scaled, fitted on the training part: z-score, min-max or none.")
+    var scaling: Normalization.Method = .zScore
+
+    /// `--split` as fractions (checked by ``validateSeries(generated:)``).
+    var splitFractions: SplitFractions {
+        let parts = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2 else { return SplitFractions() }
+        return SplitFractions(train: parts[0], validation: parts[1], test: 1 - parts[0] - parts[1])
+    }
+
     var targetName: String { target ?? "value" }
 
     var featureList: [String] {
@@ -36,9 +52,20 @@ struct SeriesDataOptions: ParsableArguments {
         }
         if let target, target.isEmpty { throw ValidationError("--target must name a column") }
         if featureList.contains("") || Set(featureList).count != featureList.count {
-            throw ValidationError("--features must be distinct column names separated by commas, got '\(features ?? "")'")
+            throw ValidationError(
+                "--features must be distinct column names separated by commas, got '\(features ?? "")'")
         }
         guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
+        guard stride >= 1 else { throw ValidationError("--stride must be at least 1, got \(stride)") }
+        let parts = split.split(separator: ",", omittingEmptySubsequences: false).map {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard parts.count == 2, let train = parts[0], let validation = parts[1], train > 0, validation > 0,
+            train + validation < 1
+        else {
+            throw ValidationError(
+                "--split must be two fractions TRAIN,VALIDATION, each > 0, summing to less than 1, got '\(split)'")
+        }
     }
 }
 
@@ -56,20 +83,23 @@ struct SeriesJob: TrainingJob {
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
         let options = SeriesOptions(
-            features: series_.featureList, targets: [series_.targetName], inputLength: window, horizon: series_.horizon)
+            features: series_.featureList, targets: [series_.targetName], inputLength: window, horizon: series_.horizon,
+            stride: series_.stride, split: series_.splitFractions, normalization: series_.scaling)
         let rows = series.rowCount
         let trainRows = Int((options.split.train * Double(rows)).rounded())
         guard window + options.horizon <= trainRows else {
             throw RecurrentError.invalidArgument(
                 name: "--window", value: "\(window)",
                 reason: "with --horizon \(options.horizon) a window spans \(window + options.horizon) rows, but "
-                    + "\(source) has \(rows) rows, \(trainRows) of them for training")
+                    + "\(source) has \(rows) rows, \(trainRows) of them for training (--split \(series_.split))")
         }
         let testRows = rows - Int(((options.split.train + options.split.validation) * Double(rows)).rounded())
         guard options.horizon <= min(testRows, rows - trainRows - testRows) else {
             throw RecurrentError.invalidArgument(
                 name: "--horizon", value: "\(options.horizon)",
-                reason: "\(source) has \(rows) rows, too few to hold \(options.horizon) rows in each of validation and test")
+                reason:
+                    "\(source) has \(rows) rows, too few to hold \(options.horizon) rows in each of validation and test"
+            )
         }
         let data = try SeriesDataset(series, options: options)
         guard let train = data.train.batch, let validation = data.validation.batch else {
@@ -94,21 +124,57 @@ struct SeriesJob: TrainingJob {
     var pooling: SequencePooling { .last }
     var loss: Loss { .meanSquaredError }
 
-    func summary(of model: SequenceModel) throws -> JobSummary {
-        let prediction = try data.targetsInOriginalUnits(try model(data.validation.input))
-        let truth = data.validation.targetsInOriginalUnits
+    func summary(of model: TrainedModel) throws -> JobSummary {
+        try summary(of: model, part: .validation)
+    }
+
+    func testSummary(of model: TrainedModel) throws -> JobSummary? {
+        data.test.count == 0 ? nil : try summary(of: model, part: .test)
+    }
+
+    /// RMSE and MAE on one part's windows, in the series' units, beside persistence.
+    private func summary(of model: TrainedModel, part: SeriesPart) throws -> JobSummary {
+        let windows = data[part]
+        let prediction = try data.targetsInOriginalUnits(try model(windows.input))
+        let truth = windows.targetsInOriginalUnits
         let errors = try ForecastErrors(prediction: prediction, truth: truth)
-        let naive = try ForecastErrors(prediction: data.persistenceForecast(for: .validation), truth: truth)
+        let naive = try ForecastErrors(prediction: data.persistenceForecast(for: part), truth: truth)
+        let name = part.rawValue
         return JobSummary(
             lines: [
-                "validation RMSE \(format(Float(errors.rmse))) (persistence \(format(Float(naive.rmse)))), "
+                "\(name) RMSE \(format(Float(errors.rmse))) (persistence \(format(Float(naive.rmse)))), "
                     + "MAE \(format(Float(errors.mae))) (persistence \(format(Float(naive.mae)))), "
-                    + "\(data.validation.count) windows"
+                    + "\(windows.count) windows"
             ],
             metrics: [
-                "validation_rmse": errors.rmse, "validation_mae": errors.mae,
-                "persistence_validation_rmse": naive.rmse, "persistence_validation_mae": naive.mae,
+                "\(name)_rmse": errors.rmse, "\(name)_mae": errors.mae,
+                "persistence_\(name)_rmse": naive.rmse, "persistence_\(name)_mae": naive.mae,
             ])
+    }
+
+    /// The target column over every row, beside the model's one-step-ahead
+    /// forecasts of the validation and test windows, with the parts' boundaries.
+    func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)] {
+        let target = options.targets[0]
+        guard let truth = data.series.values(of: target) else { return [] }
+        var lines = [LineSeries(name: "\(target) (truth)", x: (0..<truth.count).map(Double.init), y: truth)]
+        let k = options.targets.count
+        for part in [data.validation, data.test] where part.count > 0 {
+            let prediction = try data.targetsInOriginalUnits(try model(part.input))
+            lines.append(
+                LineSeries(
+                    name: "\(part.part.rawValue) forecast", x: part.endRows.map { Double($0 + 1) },
+                    y: (0..<part.count).map { Double(prediction.scalars[$0 * options.horizon * k]) }, dashed: true))
+        }
+        let plot = LinePlot(
+            title:
+                "\(target): truth and the model's forecasts (\(options.horizon == 1 ? "one step" : "first of \(options.horizon) steps") ahead)",
+            xAxis: PlotAxis("row"), yAxis: PlotAxis(target), series: lines,
+            markers: [
+                VerticalMarker(x: Double(data.validation.rows.lowerBound), label: "validation"),
+                VerticalMarker(x: Double(data.test.rows.lowerBound), label: "test"),
+            ])
+        return [("forecast.svg", plot)]
     }
 
     func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {

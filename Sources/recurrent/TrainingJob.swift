@@ -29,10 +29,16 @@ protocol TrainingJob {
     /// The trained model's quality on the validation part, in the data's own
     /// terms (RMSE beside persistence, accuracy, bits per character): lines to
     /// print, and the same figures by name for `--json`.
-    func summary(of model: SequenceModel) throws -> JobSummary
+    func summary(of model: TrainedModel) throws -> JobSummary
     /// The model file: weights plus whatever the data needs to be read again
     /// (normalisation, vocabulary, class names), and `metadata` (training summary).
     func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile
+    /// The data's own plots of a trained model, by file name (such as
+    /// `forecast.svg`); none by default.
+    func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)]
+    /// The trained model's quality on the test part, for `compare`; nil when
+    /// the job keeps no test part.
+    func testSummary(of model: TrainedModel) throws -> JobSummary?
 }
 
 /// What a ``TrainingJob``'s network reads at each step.
@@ -50,4 +56,26 @@ struct JobSummary {
     var lines: [String]
     /// The same figures by name (`validation_rmse`, `validation_accuracy`, …), for `--json`.
     var metrics: [String: Double]
+}
+
+extension TrainingJob {
+    func testSummary(of model: TrainedModel) throws -> JobSummary? { nil }
+
+    func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)] { [] }
+
+    /// A heat map of the first validation sequence's hidden states, [T, F]
+    /// over its real steps; nil for the MLP.
+    func hiddenStatePlot(of model: TrainedModel) throws -> HeatMap? {
+        guard let network = model.sequenceModel else { return nil }
+        let first = validation.gathering([0])
+        let steps = first.lengths?[0] ?? first.steps
+        var x = first.input
+        if let embedding = network.embedding { x = try embedding(x, lengths: first.lengths) }
+        let h = try network.recurrent(x, lengths: first.lengths).output  // [1, T, F]
+        let f = h.shape[2]
+        let values = Tensor(shape: [f, steps], scalars: (0..<f).flatMap { unit in (0..<steps).map { h[0, $0, unit] } })
+        return HeatMap(
+            title: "Hidden states over the first validation sequence", values: values,
+            xAxis: PlotAxis("time step"), yAxis: PlotAxis("hidden unit"), colorLabel: "activation")
+    }
 }

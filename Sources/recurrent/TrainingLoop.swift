@@ -2,25 +2,265 @@ import ArgumentParser
 import Foundation
 import Recurrent
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What `train` and `compare` print while they train.
 struct ProgressOptions: ParsableArguments {
-    @Flag(help: "Print only the final lines.")
+    @Flag(help: "Print only the final figures.")
     var quiet = false
 
-    @Flag(help: "Write one JSON object per epoch, then one with the final figures, instead of text.")
+    @Flag(help: "Print one JSON object per epoch, then one with the final figures, instead of text.")
     var json = false
 }
 
+/// Early stopping and checkpoints: the options of `train` that shape the run
+/// but not the network.
+struct RunOptions: ParsableArguments {
+    @Option(
+        help:
+            "Stop when the validation loss has not improved for this many epochs, keeping the best epoch's weights (≥ 1; default: never)."
+    )
+    var patience: Int?
+
+    @Option(
+        help: "A checkpoint file, rewritten atomically at the end of every epoch (and every --checkpoint-every steps).")
+    var checkpoint: String?
+
+    @Option(help: "Also write the checkpoint every this many optimiser steps (≥ 1; default: at epoch ends only).")
+    var checkpointEvery: Int?
+
+    @Flag(help: "Continue from --checkpoint, to the same result as a run never interrupted.")
+    var resume = false
+
+    @Option(
+        help: "A folder for SVG plots (loss per epoch, hidden states, and the data's own plots); created if missing.")
+    var plots: String?
+
+    /// For tests of `--resume`: stop with exit code 130, as Ctrl-C does, after
+    /// this many optimiser steps.
+    @Option(help: .hidden)
+    var interruptAfterSteps: Int?
+
+    func validateRun() throws {
+        if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
+        if let checkpointEvery {
+            guard checkpointEvery >= 1 else {
+                throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)")
+            }
+            guard checkpoint != nil else { throw ValidationError("--checkpoint-every needs --checkpoint FILE") }
+        }
+        if let checkpoint {
+            try validateOutputPath(checkpoint, "--checkpoint")
+            if resume { try validateExistingFile(checkpoint, "--checkpoint") }
+        } else if resume {
+            throw ValidationError("--resume needs --checkpoint FILE, the checkpoint to continue from")
+        }
+        if let plots {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: plots, isDirectory: &isFolder), !isFolder.boolValue {
+                throw ValidationError("--plots \(plots): is a file, not a folder")
+            }
+        }
+    }
+}
+
+/// A trained network: recurrent, or the MLP baseline reading the first T
+/// steps of each sequence flattened (tokens one-hot).
+enum TrainedModel {
+    case recurrent(SequenceModel)
+    case mlp(Sequential, MLPInput)
+
+    /// The outputs for `input`, as ``SequenceModel``'s call gives them.
+    func callAsFunction(_ input: Tensor, lengths: [Int]? = nil) throws -> Tensor {
+        switch self {
+        case .recurrent(let model): try model(input, lengths: lengths)
+        case .mlp(let model, let layout): model(layout.flatten(input, lengths: lengths))
+        }
+    }
+
+    var parameterCount: Int {
+        switch self {
+        case .recurrent(let model): model.parameterCount
+        case .mlp(let model, _): model.parameterCount
+        }
+    }
+
+    /// The recurrent model, or nil for the MLP.
+    var sequenceModel: SequenceModel? {
+        if case .recurrent(let model) = self { return model }
+        return nil
+    }
+
+    /// The parameters by name.
+    var parameters: NamedTensors {
+        switch self {
+        case .recurrent(let model): model.parameters
+        case .mlp(let model, _): model.parameters
+        }
+    }
+
+    /// A copy with `parameters` put in place of its own (same names and shapes).
+    func replacingParameters(_ parameters: NamedTensors) throws -> TrainedModel {
+        func replace<M: Module>(_ model: M) throws -> M {
+            var copy = model
+            try copy.updateParameters { name, tensor in
+                guard let new = parameters[name], new.shape == tensor.shape else {
+                    throw RecurrentError.invalidArgument(
+                        name: "--checkpoint", value: name, reason: "the checkpoint's best weights do not fit the model")
+                }
+                tensor = new
+            }
+            return copy
+        }
+        switch self {
+        case .recurrent(let model): return .recurrent(try replace(model))
+        case .mlp(let model, let layout): return .mlp(try replace(model), layout)
+        }
+    }
+}
+
+/// How the MLP reads a batch of sequences: the first `steps` steps,
+/// flattened, features as they are and tokens one-hot; steps past a
+/// sequence's length are zero.
+struct MLPInput {
+    let steps: Int
+    let input: JobInput
+
+    var width: Int {
+        switch input {
+        case .features(let d): steps * d
+        case .tokens(let v): steps * v
+        }
+    }
+
+    func flatten(_ x: Tensor, lengths: [Int]?) -> Tensor {
+        let b = x.shape[0]
+        let t = x.shape[1]
+        let kept = min(t, steps)
+        var out = [Float](repeating: 0, count: b * width)
+        x.scalars.withUnsafeBufferPointer { xs in
+            for row in 0..<b {
+                let real = min(kept, lengths?[row] ?? t)
+                switch input {
+                case .features(let d):
+                    for s in 0..<real {
+                        for f in 0..<d { out[row * width + s * d + f] = xs[(row * t + s) * d + f] }
+                    }
+                case .tokens(let v):
+                    for s in 0..<real {
+                        let id = Int(xs[row * t + s])
+                        if id >= 0 && id < v { out[row * width + s * v + id] = 1 }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [b, width], scalars: out)
+    }
+}
+
+/// One epoch's figures.
+struct EpochRecord: Codable {
+    var epoch: Int
+    var trainLoss: Double
+    var validationLoss: Double
+    var seconds: Double
+}
+
+/// What a run of the loop gives back.
+struct TrainingResult {
+    /// The trained network (the best epoch's, with early stopping).
+    var model: TrainedModel
+    /// Every epoch's losses, in order.
+    var history: [EpochRecord]
+    /// Wall time of the epochs run in this process.
+    var seconds: Double
+    /// The epoch whose weights ``model`` holds.
+    var epoch: Int
+}
+
+/// One optimiser and one network over a job's data: what the loop drives.
+private protocol Learner {
+    var trainCount: Int { get }
+    var learningRate: Float { get }
+    var trained: TrainedModel { get }
+    mutating func update(rows: [Int]) throws -> Float
+    func validationLoss() throws -> Float
+    func checkpoint(metadata: [String: String]) -> TrainingCheckpoint
+    mutating func restore(_ checkpoint: TrainingCheckpoint) throws
+}
+
+private struct RecurrentLearner<Rule: Optimizer>: Learner {
+    var trainer: SequenceTrainer<Rule>
+    let train: SequenceBatch
+    let validation: SequenceBatch
+    var trainCount: Int { train.count }
+    var learningRate: Float { trainer.schedule.learningRate(base: trainer.baseLearningRate, step: trainer.step) }
+    var trained: TrainedModel { .recurrent(trainer.model) }
+    mutating func update(rows: [Int]) throws -> Float { try trainer.trainStep(train.gathering(rows)).loss }
+    func validationLoss() throws -> Float { try trainer.evaluate(validation) }
+    func checkpoint(metadata: [String: String]) -> TrainingCheckpoint { trainer.checkpoint(metadata: metadata) }
+    mutating func restore(_ checkpoint: TrainingCheckpoint) throws { try trainer.restore(checkpoint) }
+}
+
+private struct MLPLearner<Rule: Optimizer>: Learner {
+    var trainer: Trainer<Sequential, Rule>
+    let layout: MLPInput
+    let inputs: Tensor, targets: Tensor
+    let validationInputs: Tensor, validationTargets: Tensor
+    var trainCount: Int { inputs.shape[0] }
+    var learningRate: Float { trainer.schedule.learningRate(base: trainer.baseLearningRate, step: trainer.step) }
+    var trained: TrainedModel { .mlp(trainer.model, layout) }
+    mutating func update(rows: [Int]) throws -> Float {
+        try trainer.trainStep(input: inputs.gatheringRows(rows), target: targets.gatheringRows(rows)).loss
+    }
+    func validationLoss() throws -> Float {
+        trainer.evaluate(inputs: validationInputs, targets: validationTargets)
+    }
+    func checkpoint(metadata: [String: String]) -> TrainingCheckpoint { trainer.checkpoint(metadata: metadata) }
+    mutating func restore(_ checkpoint: TrainingCheckpoint) throws { try trainer.restore(checkpoint) }
+}
+
+/// Where the loop stands: stored in every checkpoint so `--resume` continues
+/// exactly.
+private struct LoopState: Codable {
+    /// Epochs finished.
+    var epochsDone = 0
+    /// Mini-batches of the current epoch already taken.
+    var batchesDone = 0
+    /// The shuffle's generator at the start of the current epoch.
+    var shuffle: RandomGenerator
+    /// The current epoch's loss so far, weighted by rows.
+    var lossSum = 0.0
+    var history: [EpochRecord] = []
+    var bestLoss: Double? = nil
+    var bestEpoch = 0
+    var stopped = false
+}
+
 /// Trains a network for a ``TrainingJob``: builds it from ``ModelOptions``,
-/// runs the epochs, reports each one, and returns the trained model.
+/// runs the epochs with progress, early stopping and checkpoints, and
+/// returns the trained model.
 struct TrainingLoop {
     let options: ModelOptions
     let progress: ProgressOptions
+    let run: RunOptions
 
-    /// The network the options and the job describe, freshly initialised.
+    init(options: ModelOptions, progress: ProgressOptions, run: RunOptions? = nil) {
+        self.options = options
+        self.progress = progress
+        // Parsed from no arguments: the options' defaults (no early stop, no checkpoint).
+        self.run = run ?? (try! RunOptions.parse([]))
+    }
+
+    /// The recurrent network the options and the job describe, freshly initialised.
     func makeModel(for job: some TrainingJob, generator: inout RandomGenerator) throws -> SequenceModel {
         guard let cell = options.cell else {
-            throw RecurrentError.invalidArgument(name: "--model", value: options.model, reason: "is not a recurrent cell")
+            throw RecurrentError.invalidArgument(
+                name: "--model", value: options.model, reason: "is not a recurrent cell")
         }
         let input: SequenceInput =
             switch job.input {
@@ -33,25 +273,231 @@ struct TrainingLoop {
             pooling: job.pooling, generator: &generator)
     }
 
-    /// Trains a fresh network on `job`; returns it.
-    func train(_ job: some TrainingJob) throws -> SequenceModel {
-        var generator = RandomGenerator(seed: options.seed)
-        let model = try makeModel(for: job, generator: &generator)
-        var trainer = try SequenceTrainer(
-            model: model, optimizer: try Adam(learningRate: options.learningRate), loss: job.loss,
-            maxGradientNorm: options.clip, seed: options.seed)
-        let epochs = options.epochs
-        let width = String(epochs).count
-        for epoch in 1...epochs {
-            let loss = try trainer.trainEpoch(job.train, batchSize: options.batchSize, generator: &generator)
-            let validationLoss = try trainer.evaluate(job.validation)
-            if !progress.quiet {
-                print(
-                    "epoch \(pad(epoch, width))/\(epochs)  train loss \(format(loss))  "
-                        + "validation loss \(format(validationLoss))")
-            }
+    /// The optimiser `--optimizer` names, at `--learning-rate`.
+    private func train(_ job: some TrainingJob, generator: inout RandomGenerator) throws -> TrainingResult {
+        let rate = options.learningRate
+        switch options.optimizer {
+        case "adamw": return try train(job, try AdamW(learningRate: rate), &generator)
+        case "sgd": return try train(job, try SGD(learningRate: rate, momentum: 0.9), &generator)
+        case "rmsprop": return try train(job, try RMSprop(learningRate: rate), &generator)
+        case "adagrad": return try train(job, try Adagrad(learningRate: rate), &generator)
+        default: return try train(job, try Adam(learningRate: rate), &generator)
         }
-        return trainer.model
+    }
+
+    /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
+    func train(_ job: some TrainingJob) throws -> TrainingResult {
+        var generator = RandomGenerator(seed: options.seed)
+        return try train(job, generator: &generator)
+    }
+
+    private func schedule(stepsPerEpoch: Int) throws -> LearningRateSchedule {
+        options.schedule == "cosine" ? try .cosine(steps: max(1, stepsPerEpoch * options.epochs)) : .constant
+    }
+
+    private func train<Rule: Optimizer>(
+        _ job: some TrainingJob, _ optimizer: Rule, _ generator: inout RandomGenerator
+    ) throws -> TrainingResult {
+        let stepsPerEpoch = (job.train.count + options.batchSize - 1) / options.batchSize
+        let schedule = try schedule(stepsPerEpoch: stepsPerEpoch)
+        if options.model == "mlp" {
+            guard job.pooling != .everyStep else {
+                throw RecurrentError.invalidArgument(
+                    name: "--model", value: "mlp",
+                    reason: "reads one fixed window per sequence; this data needs an output at every step")
+            }
+            let layout = MLPInput(steps: job.train.steps, input: job.input)
+            let h = options.hidden
+            let mlp = Sequential(
+                try Dense(inputSize: layout.width, outputSize: h, activation: .tanh, generator: &generator),
+                try Dense(inputSize: h, outputSize: h, activation: .tanh, generator: &generator),
+                try Dense(inputSize: h, outputSize: job.outputSize, generator: &generator))
+            let trainer = try Trainer(
+                model: mlp, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip)
+            var learner = MLPLearner(
+                trainer: trainer, layout: layout,
+                inputs: layout.flatten(job.train.input, lengths: job.train.lengths), targets: job.train.targets,
+                validationInputs: layout.flatten(job.validation.input, lengths: job.validation.lengths),
+                validationTargets: job.validation.targets)
+            return try drive(&learner, stepsPerEpoch: stepsPerEpoch, generator: generator, job: job)
+        }
+        let model = try makeModel(for: job, generator: &generator)
+        let trainer = try SequenceTrainer(
+            model: model, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip,
+            seed: options.seed)
+        var learner = RecurrentLearner(trainer: trainer, train: job.train, validation: job.validation)
+        return try drive(&learner, stepsPerEpoch: stepsPerEpoch, generator: generator, job: job)
+    }
+
+    /// The options that must agree between a checkpoint and the run resuming it.
+    private func fingerprint(_ job: some TrainingJob) -> String {
+        let o = options
+        return "\(o.model) hidden \(o.hidden) layers \(o.layers) bidirectional \(o.bidirectional) dropout \(o.dropout) "
+            + "embedding \(o.embedding) optimizer \(o.optimizer) learning-rate \(o.learningRate) "
+            + "schedule \(o.schedule) batch-size \(o.batchSize) epochs \(o.epochs) clip \(o.clip) seed \(o.seed) "
+            + "patience \(run.patience.map(String.init) ?? "none"); data \(job.train.count)×\(job.train.steps) "
+            + "\(job.input) → \(job.outputSize)"
+    }
+
+    private func drive(
+        _ learner: inout some Learner, stepsPerEpoch: Int, generator: RandomGenerator, job: some TrainingJob
+    ) throws -> TrainingResult {
+        var state = LoopState(shuffle: generator)
+        var best = learner.trained
+        let print = ProgressPrinter(progress: progress, epochs: options.epochs, stepsPerEpoch: stepsPerEpoch)
+        let key = fingerprint(job)
+        if run.resume, let path = run.checkpoint {
+            let checkpoint = try TrainingCheckpoint(contentsOf: URL(fileURLWithPath: path))
+            guard let saved = checkpoint.metadata["loop"], let options = checkpoint.metadata["options"] else {
+                throw RecurrentError.invalidArgument(
+                    name: "--checkpoint", value: path, reason: "was not written by `recurrent train --checkpoint`")
+            }
+            guard options == key else {
+                throw RecurrentError.invalidArgument(
+                    name: "--checkpoint", value: path,
+                    reason: "was made with other options or data (\(options)); this run has \(key)")
+            }
+            state = try JSONDecoder().decode(LoopState.self, from: Data(saved.utf8))
+            try learner.restore(checkpoint)
+            best =
+                state.bestLoss == nil
+                ? learner.trained : try learner.trained.replacingParameters(checkpoint.userTensors)
+            print.resumed(from: path, state.epochsDone, state.batchesDone)
+        }
+        func save() throws {
+            guard let path = run.checkpoint else { return }
+            let loop = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+            var checkpoint = learner.checkpoint(metadata: ["loop": loop, "options": key])
+            if state.bestLoss != nil { checkpoint.userTensors = best.parameters }
+            try checkpoint.write(to: URL(fileURLWithPath: path))
+        }
+        let started = now()
+        let count = learner.trainCount
+        var updates = state.epochsDone * stepsPerEpoch + state.batchesDone
+        while state.epochsDone < options.epochs && !state.stopped {
+            let epoch = state.epochsDone + 1
+            var shuffle = state.shuffle
+            let order = shuffle.permutation(count: count)
+            let epochStart = now()
+            for batch in state.batchesDone..<stepsPerEpoch {
+                let rows = Array(order[(batch * options.batchSize)..<min((batch + 1) * options.batchSize, count)])
+                let loss = try learner.update(rows: rows)
+                state.lossSum += Double(loss) * Double(rows.count)
+                state.batchesDone = batch + 1
+                updates += 1
+                print.step(
+                    epoch: epoch, batch: batch + 1,
+                    loss: state.lossSum / Double(min((batch + 1) * options.batchSize, count)),
+                    elapsed: now() - epochStart)
+                if let every = run.checkpointEvery, updates % every == 0, batch + 1 < stepsPerEpoch { try save() }
+                if let stop = run.interruptAfterSteps, updates >= stop { throw ExitCode(130) }
+            }
+            let validation = Double(try learner.validationLoss())
+            let record = EpochRecord(
+                epoch: epoch, trainLoss: state.lossSum / Double(count), validationLoss: validation,
+                seconds: now() - epochStart)
+            state.history.append(record)
+            state.epochsDone = epoch
+            state.batchesDone = 0
+            state.lossSum = 0
+            state.shuffle = shuffle
+            if state.bestLoss.map({ validation < $0 }) ?? true {
+                state.bestLoss = validation
+                state.bestEpoch = epoch
+                best = learner.trained
+            } else if let patience = run.patience, epoch - state.bestEpoch >= patience {
+                state.stopped = true
+            }
+            print.epoch(record, learningRate: learner.learningRate)
+            try save()
+        }
+        if state.stopped, let bestLoss = state.bestLoss {
+            print.note(
+                "early stop after epoch \(state.epochsDone): validation loss has not improved for "
+                    + "\(state.epochsDone - state.bestEpoch) epochs; keeping epoch \(state.bestEpoch) "
+                    + "(validation loss \(format(Float(bestLoss))))")
+        }
+        let keepBest = run.patience != nil && state.bestLoss != nil
+        return TrainingResult(
+            model: keepBest ? best : learner.trained, history: state.history, seconds: now() - started,
+            epoch: keepBest ? state.bestEpoch : state.epochsDone)
+    }
+}
+
+/// Per-step and per-epoch output: a live bar on a terminal, plain lines
+/// otherwise, JSON objects with `--json`, nothing but notes with `--quiet`.
+private final class ProgressPrinter {
+    let progress: ProgressOptions
+    let epochs: Int
+    let stepsPerEpoch: Int
+    let terminal: Bool
+    let width: Int
+    /// When the bar was last drawn: at most ten times a second.
+    private var drawn = -1.0
+
+    init(progress: ProgressOptions, epochs: Int, stepsPerEpoch: Int) {
+        self.progress = progress
+        self.epochs = epochs
+        self.stepsPerEpoch = stepsPerEpoch
+        self.terminal = isatty(STDOUT_FILENO) != 0 && !progress.quiet && !progress.json
+        self.width = String(epochs).count
+    }
+
+    func step(epoch: Int, batch: Int, loss: Double, elapsed: Double) {
+        guard terminal, batch < stepsPerEpoch else { return }
+        let time = now()
+        guard time - drawn >= 0.1 else { return }
+        drawn = time
+        let fraction = Double(batch) / Double(stepsPerEpoch)
+        let cells = 24
+        let filled = Int(fraction * Double(cells))
+        let rate = Double(batch) / max(elapsed, 1e-9)
+        let left = Double(stepsPerEpoch - batch) / rate + Double((epochs - epoch) * stepsPerEpoch) / rate
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: cells - filled)
+        let line =
+            "\r\u{1B}[2Kepoch \(pad(epoch, width))/\(epochs) \(bar) \(pad(Int(fraction * 100), 3))%  "
+            + "loss \(format(Float(loss)))  \(rateText(rate)) steps/s  \(duration(left)) left"
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    func epoch(_ record: EpochRecord, learningRate: Float) {
+        let rate = Double(stepsPerEpoch) / max(record.seconds, 1e-9)
+        if progress.json {
+            Swift.print(
+                jsonLine([
+                    "epoch": record.epoch, "epochs": epochs, "train_loss": record.trainLoss,
+                    "validation_loss": record.validationLoss, "seconds": record.seconds, "steps_per_second": rate,
+                    "learning_rate": Double(learningRate),
+                ]))
+            return
+        }
+        guard !progress.quiet else { return }
+        if terminal { FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8)) }
+        let left = Double(epochs - record.epoch) * record.seconds
+        Swift.print(
+            "epoch \(pad(record.epoch, width))/\(epochs)  train loss \(format(Float(record.trainLoss)))  "
+                + "validation loss \(format(Float(record.validationLoss)))  \(rateText(rate)) steps/s  "
+                + "\(duration(left)) left")
+    }
+
+    func resumed(from path: String, _ epochs: Int, _ batches: Int) {
+        note("resuming from \(path): \(epochs) epoch(s) and \(batches) step(s) of the next done")
+    }
+
+    func note(_ line: String) {
+        if progress.json || progress.quiet { return }
+        Swift.print(line)
+    }
+
+    private func rateText(_ rate: Double) -> String {
+        rate >= 100 ? String(Int(rate.rounded())) : String(format: "%.1f", rate)
+    }
+
+    private func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds.rounded())
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
 

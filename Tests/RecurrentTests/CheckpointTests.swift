@@ -303,6 +303,13 @@ import Testing
         let read = try TrainingCheckpoint(data: try checkpoint.serialized(), name: "c")
         #expect(read == checkpoint && read.parameters.names == trainer.model.parameters.names)
         #expect(try checkpoint.serialized() == (try read.serialized()), "the same checkpoint gives the same bytes")
+
+        // The caller's tensors (best weights for early stopping) under user.NAME.
+        var withBest = checkpoint
+        withBest.userTensors = NamedTensors([("head.weight", Tensor([1, 2, 3]))])
+        let stored = try SafetensorsFile(data: try withBest.serialized(), name: "c")
+        #expect(stored.tensors["user.head.weight"]?.scalars == [1, 2, 3])
+        #expect(try TrainingCheckpoint(data: try withBest.serialized(), name: "c") == withBest)
     }
 
     @Test func floatsAreStoredBitExactly() throws {
@@ -373,7 +380,8 @@ import Testing
         extra.tensors["model.extra"] = Tensor([1])
         try expectRefusal(
             extra, tensor: "model.extra",
-            "is listed in neither \"parameters\" (as model.NAME) nor \"optimizer_tensors\" (as optimizer.KEY)")
+            "is listed in none of \"parameters\" (as model.NAME), \"optimizer_tensors\" (as optimizer.KEY) and "
+                + "\"user_tensors\" (as user.NAME)")
         var poisoned = good
         poisoned.tensors["model.bias_hh_l0"]![0] = .nan
         try expectRefusal(poisoned, tensor: "model.bias_hh_l0", "holds NaN or infinity")

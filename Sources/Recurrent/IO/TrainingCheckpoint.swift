@@ -20,12 +20,13 @@ import Foundation
 /// ## Layout
 /// One safetensors file (see ``SafetensorsFile``):
 /// - tensors `model.NAME`, the parameters by their ``Module/parameters`` names,
-///   and `optimizer.KEY`, the optimiser's tensors as
-///   ``Optimizer/exportState()`` names them (`optimizer.weight_ih_l0.exp_avg`);
+///   `optimizer.KEY`, the optimiser's tensors as
+///   ``Optimizer/exportState()`` names them (`optimizer.weight_ih_l0.exp_avg`),
+///   and `user.NAME`, the caller's own tensors (``userTensors``);
 /// - metadata `format` = `recurrent-checkpoint`, `format_version` = `1`,
 ///   `step` (decimal), `generator` (the ``RandomGenerator`` as JSON),
-///   `parameters` and `optimizer_tensors` (the tensor names in order, as JSON
-///   arrays), `optimizer.KEY` per optimiser value (`optimizer.type` = `Adam`,
+///   `parameters`, `optimizer_tensors` and `user_tensors` (the tensor names
+///   in order, as JSON arrays), `optimizer.KEY` per optimiser value (`optimizer.type` = `Adam`,
 ///   `optimizer.weight_ih_l0.step` = `12`) and `user.KEY` per entry of
 ///   ``metadata``, so the caller's keys cannot collide with the format's.
 ///
@@ -50,6 +51,9 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     public var generator: RandomGenerator
     /// The caller's own entries: epoch, shuffle generator, loss history, options.
     public var metadata: [String: String]
+    /// The caller's own tensors, such as the best epoch's weights kept for
+    /// early stopping; none by default.
+    public var userTensors = NamedTensors()
 
     /// `recurrent-checkpoint`, the value of the metadata key `format`.
     public static let format = "recurrent-checkpoint"
@@ -122,7 +126,7 @@ extension TrainingCheckpoint {
     private static let optimizerPrefix = "optimizer."
     private static let userPrefix = "user."
     private static let formatKeys: Set<String> = [
-        "format", "format_version", "step", "generator", "parameters", "optimizer_tensors",
+        "format", "format_version", "step", "generator", "parameters", "optimizer_tensors", "user_tensors",
     ]
 
     /// The safetensors file to write; errors name the file `name`.
@@ -136,6 +140,7 @@ extension TrainingCheckpoint {
         var tensors: [String: Tensor] = [:]
         for (key, tensor) in parameters { tensors[Self.modelPrefix + key] = tensor }
         for (key, tensor) in optimizerTensors { tensors[Self.optimizerPrefix + key] = tensor }
+        for (key, tensor) in userTensors { tensors[Self.userPrefix + key] = tensor }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func json(_ value: some Encodable) throws -> String {
@@ -148,6 +153,7 @@ extension TrainingCheckpoint {
             "generator": try json(generator),
             "parameters": try json(parameters.names),
             "optimizer_tensors": try json(optimizerTensors.names),
+            "user_tensors": try json(userTensors.names),
         ]
         for (key, value) in optimizerValues { header[Self.optimizerPrefix + key] = value }
         for (key, value) in metadata { header[Self.userPrefix + key] = value }
@@ -193,6 +199,7 @@ extension TrainingCheckpoint {
         let generator = try decode(RandomGenerator.self, "generator", "a random generator's state as JSON")
         let parameterNames = try decode([String].self, "parameters", "a JSON array of tensor names")
         let optimizerNames = try decode([String].self, "optimizer_tensors", "a JSON array of tensor names")
+        let userNames = try decode([String].self, "user_tensors", "a JSON array of tensor names")
 
         for key in metadata.keys.sorted(by: OptimizerState.byUTF8)
         where !Self.formatKeys.contains(key) && !key.hasPrefix(Self.optimizerPrefix) && !key.hasPrefix(Self.userPrefix)
@@ -223,11 +230,13 @@ extension TrainingCheckpoint {
         }
         let parameters = try tensors(parameterNames, prefix: Self.modelPrefix, list: "parameters")
         let optimizerTensors = try tensors(optimizerNames, prefix: Self.optimizerPrefix, list: "optimizer_tensors")
+        let userTensors = try tensors(userNames, prefix: Self.userPrefix, list: "user_tensors")
         if let extra = unlisted.sorted(by: OptimizerState.byUTF8).first {
             throw SafetensorsError(
                 file: name, tensor: extra,
                 problem:
-                    "is listed in neither \"parameters\" (as model.NAME) nor \"optimizer_tensors\" (as optimizer.KEY)")
+                    "is listed in none of \"parameters\" (as model.NAME), \"optimizer_tensors\" (as optimizer.KEY) "
+                    + "and \"user_tensors\" (as user.NAME)")
         }
         if let bad = parameters.first(where: { !$0.tensor.isFinite }) {
             throw SafetensorsError(file: name, tensor: Self.modelPrefix + bad.name, problem: "holds NaN or infinity")
@@ -243,6 +252,7 @@ extension TrainingCheckpoint {
         self.init(
             parameters: parameters, optimizerTensors: optimizerTensors, optimizerValues: optimizerValues, step: step,
             generator: generator, metadata: user)
+        self.userTensors = userTensors
     }
 }
 

@@ -1,0 +1,84 @@
+import Foundation
+
+/// How a ``SequenceModel``'s head is recorded in a model file's metadata
+/// key `head`: `{"output_size":O,"pooling":"last"}`.
+struct SequenceHeadRecord: Codable {
+    var pooling: SequencePooling
+    var outputSize: Int
+    enum CodingKeys: String, CodingKey {
+        case pooling
+        case outputSize = "output_size"
+    }
+}
+
+extension ModelFile {
+    /// A model file holding a whole ``SequenceModel``: the recurrent weights
+    /// under PyTorch's names, `embedding.weight` [V, E] when the model reads
+    /// tokens, `head.weight` [O, F] and `head.bias` [O], and the metadata key
+    /// `head` recording the pooling and O, beside `metadata`.
+    ///
+    /// - Throws: ``SafetensorsError`` if `metadata` uses the key `head`.
+    public init(sequenceModel model: SequenceModel, metadata: [String: String] = [:]) throws {
+        guard metadata["head"] == nil else {
+            throw SafetensorsError(file: "model data", problem: "metadata \"head\" is written by the model itself")
+        }
+        var tensors = NamedTensors()
+        if let embedding = model.embedding { tensors["embedding.weight"] = embedding.weight }
+        tensors["head.weight"] = model.head.dense.weight
+        if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let head = SequenceHeadRecord(pooling: model.head.pooling, outputSize: model.head.outputSize)
+        var keys = metadata
+        keys["head"] = String(decoding: try encoder.encode(head), as: UTF8.self)
+        self.init(layer: model.recurrent, tensors: tensors, metadata: keys)
+    }
+
+    /// The ``SequenceModel`` a file written by ``init(sequenceModel:metadata:)``
+    /// holds, checked to fit together.
+    ///
+    /// - Parameter name: what to call the file in errors, such as its path.
+    /// - Throws: ``SafetensorsError`` naming the file and the tensor or
+    ///   metadata key at fault (a missing or malformed `head`, a missing
+    ///   `head.weight`, an embedding or head of the wrong shape).
+    public func sequenceModel(name: String) throws -> SequenceModel {
+        guard let text = metadata["head"],
+            let head = try? JSONDecoder().decode(SequenceHeadRecord.self, from: Data(text.utf8))
+        else {
+            throw SafetensorsError(file: name, problem: "metadata \"head\": is missing or not valid")
+        }
+        let inputs = layer.outputSize
+        guard let weight = tensors["head.weight"] else {
+            throw SafetensorsError(file: name, tensor: "head.weight", problem: "is missing")
+        }
+        guard weight.shape == [head.outputSize, inputs] else {
+            throw SafetensorsError(
+                file: name, tensor: "head.weight",
+                problem: "has shape \(weight.shape); the model needs [\(head.outputSize), \(inputs)]")
+        }
+        let bias = tensors["head.bias"]
+        if let bias, bias.shape != [head.outputSize] {
+            throw SafetensorsError(
+                file: name, tensor: "head.bias",
+                problem: "has shape \(bias.shape); the model needs [\(head.outputSize)]")
+        }
+        var embedding: Embedding?
+        if let table = tensors["embedding.weight"] {
+            guard table.rank == 2, table.shape[1] == layer.inputSize, table.shape[0] >= 1 else {
+                throw SafetensorsError(
+                    file: name, tensor: "embedding.weight",
+                    problem: "has shape \(table.shape); the model needs [V, \(layer.inputSize)]")
+            }
+            do { embedding = try Embedding(weight: table) } catch let error as RecurrentError {
+                throw SafetensorsError(file: name, tensor: "embedding.weight", problem: error.description)
+            }
+        }
+        do {
+            let dense = try Dense(weight: weight, bias: bias)
+            let sequenceHead = try SequenceHead(pooling: head.pooling, dense: dense, directions: layer.directions)
+            return try SequenceModel(embedding: embedding, recurrent: layer, head: sequenceHead)
+        } catch let error as RecurrentError {
+            throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Train an MLP, an Elman RNN, an LSTM and a GRU of comparable size on the same data, and compare them.",
+        discussion: """
+            Reads the data as `recurrent train` does (--csv, --text, --sequences or \
+            --task, with the same options), then trains each model in --models with \
+            the same optimiser, epochs, batch size and seed. --hidden sizes the \
+            LSTM; every other model gets the hidden size whose parameter count is \
+            nearest the LSTM's (the MLP reads each window flattened through two tanh \
+            layers). Prints one table: hidden size, parameters, training time, best \
+            validation loss, and the data's own error on the validation and test \
+            parts (RMSE for a series, accuracy for classes, …), with the baseline \
+            (persistence, majority class, …) below it. No model file is written; \
+            --plots writes compare.svg (the errors side by side) and each model's \
+            loss curve.
+            """)
+
+    @OptionGroup(title: "Data")
+    var data: DataOptions
+
+    @OptionGroup(title: "Model and training")
+    var modelOptions: ModelOptions
+
+    @Option(help: "The models to compare, separated by commas, from mlp, rnn, lstm and gru.")
+    var models = "mlp,rnn,lstm,gru"
+
+    @Option(help: "A folder for SVG plots (compare.svg and a loss curve per model); created if missing.")
+    var plots: String?
+
+    @OptionGroup(title: "Output")
+    var progress: ProgressOptions
+
+    private var modelList: [String] { models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func validate() throws {
+        try data.validateData()
+        try modelOptions.validateModel()
+        let list = modelList
+        guard !list.isEmpty, list.allSatisfy(["mlp", "rnn", "lstm", "gru"].contains), Set(list).count == list.count
+        else {
+            throw ValidationError("--models must be distinct names from mlp, rnn, lstm and gru, got '\(models)'")
+        }
+        if let plots {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: plots, isDirectory: &isFolder), !isFolder.boolValue {
+                throw ValidationError("--plots \(plots): is a file, not a folder")
+            }
+        }
+    }
+
+    /// One model's row of the table.
+    private struct Row {
+        var model: String
+        var hidden: Int
+        var parameters: Int
+        var seconds: Double
+        var validationLoss: Double
+        var validation: Double?
+        var test: Double?
+    }
+
+    func run() throws {
+        if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
+        let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
+        let text = !progress.quiet && !progress.json
+        if text { print(job.description) }
+        let target = ParameterCount(job: job, options: modelOptions)
+        let goal = target.count(model: "lstm", hidden: modelOptions.hidden)
+        var rows: [Row] = []
+        var metric: String?
+        var baseline: [String: Double] = [:]
+        var histories: [(String, [EpochRecord])] = []
+        for name in modelList {
+            var options = modelOptions
+            options.model = name
+            options.hidden = name == "lstm" ? modelOptions.hidden : target.nearest(model: name, to: goal)
+            if name == "mlp", job.pooling == .everyStep {
+                if text { print("mlp: skipped, this data needs an output at every step and an MLP reads one window") }
+                continue
+            }
+            if text {
+                print(
+                    "training \(name), hidden \(options.hidden), \(target.count(model: name, hidden: options.hidden)) "
+                        + "parameters …")
+            }
+            let quiet = try ProgressOptions.parse(["--quiet"])
+            let result = try reportingDataErrors {
+                try TrainingLoop(options: options, progress: quiet).train(job)
+            }
+            let validation = try reportingDataErrors { try job.summary(of: result.model) }
+            let test = try reportingDataErrors { try job.testSummary(of: result.model) }
+            if metric == nil { metric = Self.primaryMetric(validation.metrics) }
+            for (key, value) in validation.metrics.merging(test?.metrics ?? [:], uniquingKeysWith: { a, _ in a })
+            where key.contains("persistence") || key.contains("baseline") {
+                baseline[key] = value
+            }
+            let suffix = metric.map { String($0.dropFirst("validation_".count)) }
+            rows.append(
+                Row(
+                    model: name, hidden: options.hidden, parameters: result.model.parameterCount,
+                    seconds: result.seconds, validationLoss: result.history.map(\.validationLoss).min() ?? .nan,
+                    validation: suffix.flatMap { validation.metrics["validation_" + $0] },
+                    test: suffix.flatMap { test?.metrics["test_" + $0] }))
+            histories.append((name, result.history))
+            if text {
+                print("  \(format(Float(result.seconds))) s" + (validation.lines.first.map { "; \($0)" } ?? ""))
+            }
+        }
+        let measure = metric.map { String($0.dropFirst("validation_".count)) } ?? "loss"
+        let written = try reportingDataErrors { try writePlots(rows, histories, measure: measure, loss: job.loss) }
+        if progress.json {
+            let table: [[String: Any]] = rows.map { row in
+                var entry: [String: Any] = [
+                    "model": row.model, "hidden": row.hidden, "parameters": row.parameters,
+                    "training_seconds": row.seconds, "best_validation_loss": row.validationLoss,
+                ]
+                if let v = row.validation { entry["validation_" + measure] = v }
+                if let t = row.test { entry["test_" + measure] = t }
+                return entry
+            }
+            print(jsonLine(["models": table, "baselines": baseline, "plots": written]))
+            return
+        }
+        print("")
+        let header = ["model", "hidden", "parameters", "training s", "val. loss", "val. \(measure)", "test \(measure)"]
+        var lines = [header]
+        for row in rows {
+            lines.append([
+                row.model.uppercased(), String(row.hidden), String(row.parameters), format(Float(row.seconds)),
+                format(Float(row.validationLoss)), row.validation.map { format(Float($0)) } ?? "—",
+                row.test.map { format(Float($0)) } ?? "—",
+            ])
+        }
+        let widths = header.indices.map { column in lines.map { $0[column].count }.max()! }
+        for line in lines {
+            print(
+                line.enumerated().map { column, cell in
+                    column == 0
+                        ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[column] - cell.count) + cell
+                }.joined(separator: "   "))
+        }
+        for (key, value) in baseline.sorted(by: { $0.key < $1.key })
+        where key.hasSuffix(measure) || !key.contains("_\(measure)") && baseline.count <= 2 {
+            print("baseline, \(key.replacingOccurrences(of: "_", with: " ")): \(format(Float(value)))")
+        }
+        if !written.isEmpty { print("plots: \(written.joined(separator: ", "))") }
+    }
+
+    /// The figure a table row shows: the first of RMSE, accuracy, bits per
+    /// character, MSE, cross-entropy that the job reports.
+    static func primaryMetric(_ metrics: [String: Double]) -> String? {
+        let preferred = [
+            "rmse", "accuracy", "bits_per_character", "mse", "cross_entropy", "binary_cross_entropy",
+        ]
+        for name in preferred where metrics["validation_" + name] != nil { return "validation_" + name }
+        return metrics.keys.filter { $0.hasPrefix("validation_") }.sorted().first
+    }
+
+    private func writePlots(
+        _ rows: [Row], _ histories: [(String, [EpochRecord])], measure: String, loss: Loss
+    ) throws -> [String] {
+        guard let plots else { return [] }
+        try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: plots)
+        var written: [String] = []
+        var series = [BarSeries(name: "validation", values: rows.map { $0.validation ?? $0.validationLoss })]
+        if rows.allSatisfy({ $0.test != nil }) { series.append(BarSeries(name: "test", values: rows.map { $0.test! })) }
+        let label = rows.first?.validation == nil ? "validation loss" : measure.replacingOccurrences(of: "_", with: " ")
+        let chart = BarChart(
+            title: "Models compared on the same data", categories: rows.map { $0.model.uppercased() }, series: series,
+            categoryAxis: PlotAxis("model"), valueAxis: PlotAxis(label))
+        let url = folder.appendingPathComponent("compare.svg")
+        try chart.write(to: url)
+        written.append(url.path)
+        for (name, history) in histories {
+            let url = folder.appendingPathComponent("loss-\(name).svg")
+            try lossPlot(history, loss: loss).write(to: url)
+            written.append(url.path)
+        }
+        return written
+    }
+}
+
+/// Parameter counts of the models `compare` builds, by formula, to match sizes.
+struct ParameterCount {
+    let inputSize: Int
+    let embedding: Int
+    let mlpWidth: Int
+    let outputs: Int
+    let layers: Int
+    let directions: Int
+
+    init(job: some TrainingJob, options: ModelOptions) {
+        switch job.input {
+        case .features(let d):
+            inputSize = d
+            embedding = 0
+        case .tokens(let v):
+            inputSize = options.embedding
+            embedding = v * options.embedding
+        }
+        mlpWidth = MLPInput(steps: job.train.steps, input: job.input).width
+        outputs = job.outputSize
+        layers = options.layers
+        directions = options.bidirectional ? 2 : 1
+    }
+
+    func count(model: String, hidden h: Int) -> Int {
+        if model == "mlp" { return mlpWidth * h + h + h * h + h + h * outputs + outputs }
+        let gates = model == "lstm" ? 4 : model == "gru" ? 3 : 1
+        var total = embedding
+        for layer in 0..<layers {
+            let input = layer == 0 ? inputSize : directions * h
+            total += directions * gates * (h * input + h * h + 2 * h)
+        }
+        return total + outputs * directions * h + outputs
+    }
+
+    /// The hidden size whose count is nearest `goal`.
+    func nearest(model: String, to goal: Int) -> Int {
+        var best = 1
+        for h in 1...4096 {
+            let c = count(model: model, hidden: h)
+            if abs(c - goal) < abs(count(model: model, hidden: best) - goal) { best = h }
+            if c > goal { break }
+        }
+        return best
+    }
+}

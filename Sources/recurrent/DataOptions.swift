@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+/// Where `train` and `compare` get their data: one of a CSV series, a text,
+/// labelled sequences or a generated task, with each kind's own options.
+struct DataOptions: ParsableArguments {
+    @Option(help: "A CSV file holding a numeric series (header row, one row per time step).")
+    var csv: String?
+
+    @Option(help: "A UTF-8 text file for a character model.")
+    var text: String?
+
+    @Option(help: "Labelled sequences: CSV/TSV (sequence, label per line), long-form CSV, or safetensors.")
+    var sequences: String?
+
+    @Option(
+        help:
+            "A generated task instead of a file: the series mackey-glass or sine, or the sequence tasks adding, copy or reber."
+    )
+    var task: String?
+
+    @Option(
+        help:
+            "With --task: rows of a generated series (default 1000), T of the adding problem (50), the copy delay (20)."
+    )
+    var length: Int?
+
+    @Option(help: "Steps of history in each window (≥ 1; default 24 for a series, 100 for text).")
+    var window: Int?
+
+    @OptionGroup(title: "Series")
+    var series: SeriesDataOptions
+
+    @OptionGroup(title: "Generated sequence tasks")
+    var taskOptions: TaskDataOptions
+
+    @OptionGroup(title: "Text")
+    var textOptions: TextDataOptions
+
+    @OptionGroup(title: "Labelled sequences")
+    var sequenceOptions: SequenceDataOptions
+
+    func validateData() throws {
+        let sources = [("--csv", csv), ("--text", text), ("--sequences", sequences), ("--task", task)]
+            .filter { $0.1 != nil }
+        guard !sources.isEmpty else {
+            throw ValidationError("give one of --csv FILE, --text FILE, --sequences FILE or --task NAME")
+        }
+        guard sources.count == 1 else {
+            throw ValidationError("give one data source, not \(sources.map(\.0).joined(separator: " and "))")
+        }
+        for (option, path) in [("--csv", csv), ("--text", text), ("--sequences", sequences)] {
+            if let path { try validateExistingFile(path, option) }
+        }
+        if csv != nil, series.target == nil { throw ValidationError("--target COLUMN is required with --csv") }
+        if let task {
+            guard Self.seriesTasks.contains(task) || GeneratedTaskSpec.names.contains(task) else {
+                throw ValidationError("--task must be mackey-glass, sine, adding, copy or reber, got '\(task)'")
+            }
+            if let length {
+                let least = task == "copy" ? 1 : 2
+                guard length >= least else {
+                    throw ValidationError("--length must be at least \(least), got \(length)")
+                }
+                if task == "reber" { throw ValidationError("--length: the Reber grammar's strings have no set length") }
+            }
+            guard taskOptions.samples >= 1 else {
+                throw ValidationError("--samples must be at least 1, got \(taskOptions.samples)")
+            }
+        }
+        if csv != nil || task.map(Self.seriesTasks.contains) == true {
+            try series.validateSeries(generated: task != nil)
+        }
+        if let window, window < 1 { throw ValidationError("--window must be at least 1, got \(window)") }
+    }
+
+    static let seriesTasks = ["mackey-glass", "sine"]
+
+    func makeJob(model modelOptions: ModelOptions) throws -> any TrainingJob {
+        if let task, GeneratedTaskSpec.names.contains(task) {
+            return try GeneratedTaskJob(
+                GeneratedTaskSpec(
+                    name: task, length: length ?? GeneratedTaskSpec.defaultLength(task), samples: taskOptions.samples,
+                    seed: modelOptions.seed))
+        }
+        if let text {
+            return try TextJob(path: text, window: window, options: textOptions, model: modelOptions)
+        }
+        if let sequences {
+            return try LabelledSequenceJob(
+                path: sequences, features: series.features == nil ? nil : series.featureList,
+                options: sequenceOptions, model: modelOptions)
+        }
+        let (columns, source) = try loadSeries(seed: modelOptions.seed)
+        return try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
+    }
+
+    private func loadSeries(seed: UInt64) throws -> (NumericColumns, String) {
+        if let csv {
+            let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
+            var names = series.featureList
+            if !names.contains(series.targetName) { names.append(series.targetName) }
+            return (try table.numericColumns(names, time: series.time, missing: series.missing), csv)
+        }
+        var generator = RandomGenerator(seed: seed)
+        let values =
+            task == "sine"
+            ? try SineMixture(noise: 0.05).series(length: length ?? 1000, generator: &generator).scalars
+            : try MackeyGlass().series(length: length ?? 1000).scalars
+        return (try NumericColumns(names: ["value"], values: [values.map(Double.init)]), "--task \(task!)")
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import FoundationXML
+import Recurrent
+import Testing
+
+// End-to-end tests of what every `recurrent train` run shares: --json,
+// --plots, --patience, checkpoints and --resume, the generated sequence
+// tasks, and `recurrent compare`.
+
+@Suite struct TrainingRunTests {
+    static let small = ["--hidden", "8", "--batch-size", "16", "--seed", "3"]
+
+    /// Each line of `text` parsed as a JSON object.
+    static func jsonObjects(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            return try #require(object as? [String: Any], "not an object: \(line)")
+        }
+    }
+
+    /// The element names of an XML document, or nil when it does not parse.
+    static func xmlElements(atPath path: String) throws -> [String]? {
+        final class Collector: NSObject, XMLParserDelegate {
+            var names: [String] = []
+            func parser(
+                _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+            ) { names.append(elementName) }
+        }
+        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: path)))
+        let collector = Collector()
+        parser.delegate = collector
+        return parser.parse() ? collector.names : nil
+    }
+
+    @Test func jsonGivesOneObjectPerEpochThenTheFinalFigures() throws {
+        let folder = try TemporaryFolder()
+        let model = folder.path("m.safetensors")
+        let result = try runRecurrent(
+            ["train", "--task", "sine", "--length", "300", "--epochs", "3", "--json", "-o", model] + Self.small)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let objects = try Self.jsonObjects(result.stdout)
+        #expect(objects.count == 4)
+        for (i, epoch) in objects.prefix(3).enumerated() {
+            #expect(epoch["epoch"] as? Int == i + 1 && epoch["epochs"] as? Int == 3)
+            #expect((epoch["train_loss"] as? Double).map { $0.isFinite && $0 > 0 } == true)
+            #expect((epoch["validation_loss"] as? Double).map { $0.isFinite && $0 > 0 } == true)
+            #expect((epoch["steps_per_second"] as? Double).map { $0 > 0 } == true)
+        }
+        let final = objects[3]
+        #expect(final["final"] as? Bool == true && final["model_file"] as? String == model)
+        #expect(final["validation_rmse"] is Double && final["persistence_validation_rmse"] is Double)
+        #expect(final["parameters"] as? Int == 8 * 4 * (1 + 8 + 2) + 8 + 1)
+    }
+
+    @Test func plotsAreSVGThatParseAndDrawTheSeries() throws {
+        let folder = try TemporaryFolder()
+        let plots = folder.path("plots/run")
+        let result = try runRecurrent(
+            [
+                "train", "--task", "sine", "--length", "300", "--epochs", "2", "--quiet", "--plots", plots, "-o",
+                folder.path("m.safetensors"),
+            ] + Self.small)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        for name in ["loss.svg", "hidden.svg", "forecast.svg"] {
+            let path = plots + "/" + name
+            let elements = try #require(try Self.xmlElements(atPath: path), "\(name) does not parse as XML")
+            #expect(elements.first == "svg")
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            switch name {
+            case "loss.svg": #expect(text.contains("training") && text.contains("validation") && text.contains("epoch"))
+            case "hidden.svg": #expect(elements.filter { $0 == "rect" }.count >= 8 * 24)
+            default:
+                #expect(text.contains("value (truth)") && text.contains("test forecast") && text.contains(">test<"))
+                #expect(elements.contains("polyline") || elements.contains("path"))
+            }
+        }
+    }
+
+    @Test func patienceStopsEarlyAndKeepsTheBestEpoch() throws {
+        let folder = try TemporaryFolder()
+        // A learning rate far too large: the validation loss stops improving early.
+        let result = try runRecurrent(
+            [
+                "train", "--task", "sine", "--length", "300", "--epochs", "40", "--patience", "2", "--learning-rate",
+                "3",
+                "--json", "-o", folder.path("m.safetensors"),
+            ] + Self.small)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let objects = try Self.jsonObjects(result.stdout)
+        let epochs = objects.dropLast()
+        #expect(epochs.count < 40)
+        let losses = epochs.map { $0["validation_loss"] as! Double }
+        let best = losses.indices.min { losses[$0] < losses[$1] }!
+        #expect(epochs.count - 1 - best == 2, "stopped after \(epochs.count) epochs, best \(best + 1)")
+        #expect(objects.last?["epoch"] as? Int == best + 1)
+    }
+
+    /// An interrupted run resumed from its checkpoint writes the same model
+    /// file, byte for byte, as a run never interrupted.
+    @Test(arguments: [
+        ["--model", "lstm"],
+        ["--model", "gru", "--layers", "2", "--dropout", "0.3", "--optimizer", "rmsprop", "--patience", "3"],
+    ])
+    func resumeEqualsUninterrupted(model: [String]) throws {
+        let folder = try TemporaryFolder()
+        let common =
+            ["train", "--task", "sine", "--length", "300", "--epochs", "4", "--quiet", "--schedule", "cosine"]
+            + Self.small + model
+        let whole = try runRecurrent(common + ["-o", folder.path("whole.safetensors")])
+        #expect(whole.status == 0, "stderr: \(whole.stderr)")
+        let checkpoint = folder.path("run.checkpoint")
+        let interrupted = try runRecurrent(
+            common + [
+                "-o", folder.path("resumed.safetensors"), "--checkpoint", checkpoint, "--checkpoint-every", "5",
+                "--interrupt-after-steps", "31",
+            ])
+        #expect(interrupted.status == 130)
+        #expect(!FileManager.default.fileExists(atPath: folder.path("resumed.safetensors")))
+        let resumed = try runRecurrent(
+            common + ["-o", folder.path("resumed.safetensors"), "--checkpoint", checkpoint, "--resume"])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        let a = try Data(contentsOf: URL(fileURLWithPath: folder.path("whole.safetensors")))
+        let b = try Data(contentsOf: URL(fileURLWithPath: folder.path("resumed.safetensors")))
+        #expect(a == b, "the resumed run's model differs from the uninterrupted run's")
+
+        // Other options than the checkpoint's: refused, naming the checkpoint.
+        let other = try runRecurrent(
+            common + ["--hidden", "9", "-o", folder.path("x.safetensors"), "--checkpoint", checkpoint, "--resume"])
+        #expect(other.status == 64 && other.stderr.contains("--checkpoint"), "stderr: \(other.stderr)")
+    }
+
+    @Test(arguments: [
+        ("adding", ["--length", "12"], "validation MSE", "test MSE"),
+        ("copy", ["--length", "3"], "validation cross-entropy", "symbols copied right"),
+        ("reber", [], "strings with every next-symbol set right", "test binary cross-entropy"),
+    ])
+    func generatedSequenceTasksTrainAndEvaluate(task: String, extra: [String], trained: String, evaluated: String)
+        throws
+    {
+        let folder = try TemporaryFolder()
+        let model = folder.path("m.safetensors")
+        let train = try runRecurrent(
+            ["train", "--task", task, "--samples", "64", "--epochs", "2", "-o", model] + extra + Self.small)
+        #expect(train.status == 0, "stderr: \(train.stderr)")
+        #expect(train.stdout.contains(trained), "\(train.stdout)")
+        let evaluate = try runRecurrent(["evaluate", "-m", model])
+        #expect(evaluate.status == 0, "stderr: \(evaluate.stderr)")
+        #expect(evaluate.stdout.contains(evaluated), "\(evaluate.stdout)")
+        let json = try runRecurrent(["evaluate", "-m", model, "--json"])
+        #expect(try Self.jsonObjects(json.stdout).count == 1)
+    }
+
+    @Test func compareTrainsEveryModelOnTheSameData() throws {
+        let folder = try TemporaryFolder()
+        let plots = folder.path("plots")
+        let result = try runRecurrent(
+            ["compare", "--task", "sine", "--length", "300", "--epochs", "2", "--plots", plots] + Self.small)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("model ") })
+        #expect(lines[header].contains("parameters") && lines[header].contains("test rmse"))
+        let rows = lines[(header + 1)...].prefix(4).map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.map { $0[0] } == ["MLP", "RNN", "LSTM", "GRU"])
+        // Sizes matched to the LSTM's parameter count within 10%.
+        let counts = rows.map { Double($0[2])! }
+        #expect(counts.allSatisfy { abs($0 - counts[2]) / counts[2] < 0.1 }, "\(counts)")
+        #expect(lines.contains { $0.hasPrefix("baseline, persistence") })
+        let chart = try #require(try Self.xmlElements(atPath: plots + "/compare.svg"))
+        #expect(chart.filter { $0 == "rect" }.count >= 8)
+
+        let json = try runRecurrent(
+            ["compare", "--task", "sine", "--length", "300", "--epochs", "1", "--models", "rnn,gru", "--json"]
+                + Self.small)
+        let object = try #require(try Self.jsonObjects(json.stdout).first)
+        #expect((object["models"] as? [[String: Any]])?.map { $0["model"] as? String } == ["rnn", "gru"])
+    }
+
+    @Test func badRunOptionsAreOneLine() throws {
+        let folder = try TemporaryFolder()
+        let base = "train --task sine --length 300 --epochs 1 -o {dir}/m.safetensors"
+        for (arguments, expected) in [
+            ("\(base) --patience 0", "--patience"),
+            ("\(base) --resume", "--resume needs --checkpoint"),
+            ("\(base) --checkpoint {dir}/c --resume", "--checkpoint"),
+            ("\(base) --checkpoint-every 5", "--checkpoint-every needs --checkpoint"),
+            ("\(base) --optimizer lbfgs", "--optimizer"),
+            ("\(base) --schedule wavy", "--schedule"),
+            ("\(base) --dropout 1", "--dropout"),
+            ("\(base) --split 0.9,0.2", "--split"),
+            ("\(base) --stride 0", "--stride"),
+            ("train --task adding --samples 0 -o {dir}/m.safetensors", "--samples"),
+            ("train --task reber --length 5 -o {dir}/m.safetensors", "--length"),
+            ("train --task counting -o {dir}/m.safetensors", "--task"),
+            ("compare --task sine --models mlp,cnn", "--models"),
+        ] {
+            try expectUsageFailure(arguments, in: folder.url, naming: expected, output: "m.safetensors")
+        }
+    }
+}
