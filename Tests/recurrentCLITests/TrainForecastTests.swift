@@ -116,6 +116,42 @@ import Testing
         }
     }
 
+    @Test func recursiveForecastsGoPastTheHorizon() throws {
+        let (folder, csv, model) = try Self.trainedFolder()
+        let output = folder.path("forecast.csv")
+        let result = try runRecurrent(
+            ["forecast", "--model", model, "--csv", csv, "--output", output, "--steps", "10", "--method", "recursive"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 11, "\(lines)")
+        for (j, line) in lines.dropFirst().enumerated() {
+            let value = try #require(Double(String(line.split(separator: ",")[1])))
+            let truth = sin(2 * Double.pi * Double(400 + j) / 25)
+            #expect(abs(value - truth) < 0.3, "step \(j + 1): \(value), truth \(truth)")
+        }
+        // Direct forecasting stops at the horizon; a feature the model does not forecast cannot be fed back.
+        try expectUsageFailure(
+            "forecast --model {dir}/model.safetensors --csv {dir}/sine.csv --output {dir}/f.csv --steps 10",
+            in: folder.url, naming: "--steps", output: "f.csv")
+        let (other, _, _) = try Self.trainedFolder(extra: ["--features", "value,temp"])
+        try expectUsageFailure(
+            "forecast --model {dir}/model.safetensors --csv {dir}/sine.csv --output {dir}/f.csv --steps 4 "
+                + "--method recursive", in: other.url, naming: "\"temp\"", output: "f.csv")
+    }
+
+    @Test func evaluateScoresTheSeasonalNaiveForecast() throws {
+        let (folder, csv, model) = try Self.trainedFolder(noise: 0.05)
+        defer { withExtendedLifetime(folder) {} }
+        let result = try runRecurrent(["evaluate", "--model", model, "--csv", csv, "--season", "25", "--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let seasonal = try #require(object["seasonal_naive_test_rmse"] as? Double)
+        let persistence = try #require(object["persistence_test_rmse"] as? Double)
+        // A period-25 sine with noise σ = 0.05: one season back is off by the noise alone (≈ 0.07).
+        #expect(seasonal < 0.1 && seasonal < persistence, "seasonal \(seasonal), persistence \(persistence)")
+    }
+
     /// A bad input: arguments (`{dir}` is the folder holding sine.csv,
     /// model.safetensors and the files below) and a text the first line of
     /// stderr must contain. Exit 64, one line, no output file.
