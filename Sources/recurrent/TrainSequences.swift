@@ -52,6 +52,8 @@ struct SequenceDataOptions: ParsableArguments {
 /// network pools each sequence (`--pooling`) into K logits under softmax
 /// cross-entropy.
 struct LabelledSequenceJob: TrainingJob {
+    /// The file as named on the command line.
+    let path: String
     let data: LabelledSequences
     let parts: SequenceSplit.Parts
     let split: SequenceSplit
@@ -62,6 +64,7 @@ struct LabelledSequenceJob: TrainingJob {
     let validation: SequenceBatch
 
     init(path: String, features: [String]?, options: SequenceDataOptions, model: ModelOptions) throws {
+        self.path = path
         let layout = try options.layout(path: path, features: features)
         data = try LabelledSequences(contentsOf: URL(fileURLWithPath: path), layout: layout)
         split = SequenceSplit(seed: model.seed, sequences: data.count)
@@ -84,7 +87,7 @@ struct LabelledSequenceJob: TrainingJob {
     var description: String {
         let lengths = (0..<data.count).map(data.length(of:))
         var text =
-            "\(data.source): \(parts.train.count) training, \(parts.validation.count) validation and "
+            "\(path): \(parts.train.count) training, \(parts.validation.count) validation and "
             + "\(parts.test.count) test sequences of \(lengths.min()!)–\(lengths.max()!) steps, "
         switch encoding {
         case .symbols(let alphabet):
@@ -170,9 +173,10 @@ func evaluateLabelledSequences(model: ModelFile, modelPath: String, dataPath: St
         return (file, data, parts, metrics, majority)
     }
     if let trained = file.split.sequences, trained != data.count {
-        printError(
+        let note =
             "note: \(dataPath) has \(data.count) sequences, the model was trained on \(trained); "
-                + "its test part is not the training run's")
+            + "its test part is not the training run's\n"
+        FileHandle.standardError.write(Data(note.utf8))
     }
     let classes = file.classes
     let (precision, recall, f1, support) = (metrics.precision, metrics.recall, metrics.f1, metrics.support)
