@@ -13,7 +13,9 @@ struct Train: ParsableCommand {
             The data comes from one of --csv (a numeric series to forecast), --text \
             (a character model), --sequences (labelled sequences to classify) or \
             --task (generated: the series mackey-glass or sine, or the sequence \
-            tasks adding, copy and reber). A series is split in time into \
+            tasks adding, copy and reber). Labelled sequences are shuffled with \
+            --seed and split 70/15/15 into training, validation and test; a text \
+            is split in order. A series is split in time into \
             training, validation and test parts (--split) and normalised with the \
             training part's statistics (--scaling); each window of --window rows \
             forecasts the --horizon rows after it through the last step and a \

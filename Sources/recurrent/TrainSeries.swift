@@ -7,7 +7,7 @@ struct SeriesDataOptions: ParsableArguments {
     @Option(help: "The column to forecast (required with --csv; \"value\" with a generated series).")
     var target: String?
 
-    @Option(help: "Comma-separated columns read at each step (default: the target alone).")
+    @Option(help: "Comma-separated columns read at each step: of a series (default: the target alone), or of long-form sequences (with --id-column; default: every other column).")
     var features: String?
 
     @Option(help: "A time column, checked to exist (not a feature).")

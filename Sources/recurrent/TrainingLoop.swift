@@ -89,6 +89,16 @@ enum TrainedModel {
         }
     }
 
+    /// The class with the largest logit for each sequence of `batch`.
+    func predictedClasses(_ batch: SequenceBatch) throws -> [Int] {
+        if let model = sequenceModel { return try model.predictedClasses(batch) }
+        let logits = try self(batch.input, lengths: batch.lengths)  // [B, K]
+        let k = logits.shape[1]
+        return (0..<logits.shape[0]).map { row in
+            (0..<k).max { logits.scalars[row * k + $0] < logits.scalars[row * k + $1] }!
+        }
+    }
+
     /// The recurrent model, or nil for the MLP.
     var sequenceModel: SequenceModel? {
         if case .recurrent(let model) = self { return model }

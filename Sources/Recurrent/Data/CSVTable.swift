@@ -53,6 +53,19 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         /// Every row has a missing cell in a selected column, so
         /// ``MissingValuePolicy/drop`` left none.
         case everyRowDropped
+        /// A sequence cell with no symbols.
+        case emptySequence
+        /// A label cell that is empty.
+        case missingLabel
+        /// A symbol (counted from 1 within its sequence) that the model's
+        /// alphabet, the symbols of the training part, does not hold.
+        case unknownSymbol(symbol: String, position: Int, alphabet: [String])
+        /// A label that is not one of the model's classes.
+        case unknownLabel(label: String, classes: [String])
+        /// A long-form sequence whose label differs from the one on its first row.
+        case labelChanges(sequence: String, from: String, firstLine: Int, to: String)
+        /// A long-form sequence with two rows at the same step.
+        case repeatedStep(sequence: String, step: String, firstLine: Int)
     }
 
     /// The file's path, or the name given to ``CSVTable/init(string:name:)``.
@@ -106,7 +119,24 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .trailingGap(let policy):
             "missing value after the column's last number, which \(policy.rawValue) cannot fill; drop such rows or trim the file"
         case .everyRowDropped: "every row has a missing value in the selected columns; none is left after dropping them"
+        case .emptySequence: "the sequence is empty"
+        case .missingLabel: "the label is missing"
+        case .unknownSymbol(let symbol, let position, let alphabet):
+            "symbol \(Self.quoted(symbol)) at position \(position) is not in the model's alphabet (the symbols of the "
+                + "training part): \(Self.listed(alphabet))"
+        case .unknownLabel(let label, let classes):
+            "label \(Self.quoted(label)) is not one of the model's classes: \(Self.listed(classes))"
+        case .labelChanges(let sequence, let from, let firstLine, let to):
+            "the label of sequence \(Self.quoted(sequence)) changes from \(Self.quoted(from)) (line \(firstLine)) "
+                + "to \(Self.quoted(to)); a sequence has one label"
+        case .repeatedStep(let sequence, let step, let firstLine):
+            "sequence \(Self.quoted(sequence)) has step \(Self.quoted(step)) twice (first on line \(firstLine))"
         }
+    }
+
+    /// Up to 20 names, quoted and separated by commas.
+    private static func listed(_ names: [String]) -> String {
+        names.prefix(20).map(quoted).joined(separator: ", ") + (names.count > 20 ? ", … (\(names.count) in all)" : "")
     }
 
     private static func quoted(_ text: String) -> String {
@@ -154,9 +184,9 @@ public enum MissingValuePolicy: String, Sendable, Codable, CaseIterable {
 /// series from a file.
 ///
 /// The format is RFC 4180's, read leniently where that is safe: fields are
-/// separated by commas and records end with CRLF, LF or a lone CR; a field
-/// in double quotes may hold commas, line breaks and quotes written twice
-/// (`"say ""hi"""`). A UTF-8 byte-order mark at the start is skipped; blank
+/// separated by commas (or another delimiter, such as a tab) and records end
+/// with CRLF, LF or a lone CR; a field in double quotes may hold commas,
+/// line breaks and quotes written twice (`"say ""hi"""`). A UTF-8 byte-order mark at the start is skipped; blank
 /// lines before the header and at the end of the file are ignored, a final
 /// line break is optional, and a quote inside an unquoted field is kept as
 /// it is. A blank line between rows is a row of one empty field: a missing
@@ -188,10 +218,15 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Reads the CSV file at `url`.
     ///
-    /// - Parameter url: A file URL; errors name the file by its path.
+    /// - Parameters:
+    ///   - url: A file URL; errors name the file by its path.
+    ///   - delimiter: The field separator: `,` (the default) or, for a
+    ///     tab-separated file, `\t`; any ASCII character but a quote, CR or LF.
     /// - Throws: ``CSVError`` when the file is missing, unreadable, empty,
-    ///   has no data rows, has a row of the wrong length or an unclosed quote.
-    public init(contentsOf url: URL) throws {
+    ///   has no data rows, has a row of the wrong length or an unclosed quote;
+    ///   ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad delimiter.
+    public init(contentsOf url: URL, delimiter: Unicode.Scalar = ",") throws {
+        let separator = try CSVParser.separator(delimiter)
         let name = url.isFileURL ? url.path : url.absoluteString
         var isFolder: ObjCBool = false
         if url.isFileURL {
@@ -206,7 +241,7 @@ public struct CSVTable: Sendable, Equatable {
         } catch {
             throw CSVError(file: name, problem: .unreadable(reason: error.localizedDescription))
         }
-        try self.init(bytes: [UInt8](data), name: name)
+        try self.init(bytes: [UInt8](data), name: name, separator: separator)
     }
 
     /// Parses CSV text.
@@ -214,13 +249,14 @@ public struct CSVTable: Sendable, Equatable {
     /// - Parameters:
     ///   - string: The whole file's text.
     ///   - name: What to call the text in errors.
-    /// - Throws: ``CSVError`` as ``init(contentsOf:)``, except for the file errors.
-    public init(string: String, name: String = "<string>") throws {
-        try self.init(bytes: Array(string.utf8), name: name)
+    ///   - delimiter: The field separator, as for ``init(contentsOf:delimiter:)``.
+    /// - Throws: ``CSVError`` as ``init(contentsOf:delimiter:)``, except for the file errors.
+    public init(string: String, name: String = "<string>", delimiter: Unicode.Scalar = ",") throws {
+        try self.init(bytes: Array(string.utf8), name: name, separator: try CSVParser.separator(delimiter))
     }
 
-    init(bytes: [UInt8], name: String) throws {
-        var records = try CSVParser.records(in: bytes, file: name)
+    init(bytes: [UInt8], name: String, separator: UInt8 = UInt8(ascii: ",")) throws {
+        var records = try CSVParser.records(in: bytes, file: name, separator: separator)
         while records.last?.isBlank == true { records.removeLast() }
         while records.first?.isBlank == true { records.removeFirst() }
         guard let head = records.first else { throw CSVError(file: name, problem: .empty) }
@@ -355,7 +391,8 @@ public struct CSVTable: Sendable, Equatable {
         }
         if last < column.count - 1 {
             guard policy == .forwardFill else {
-                throw CSVError(file: self.name, line: lines[last + 1], column: name, problem: .trailingGap(policy: policy))
+                throw CSVError(
+                    file: self.name, line: lines[last + 1], column: name, problem: .trailingGap(policy: policy))
             }
             for k in (last + 1)..<column.count { result[k] = result[last] }
         }
@@ -474,16 +511,30 @@ struct CSVRecord {
 
 /// RFC 4180 records from UTF-8 bytes.
 enum CSVParser {
-    private static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","),
-        cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+    private static let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
-    static func records(in bytes: [UInt8], file: String) throws -> [CSVRecord] {
+    /// `delimiter` as a byte, checked to be ASCII and not a quote, CR or LF.
+    static func separator(_ delimiter: Unicode.Scalar) throws -> UInt8 {
+        guard delimiter.isASCII, ![quote, cr, lf].contains(UInt8(delimiter.value)) else {
+            throw RecurrentError.invalidArgument(
+                name: "delimiter", value: "U+\(String(delimiter.value, radix: 16, uppercase: true))",
+                reason: "must be an ASCII character other than a double quote, CR or LF")
+        }
+        return UInt8(delimiter.value)
+    }
+
+    static func records(in bytes: [UInt8], file: String, separator comma: UInt8 = UInt8(ascii: ",")) throws
+        -> [CSVRecord]
+    {
         var records: [CSVRecord] = []
         var fields: [String] = []
         var field: [UInt8] = []
         var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var line = 1, recordLine = 1
-        var atFieldStart = true, sawQuote = false, recordStarted = false
+        var line = 1
+        var recordLine = 1
+        var atFieldStart = true
+        var sawQuote = false
+        var recordStarted = false
 
         func endField() {
             fields.append(String(decoding: field, as: UTF8.self))

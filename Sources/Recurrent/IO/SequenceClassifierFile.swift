@@ -1,0 +1,184 @@
+import Foundation
+
+/// A sequence classifier as one Recurrent model file: a ``SequenceModel``
+/// with a many-to-one head of K logits, with everything needed to read
+/// labelled sequences again — the file's layout, the alphabet or the
+/// features' normalisation, the class names — and the seeded split, so
+/// evaluation finds the training run's test part.
+///
+/// ## Layout
+/// A ``ModelFile``: `embedding.weight` [V, E] for symbol input, the
+/// recurrent layer's weights under PyTorch's names, `head.weight` [K, F] and
+/// `head.bias` [K], and the metadata keys
+/// - `task` = `sequence-classification`;
+/// - `layout`: the ``LabelledSequenceLayout`` as JSON (columns, or safetensors);
+/// - `encoding`: the ``SequenceEncoding`` as JSON (alphabet, or feature count and normalisation);
+/// - `classes`: the K class names as a JSON array, in class-id order;
+/// - `head`: `{"pooling":"last","output_size":K}`;
+/// - `split`: the ``SequenceSplit`` as JSON;
+/// and any other keys in ``metadata`` (a training summary, for instance).
+///
+/// Reading checks that the pieces fit: the layout's kind matches the
+/// encoding's (symbols with an alphabet, long-form with a normalisation of
+/// its feature columns, safetensors with raw features); the embedding has
+/// one row per symbol and the recurrent layer's input width; the head pools
+/// the sequence and gives one logit per class. Every problem is a
+/// ``SafetensorsError`` naming the file and the tensor or metadata key at fault.
+public struct SequenceClassifierFile: Sendable {
+    /// The network: embedding (symbol input), recurrent layers, then a dense head on the pooled output.
+    public var model: SequenceModel
+    /// How a file of labelled sequences is read.
+    public var layout: LabelledSequenceLayout
+    /// How steps become the network's input.
+    public var encoding: SequenceEncoding
+    /// The K class names, in class-id order.
+    public var classes: [String]
+    /// The split the model was trained with.
+    public var split: SequenceSplit
+    /// Free metadata stored beside the reserved keys.
+    public var metadata: [String: String]
+
+    /// `sequence-classification`, the value of the metadata key `task`.
+    public static let task = "sequence-classification"
+    /// The metadata keys this type writes itself.
+    public static let reservedKeys: Set<String> = ["task", "layout", "encoding", "classes", "head", "split"]
+
+    private struct Head: Codable {
+        var pooling: SequencePooling
+        var outputSize: Int
+        enum CodingKeys: String, CodingKey {
+            case pooling
+            case outputSize = "output_size"
+        }
+    }
+
+    /// A file holding `model` and what it needs to read labelled sequences again.
+    public init(
+        model: SequenceModel, layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String],
+        split: SequenceSplit, metadata: [String: String] = [:]
+    ) {
+        self.model = model
+        self.layout = layout
+        self.encoding = encoding
+        self.classes = classes
+        self.split = split
+        self.metadata = metadata
+    }
+
+    /// The model file's contents.
+    public func modelFile() throws -> ModelFile {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json<T: Encodable>(_ value: T) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        var keys = metadata.filter { !Self.reservedKeys.contains($0.key) }
+        keys["task"] = Self.task
+        keys["layout"] = try json(layout)
+        keys["encoding"] = try json(encoding)
+        keys["classes"] = try json(classes)
+        keys["head"] = try json(Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
+        keys["split"] = try json(split)
+        var tensors = NamedTensors()
+        if let embedding = model.embedding { tensors["embedding.weight"] = embedding.weight }
+        tensors["head.weight"] = model.head.dense.weight
+        if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
+        return ModelFile(layer: model.recurrent, tensors: tensors, metadata: keys)
+    }
+
+    /// Writes the file atomically: the old file or the new one, never a partial one.
+    public func write(to url: URL) throws {
+        try modelFile().write(to: url)
+    }
+
+    /// Reads and checks a sequence-classifier file.
+    ///
+    /// - Throws: ``SafetensorsError`` naming the file and the tensor or
+    ///   metadata key at fault.
+    public init(contentsOf url: URL) throws {
+        let name = url.isFileURL ? url.path : url.absoluteString
+        try self.init(ModelFile(contentsOf: url), name: name)
+    }
+
+    /// Checks the pieces of `file` fit together; errors name the file `name`.
+    public init(_ file: ModelFile, name: String) throws {
+        func fail(_ key: String, _ problem: String) -> SafetensorsError {
+            SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
+        }
+        func failTensor(_ tensor: String, _ problem: String) -> SafetensorsError {
+            SafetensorsError(file: name, tensor: tensor, problem: problem)
+        }
+        guard file.metadata["task"] == Self.task else {
+            throw fail(
+                "task",
+                "is \(file.metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
+                    + "not a sequence classifier (made by `recurrent train --sequences`)")
+        }
+        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
+            guard let text = file.metadata[key] else { throw fail(key, "is missing") }
+            do {
+                return try JSONDecoder().decode(type, from: Data(text.utf8))
+            } catch let error as DecodingError {
+                throw fail(key, "is not valid: " + ModelFile.describe(error))
+            }
+        }
+        let layout = try decode(LabelledSequenceLayout.self, "layout")
+        let encoding = try decode(SequenceEncoding.self, "encoding")
+        let classes = try decode([String].self, "classes")
+        let head = try decode(Head.self, "head")
+        let split = try decode(SequenceSplit.self, "split")
+        guard !classes.isEmpty, Set(classes).count == classes.count else {
+            throw fail("classes", "must name one or more distinct classes")
+        }
+        switch (layout, encoding) {
+        case (.symbols, .symbols), (.safetensors, .features(_, nil)): break
+        case (.longForm(_, _, let features?, _), .features(let d, let normalization?))
+        where features == normalization.columns && d == features.count:
+            break
+        default:
+            throw fail("encoding", "does not fit the layout \(file.metadata["layout"]!)")
+        }
+        let embedding = file.tensors["embedding.weight"]
+        switch encoding {
+        case .symbols(let alphabet):
+            guard let embedding else { throw failTensor("embedding.weight", "is missing; symbol input needs it") }
+            let shape = [alphabet.count, file.layer.inputSize]
+            guard embedding.shape == shape else {
+                throw failTensor(
+                    "embedding.weight",
+                    "has shape \(embedding.shape); \(alphabet.count) symbols read by the recurrent layer need \(shape)")
+            }
+        case .features(let d, _):
+            if embedding != nil { throw failTensor("embedding.weight", "is unexpected: the input is numeric") }
+            guard file.layer.inputSize == d else {
+                throw fail("encoding", "names \(d) feature(s), but the recurrent layer reads \(file.layer.inputSize)")
+            }
+        }
+        let k = classes.count
+        guard head.outputSize == k, head.pooling.isManyToOne else {
+            throw fail("head", "must pool the sequence (last, mean or max) and give one output per class (\(k))")
+        }
+        guard let weight = file.tensors["head.weight"] else { throw failTensor("head.weight", "is missing") }
+        let inputs = file.layer.outputSize
+        guard weight.shape == [k, inputs] else {
+            throw failTensor("head.weight", "has shape \(weight.shape); the model needs [\(k), \(inputs)]")
+        }
+        let bias = file.tensors["head.bias"]
+        if let bias, bias.shape != [k] {
+            throw failTensor("head.bias", "has shape \(bias.shape); the model needs [\(k)]")
+        }
+        do {
+            let sequenceHead = try SequenceHead(
+                pooling: head.pooling, dense: try Dense(weight: weight, bias: bias), directions: file.layer.directions)
+            self.model = try SequenceModel(
+                embedding: try embedding.map { try Embedding(weight: $0) }, recurrent: file.layer, head: sequenceHead)
+        } catch let error as RecurrentError {
+            throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
+        }
+        self.layout = layout
+        self.encoding = encoding
+        self.classes = classes
+        self.split = split
+        self.metadata = file.metadata.filter { !Self.reservedKeys.contains($0.key) }
+    }
+}
