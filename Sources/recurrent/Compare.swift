@@ -168,6 +168,7 @@ struct Compare: ParsableCommand {
         guard let plots else { return [] }
         try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
         let folder = URL(fileURLWithPath: plots)
+        func shown(_ url: URL) -> String { (plots.hasSuffix("/") ? plots : plots + "/") + url.lastPathComponent }
         var written: [String] = []
         var series = [BarSeries(name: "validation", values: rows.map { $0.validation ?? $0.validationLoss })]
         if rows.allSatisfy({ $0.test != nil }) { series.append(BarSeries(name: "test", values: rows.map { $0.test! })) }
@@ -177,11 +178,11 @@ struct Compare: ParsableCommand {
             categoryAxis: PlotAxis("model"), valueAxis: PlotAxis(label))
         let url = folder.appendingPathComponent("compare.svg")
         try chart.write(to: url)
-        written.append(url.path)
+        written.append(shown(url))
         for (name, history) in histories {
             let url = folder.appendingPathComponent("loss-\(name).svg")
             try lossPlot(history, loss: loss).write(to: url)
-            written.append(url.path)
+            written.append(shown(url))
         }
         return written
     }

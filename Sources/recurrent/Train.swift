@@ -100,7 +100,7 @@ struct Train: ParsableCommand {
         if let heatMap = try job.hiddenStatePlot(of: result.model) { plots.append(("hidden.svg", heatMap)) }
         plots += try job.plots(of: result.model)
         return try plots.map { name, plot in
-            let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+            let path = (folder.hasSuffix("/") ? folder : folder + "/") + name
             try plot.write(to: URL(fileURLWithPath: path))
             return path
         }
