@@ -128,6 +128,8 @@ func reportingDataErrors<T>(_ body: () throws -> T) throws -> T {
         return try reportingFileErrors(body)
     } catch let error as CSVError {
         printError(error.description)
+    } catch let error as TextError {
+        printError(error.description)
     }
     throw ExitCode.validationFailure
 }

@@ -211,7 +211,9 @@ private struct RecurrentLearner<Rule: Optimizer>: Learner {
     var learningRate: Float { trainer.schedule.learningRate(base: trainer.baseLearningRate, step: trainer.step) }
     var trained: TrainedModel { .recurrent(trainer.model) }
     mutating func update(rows: [Int]) throws -> Float { try trainer.trainStep(train.gathering(rows)).loss }
-    func validationLoss() throws -> Float { try trainer.evaluate(validation) }
+    /// In chunks of 64 sequences, so a large validation part (a long text's
+    /// logits) never needs one [N, T, V] buffer.
+    func validationLoss() throws -> Float { Float(try trainer.model.meanLoss(trainer.loss, on: validation)) }
     func checkpoint(metadata: [String: String]) -> TrainingCheckpoint { trainer.checkpoint(metadata: metadata) }
     mutating func restore(_ checkpoint: TrainingCheckpoint) throws { try trainer.restore(checkpoint) }
 }
