@@ -1,10 +1,11 @@
 import ArgumentParser
+import Foundation
 import Recurrent
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 struct Demo: ParsableCommand {
@@ -39,6 +40,15 @@ struct Demo: ParsableCommand {
     @Option(help: "Seed of the weights and the shuffle.")
     var seed: UInt64 = 42
 
+    @Option(
+        help:
+            "The folder for the SVG plots (loss per epoch, forecasts against the truth, hidden states); created if missing."
+    )
+    var plots = "demo-plots"
+
+    @Flag(help: "Write no plots.")
+    var noPlots = false
+
     func validate() throws {
         guard ["lstm", "gru", "rnn"].contains(cell) else {
             throw ValidationError("--cell must be lstm, gru or rnn, got '\(cell)'")
@@ -48,7 +58,8 @@ struct Demo: ParsableCommand {
         guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         guard window + horizon <= 400 else {
-            throw ValidationError("--window plus --horizon must be at most 400 (the test part), got \(window + horizon)")
+            throw ValidationError(
+                "--window plus --horizon must be at most 400 (the test part), got \(window + horizon)")
         }
     }
 
@@ -57,7 +68,8 @@ struct Demo: ParsableCommand {
         let series = try MackeyGlass().series(length: length).scalars
         let trainEnd = length * 7 / 10
         let mean = series[..<trainEnd].reduce(0, +) / Float(trainEnd)
-        let deviation = (series[..<trainEnd].map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(trainEnd)).squareRoot()
+        let deviation = (series[..<trainEnd].map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(trainEnd))
+            .squareRoot()
         let normal = series.map { ($0 - mean) / deviation }
 
         // Window i covers steps i ..< i + window and forecasts step i + window + horizon − 1.
@@ -66,18 +78,23 @@ struct Demo: ParsableCommand {
             let input = starts.flatMap { normal[$0..<($0 + window)] }
             let target = starts.map { normal[$0 + window + horizon - 1] }
             return (
-                Tensor(shape: [starts.count, window, 1], scalars: input), Tensor(shape: [starts.count, 1], scalars: target)
+                Tensor(shape: [starts.count, window, 1], scalars: input),
+                Tensor(shape: [starts.count, 1], scalars: target)
             )
         }
-        let train = windows(0..<trainEnd), test = windows(trainEnd..<length)
+        let train = windows(0..<trainEnd)
+        let test = windows(trainEnd..<length)
         func rmse(_ prediction: Tensor, _ target: Tensor) -> Float {
             let squares = zip(prediction.scalars, target.scalars).map { ($0 - $1) * ($0 - $1) * deviation * deviation }
             return (squares.reduce(0, +) / Float(squares.count)).squareRoot()
         }
-        print("Mackey–Glass τ = 17: \(length) steps, \(train.input.shape[0]) training and \(test.input.shape[0]) test windows")
+        print(
+            "Mackey–Glass τ = 17: \(length) steps, \(train.input.shape[0]) training and \(test.input.shape[0]) test windows"
+        )
         print("forecast \(horizon) step(s) ahead from \(window) steps of history, seed \(seed)\n")
 
-        let last = Tensor(shape: [test.input.shape[0], 1], scalars: (0..<test.input.shape[0]).map { test.input[$0, window - 1, 0] })
+        let last = Tensor(
+            shape: [test.input.shape[0], 1], scalars: (0..<test.input.shape[0]).map { test.input[$0, window - 1, 0] })
         let persistence = rmse(last, test.target)
 
         var generator = RandomGenerator(seed: seed)
@@ -90,9 +107,13 @@ struct Demo: ParsableCommand {
             seed: seed)
         let batch = try SequenceBatch(input: train.input, targets: train.target)
         var start = now()
-        for _ in 0..<epochs { _ = try trainer.trainEpoch(batch, batchSize: 32, generator: &generator) }
+        var recurrentLosses: [Double] = []
+        for _ in 0..<epochs {
+            recurrentLosses.append(Double(try trainer.trainEpoch(batch, batchSize: 32, generator: &generator)))
+        }
         let recurrentSeconds = now() - start
-        let recurrentError = rmse(try trainer.model(test.input), test.target)
+        let recurrentPrediction = try trainer.model(test.input)
+        let recurrentError = rmse(recurrentPrediction, test.target)
 
         let mlp = Sequential(
             try Dense(inputSize: window, outputSize: hidden, activation: .tanh, generator: &generator),
@@ -102,11 +123,16 @@ struct Demo: ParsableCommand {
             model: mlp, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError, maxGradientNorm: 1)
         let flat = train.input.reshaped([train.input.shape[0], window])
         start = now()
+        var mlpLosses: [Double] = []
         for _ in 0..<epochs {
-            _ = try mlpTrainer.trainEpoch(inputs: flat, targets: train.target, batchSize: 32, generator: &generator)
+            mlpLosses.append(
+                Double(
+                    try mlpTrainer.trainEpoch(inputs: flat, targets: train.target, batchSize: 32, generator: &generator)
+                ))
         }
         let mlpSeconds = now() - start
-        let mlpError = rmse(mlpTrainer.model(test.input.reshaped([test.input.shape[0], window])), test.target)
+        let mlpPrediction = mlpTrainer.model(test.input.reshaped([test.input.shape[0], window]))
+        let mlpError = rmse(mlpPrediction, test.target)
 
         print("model                          parameters   training s   test RMSE")
         print("persistence (last value)       \(pad(0, 10))   \(format(0, 10))   \(format(persistence, 9))")
@@ -115,8 +141,65 @@ struct Demo: ParsableCommand {
                 + "\(pad(mlp.parameterCount, 10))   \(format(Float(mlpSeconds), 10))   \(format(mlpError, 9))")
         print(
             "\(cell.uppercased()) 1 → \(hidden), last step → 1".padding(toLength: 31, withPad: " ", startingAt: 0)
-                + "\(pad(trainer.model.parameterCount, 10))   \(format(Float(recurrentSeconds), 10))   \(format(recurrentError, 9))")
-        print("\n\(cell.uppercased()) test RMSE is \(format(recurrentError / persistence)) × persistence's, \(format(recurrentError / mlpError)) × the MLP's")
+                + "\(pad(trainer.model.parameterCount, 10))   \(format(Float(recurrentSeconds), 10))   \(format(recurrentError, 9))"
+        )
+        print(
+            "\n\(cell.uppercased()) test RMSE is \(format(recurrentError / persistence)) × persistence's, \(format(recurrentError / mlpError)) × the MLP's"
+        )
+        guard !noPlots else { return }
+        let name = cell.uppercased()
+        // Forecast row of test window n: trainEnd + n + window + horizon − 1.
+        let rows = (0..<test.input.shape[0]).map { Double(trainEnd + $0 + window + horizon - 1) }
+        func units(_ t: Tensor) -> [Double] { t.scalars.map { Double($0 * deviation + mean) } }
+        let figures: [(String, any SVGPlot)] = [
+            (
+                "loss.svg",
+                LinePlot(
+                    title: "Training loss per epoch (normalised units)", xAxis: PlotAxis("epoch"),
+                    yAxis: PlotAxis("mean squared error", scale: .logarithmic),
+                    series: [
+                        LineSeries(name: name, y: recurrentLosses, xStart: 1),
+                        LineSeries(name: "MLP", y: mlpLosses, xStart: 1, dashed: true),
+                    ])
+            ),
+            (
+                "forecast.svg",
+                LinePlot(
+                    title: "Mackey–Glass: \(horizon)-step forecasts against the truth",
+                    xAxis: PlotAxis("time step"), yAxis: PlotAxis("x(t)"),
+                    series: [
+                        LineSeries(name: "truth", x: (0..<length).map(Double.init), y: series.map(Double.init)),
+                        LineSeries(name: "\(name) forecast", x: rows, y: units(recurrentPrediction)),
+                        LineSeries(name: "MLP forecast", x: rows, y: units(mlpPrediction), dashed: true),
+                    ],
+                    markers: [VerticalMarker(x: Double(trainEnd), label: "test")])
+            ),
+        ]
+        var written: [String] = []
+        do {
+            try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
+            var all = figures
+            let one = test.input.gatheringRows([0])
+            let hidden = try trainer.model.recurrent(one).output  // [1, window, H]
+            let values = Tensor(
+                shape: [hidden.shape[2], window],
+                scalars: (0..<hidden.shape[2]).flatMap { unit in (0..<window).map { hidden[0, $0, unit] } })
+            all.append(
+                (
+                    "hidden.svg",
+                    HeatMap(
+                        title: "\(name) hidden states over the first test window", values: values,
+                        xAxis: PlotAxis("time step"), yAxis: PlotAxis("hidden unit"), colorLabel: "h")
+                ))
+            for (file, plot) in all {
+                let path = (plots.hasSuffix("/") ? plots : plots + "/") + file
+                try plot.write(to: URL(fileURLWithPath: path))
+                written.append(path)
+            }
+        } catch {
+            throw usageFailure("--plots \(plots): cannot be written: \(error.localizedDescription)")
+        }
+        print("plots: \(written.joined(separator: ", "))")
     }
 }
 

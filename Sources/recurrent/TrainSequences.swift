@@ -115,7 +115,8 @@ struct LabelledSequenceJob: TrainingJob {
 
     func testSummary(of model: TrainedModel) throws -> JobSummary? {
         guard !parts.test.isEmpty else { return nil }
-        return try summary(of: model, on: try data.batch(parts.test, encoding: encoding, classes: classes), part: "test")
+        return try summary(
+            of: model, on: try data.batch(parts.test, encoding: encoding, classes: classes), part: "test")
     }
 
     /// Accuracy beside the majority class's, and macro F1, on one part.

@@ -176,6 +176,26 @@ import Testing
         #expect((object["models"] as? [[String: Any]])?.map { $0["model"] as? String } == ["rnn", "gru"])
     }
 
+    @Test func demoPrintsTheTableAndWritesItsPlots() throws {
+        let folder = try TemporaryFolder()
+        let plots = folder.path("demo")
+        let result = try runRecurrent(["demo", "--epochs", "3", "--hidden", "8", "--plots", plots])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        for row in ["persistence (last value)", "MLP 24 → 8 → 8 → 1", "LSTM 1 → 8, last step → 1"] {
+            #expect(result.stdout.contains(row), "\(result.stdout)")
+        }
+        for name in ["loss.svg", "forecast.svg", "hidden.svg"] {
+            let elements = try #require(try Self.xmlElements(atPath: plots + "/" + name), "\(name) does not parse")
+            #expect(elements.first == "svg")
+        }
+        let forecast = try String(contentsOfFile: plots + "/forecast.svg", encoding: .utf8)
+        #expect(forecast.contains("truth") && forecast.contains("LSTM forecast") && forecast.contains("MLP forecast"))
+        let none = try runRecurrent([
+            "demo", "--epochs", "1", "--hidden", "4", "--no-plots", "--plots", folder.path("x"),
+        ])
+        #expect(none.status == 0 && !FileManager.default.fileExists(atPath: folder.path("x")))
+    }
+
     @Test func badRunOptionsAreOneLine() throws {
         let folder = try TemporaryFolder()
         let base = "train --task sine --length 300 --epochs 1 -o {dir}/m.safetensors"
