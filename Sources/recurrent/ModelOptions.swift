@@ -36,6 +36,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Passes over the training data (≥ 1).")
     var epochs = 20
 
+    @Option(
+        help:
+            "Truncated backpropagation: cut each sequence into windows of this many steps, carrying the state between them and updating after each (≥ 1; default: whole sequences)."
+    )
+    var tbptt: Int?
+
     @Option(help: "Largest global gradient norm (finite, > 0).")
     var clip: Float = 1
 
@@ -69,6 +75,13 @@ struct ModelOptions: ParsableArguments {
         }
         guard clip.isFinite, clip > 0 else { throw ValidationError("--clip must be finite and > 0, got \(clip)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let tbptt {
+            guard tbptt >= 1 else { throw ValidationError("--tbptt must be at least 1, got \(tbptt)") }
+            if bidirectional {
+                throw ValidationError("--tbptt carries the state forwards; it cannot train --bidirectional")
+            }
+            if model == "mlp" { throw ValidationError("--tbptt trains recurrent models; an MLP has no state to carry") }
+        }
     }
 
     /// The recurrent cell `--model` names (nil for the MLP).

@@ -207,10 +207,15 @@ private struct RecurrentLearner<Rule: Optimizer>: Learner {
     var trainer: SequenceTrainer<Rule>
     let train: SequenceBatch
     let validation: SequenceBatch
+    let truncation: Int?
     var trainCount: Int { train.count }
     var learningRate: Float { trainer.schedule.learningRate(base: trainer.baseLearningRate, step: trainer.step) }
     var trained: TrainedModel { .recurrent(trainer.model) }
-    mutating func update(rows: [Int]) throws -> Float { try trainer.trainStep(train.gathering(rows)).loss }
+    mutating func update(rows: [Int]) throws -> Float {
+        let batch = train.gathering(rows)
+        if let truncation { return try trainer.trainStep(batch, truncation: truncation).loss }
+        return try trainer.trainStep(batch).loss
+    }
     /// In chunks of 64 sequences, so a large validation part (a long text's
     /// logits) never needs one [N, T, V] buffer.
     func validationLoss() throws -> Float { Float(try trainer.model.meanLoss(trainer.loss, on: validation)) }
@@ -311,7 +316,10 @@ struct TrainingLoop {
         _ job: some TrainingJob, _ optimizer: Rule, _ generator: inout RandomGenerator
     ) throws -> TrainingResult {
         let stepsPerEpoch = (job.train.count + options.batchSize - 1) / options.batchSize
-        let schedule = try schedule(stepsPerEpoch: stepsPerEpoch)
+        // Truncated backpropagation makes one update per window of a many-to-many batch.
+        let windows =
+            options.tbptt.map { k in job.pooling == .everyStep ? (job.train.steps + k - 1) / k : 1 } ?? 1
+        let schedule = try schedule(stepsPerEpoch: stepsPerEpoch * windows)
         if options.model == "mlp" {
             guard job.pooling != .everyStep else {
                 throw RecurrentError.invalidArgument(
@@ -333,11 +341,17 @@ struct TrainingLoop {
                 validationTargets: job.validation.targets)
             return try drive(&learner, stepsPerEpoch: stepsPerEpoch, generator: generator, job: job)
         }
+        if let k = options.tbptt, let lengths = job.train.lengths, Set(lengths).count > 1 {
+            throw RecurrentError.invalidArgument(
+                name: "--tbptt", value: "\(k)",
+                reason: "needs sequences of one length; these are \(lengths.min()!) to \(lengths.max()!) steps long")
+        }
         let model = try makeModel(for: job, generator: &generator)
         let trainer = try SequenceTrainer(
             model: model, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip,
             seed: options.seed)
-        var learner = RecurrentLearner(trainer: trainer, train: job.train, validation: job.validation)
+        var learner = RecurrentLearner(
+            trainer: trainer, train: job.train, validation: job.validation, truncation: options.tbptt)
         return try drive(&learner, stepsPerEpoch: stepsPerEpoch, generator: generator, job: job)
     }
 
@@ -347,6 +361,7 @@ struct TrainingLoop {
         return "\(o.model) hidden \(o.hidden) layers \(o.layers) bidirectional \(o.bidirectional) dropout \(o.dropout) "
             + "embedding \(o.embedding) optimizer \(o.optimizer) learning-rate \(o.learningRate) "
             + "schedule \(o.schedule) batch-size \(o.batchSize) epochs \(o.epochs) clip \(o.clip) seed \(o.seed) "
+            + "tbptt \(o.tbptt.map(String.init) ?? "none") "
             + "patience \(run.patience.map(String.init) ?? "none"); data \(job.train.count)×\(job.train.steps) "
             + "\(job.input) → \(job.outputSize)"
     }

@@ -176,6 +176,17 @@ import Testing
         #expect((object["models"] as? [[String: Any]])?.map { $0["model"] as? String } == ["rnn", "gru"])
     }
 
+    @Test func truncatedBackpropagationTrainsInWindows() throws {
+        let folder = try TemporaryFolder()
+        let result = try runRecurrent(
+            ["train", "--task", "copy", "--length", "20", "--samples", "64", "--epochs", "2", "--tbptt", "10", "--json",
+             "-o", folder.path("m.safetensors")] + Self.small)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        // 40 steps in windows of 10: four updates per batch, the state carried between them.
+        let epochs = try Self.jsonObjects(result.stdout).dropLast()
+        #expect(epochs.count == 2 && epochs.allSatisfy { ($0["train_loss"] as? Double)?.isFinite == true })
+    }
+
     @Test func demoPrintsTheTableAndWritesItsPlots() throws {
         let folder = try TemporaryFolder()
         let plots = folder.path("demo")
@@ -213,6 +224,9 @@ import Testing
             ("train --task reber --length 5 -o {dir}/m.safetensors", "--length"),
             ("train --task counting -o {dir}/m.safetensors", "--task"),
             ("compare --task sine --models mlp,cnn", "--models"),
+            ("train --task reber --samples 20 --tbptt 4 -o {dir}/m.safetensors", "--tbptt"),
+            ("\(base) --tbptt 0", "--tbptt"),
+            ("\(base) --tbptt 4 --bidirectional", "--tbptt"),
         ] {
             try expectUsageFailure(arguments, in: folder.url, naming: expected, output: "m.safetensors")
         }

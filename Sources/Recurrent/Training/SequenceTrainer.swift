@@ -90,6 +90,71 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
         return StepResult(loss: objective.value, gradientNorm: norm, learningRate: learningRate)
     }
 
+    /// Truncated backpropagation through time on one batch: the sequences
+    /// are cut into windows of `window` steps, run in order with the state
+    /// carried from each window into the next (as a value: no gradient flows
+    /// back across a window boundary), and updated after each window.
+    ///
+    /// A many-to-many model updates once per window, on that window's steps;
+    /// a many-to-one model runs the earlier windows forward only (they warm up
+    /// the state) and updates once, on the last window, since its loss lives
+    /// at the end. With `window` ≥ T this is ``trainStep(_:)``.
+    ///
+    /// - Parameters:
+    ///   - batch: sequences of equal length T (no `lengths`, or all equal to T).
+    ///   - window: k, the steps per window, ≥ 1.
+    /// - Returns: the loss (mean over the windows' steps), the last update's
+    ///   gradient norm and learning rate.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    ///   ragged lengths, a bidirectional model or k < 1, and what
+    ///   ``trainStep(_:)`` throws; an update already made by an earlier window
+    ///   of the batch stays made.
+    public mutating func trainStep(_ batch: SequenceBatch, truncation window: Int) throws -> StepResult {
+        try Check.positive(window, "window")
+        let t = batch.steps
+        if window >= t { return try trainStep(batch) }
+        if let lengths = batch.lengths, lengths.contains(where: { $0 != t }) {
+            throw RecurrentError.invalidArgument(
+                name: "lengths", value: "ragged", reason: "truncated backpropagation needs sequences of equal length")
+        }
+        guard model.recurrent.directions == 1 else {
+            throw RecurrentError.invalidArgument(
+                name: "model", value: "bidirectional",
+                reason: "truncated backpropagation carries the state forwards; a backward direction has none to carry")
+        }
+        let manyToMany = model.head.pooling == .everyStep
+        var state: RecurrentState?
+        var total = 0.0
+        var last = StepResult(loss: 0, gradientNorm: 0, learningRate: 0)
+        for start in stride(from: 0, to: t, by: window) {
+            let range = start..<Swift.min(start + window, t)
+            let input = batch.input.timeSlice(range)
+            var dropout = generator
+            if !manyToMany && range.upperBound < t {
+                state = try model.forward(input, initialState: state, generator: &dropout).state
+                generator = dropout
+                continue
+            }
+            let chunk = SequenceBatch(
+                unchecked: input, lengths: nil, targets: manyToMany ? batch.targets.timeSlice(range) : batch.targets)
+            let learningRate = schedule.learningRate(base: baseLearningRate, step: step)
+            let (output, next, cache) = try model.forward(input, initialState: state, generator: &dropout)
+            let objective = try SequenceTrainer.objective(loss, model, output, chunk)
+            guard objective.value.isFinite else { throw RecurrentError.nonFinite(step: step + 1, what: "the loss") }
+            let (_, _, gradients) = model.backward(objective.gradient, cache: cache)
+            let norm = try applyUpdate(
+                gradients, to: &model, optimizer: &optimizer, learningRate: learningRate,
+                maxGradientNorm: maxGradientNorm, step: step)
+            generator = dropout
+            step += 1
+            state = next
+            total += Double(objective.value) * Double(manyToMany ? range.count : t)
+            last = StepResult(loss: objective.value, gradientNorm: norm, learningRate: learningRate)
+        }
+        return StepResult(
+            loss: Float(total / Double(t)), gradientNorm: last.gradientNorm, learningRate: last.learningRate)
+    }
+
     /// One pass over a data set in mini-batches of shuffled sequences.
     ///
     /// The sequences are visited in the order of
