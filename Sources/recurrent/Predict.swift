@@ -13,6 +13,8 @@ struct Predict: ParsableCommand {
               lengths  [B]        integer dtype, each in 1…T (optional; default T)
               h0       [L, B, H]  float (optional; default zeros)
               c0       [L, B, H]  float, LSTM only (optional; default zeros)
+            INPUT may instead be a NumPy .npy file holding the input [B, T, D] alone \
+            (float16, float32 or float64, as numpy.save writes it). \
             OUTPUT gets output [B, T, directions·H] (zero past each length), h_n \
             [L, B, H] and, for an LSTM, c_n [L, B, H], as float32: what PyTorch's \
             module returns for pack_padded_sequence(input, lengths, \
@@ -22,7 +24,10 @@ struct Predict: ParsableCommand {
     @Option(name: .shortAndLong, help: "The model file (.safetensors): a Recurrent model or a PyTorch state_dict.")
     var model: String
 
-    @Option(name: .shortAndLong, help: "The safetensors file holding input and, optionally, lengths, h0, c0.")
+    @Option(
+        name: .shortAndLong,
+        help: "The safetensors file holding input and, optionally, lengths, h0, c0; or a .npy file holding input alone."
+    )
     var input: String
 
     @Option(name: .shortAndLong, help: "The safetensors file to write output, h_n and c_n to (its folder must exist).")
@@ -58,7 +63,10 @@ struct PredictInput {
 
     init(contentsOf url: URL, layer: RecurrentLayer, modelPath: String) throws {
         let path = url.path
-        let file = try SafetensorsFile(contentsOf: url)
+        let file =
+            path.lowercased().hasSuffix(".npy")
+            ? SafetensorsFile(tensors: ["input": try NumpyFile.tensor(contentsOf: url)])
+            : try SafetensorsFile(contentsOf: url)
         func problem(_ tensor: String, _ text: String) -> SafetensorsError {
             SafetensorsError(file: path, tensor: tensor, problem: text)
         }

@@ -63,6 +63,30 @@ import Testing
         }
     }
 
+    /// A `.npy` input (as numpy.save writes it) gives what the same tensor in
+    /// a safetensors file gives.
+    @Test func predictReadsANumpyInput() throws {
+        let folder = try TemporaryFolder()
+        let model = folder.path("model.safetensors")
+        #expect(try runRecurrent(["import", try folder.copy("gru_f64"), "-o", model]).status == 0)
+        let reference = try SafetensorsFile(contentsOf: URL(fileURLWithPath: folder.path("gru_f64.safetensors")))
+        let input = try #require(reference.tensors["test.input"])
+        try NumpyFile.data(input).write(to: URL(fileURLWithPath: folder.path("input.npy")))
+        try SafetensorsFile(tensors: ["input": input]).write(to: URL(fileURLWithPath: folder.path("input.safetensors")))
+        for name in ["input.npy", "input.safetensors"] {
+            let result = try runRecurrent(
+                ["predict", "-m", model, "-i", folder.path(name), "-o", folder.path(name + ".out")])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+        }
+        let a = try SafetensorsFile(contentsOf: URL(fileURLWithPath: folder.path("input.npy.out")))
+        let b = try SafetensorsFile(contentsOf: URL(fileURLWithPath: folder.path("input.safetensors.out")))
+        #expect(a.tensors["output"] == b.tensors["output"] && a.tensors["h_n"] == b.tensors["h_n"])
+        try Data("not numpy".utf8).write(to: URL(fileURLWithPath: folder.path("bad.npy")))
+        try expectUsageFailure(
+            "predict -m {dir}/model.safetensors -i {dir}/bad.npy -o {dir}/out.safetensors", in: folder.url,
+            naming: "bad.npy: is not a .npy file", output: "out.safetensors")
+    }
+
     /// The LSTM run over steps 0..<2, then from its h_n and c_n as h0 and c0
     /// over steps 2..<5, gives PyTorch's output and final state of one run.
     @Test func predictContinuesFromInitialStates() throws {
