@@ -37,6 +37,10 @@ struct ModelOptions: ParsableArguments {
     var epochs = 20
 
     @Option(
+        help: "Optimiser steps (mini-batches) to train for, instead of --epochs; the last epoch may be partial (≥ 1).")
+    var steps: Int?
+
+    @Option(
         help:
             "Truncated backpropagation: cut each sequence into windows of this many steps, carrying the state between them and updating after each (≥ 1; default: whole sequences)."
     )
@@ -61,6 +65,7 @@ struct ModelOptions: ParsableArguments {
         ] where value < 1 {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard dropout.isFinite, dropout >= 0, dropout < 1 else {
             throw ValidationError("--dropout must be in [0, 1), got \(dropout)")
         }

@@ -66,7 +66,7 @@ struct Train: ParsableCommand {
         let summary = try reportingDataErrors { try job.summary(of: result.model) }
         let m = modelOptions
         let training =
-            "\(m.model) hidden \(m.hidden) layers \(m.layers), epoch \(result.epoch) of \(m.epochs), seed \(m.seed); "
+            "\(m.model) hidden \(m.hidden) layers \(m.layers), epoch \(result.epoch) of \(m.steps.map { "\($0) steps" } ?? "\(m.epochs)"), seed \(m.seed); "
             + summary.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(format(Float($0.value)))" }
             .joined(separator: ", ")
         try reportingDataErrors {

@@ -175,6 +175,8 @@ struct MLPInput {
 /// One epoch's figures.
 struct EpochRecord: Codable {
     var epoch: Int
+    /// Optimiser steps (mini-batches) taken in the epoch.
+    var steps: Int
     var trainLoss: Double
     var validationLoss: Double
     var seconds: Double
@@ -308,8 +310,10 @@ struct TrainingLoop {
         return try train(job, generator: &generator)
     }
 
-    private func schedule(stepsPerEpoch: Int) throws -> LearningRateSchedule {
-        options.schedule == "cosine" ? try .cosine(steps: max(1, stepsPerEpoch * options.epochs)) : .constant
+    /// Constant, or cosine to 0 over every update of the run.
+    private func schedule(updatesPerBatch: Int, stepsPerEpoch: Int) throws -> LearningRateSchedule {
+        let batches = options.steps ?? stepsPerEpoch * options.epochs
+        return options.schedule == "cosine" ? try .cosine(steps: max(1, batches * updatesPerBatch)) : .constant
     }
 
     private func train<Rule: Optimizer>(
@@ -319,7 +323,7 @@ struct TrainingLoop {
         // Truncated backpropagation makes one update per window of a many-to-many batch.
         let windows =
             options.tbptt.map { k in job.pooling == .everyStep ? (job.train.steps + k - 1) / k : 1 } ?? 1
-        let schedule = try schedule(stepsPerEpoch: stepsPerEpoch * windows)
+        let schedule = try schedule(updatesPerBatch: windows, stepsPerEpoch: stepsPerEpoch)
         if options.model == "mlp" {
             guard job.pooling != .everyStep else {
                 throw RecurrentError.invalidArgument(
@@ -360,7 +364,7 @@ struct TrainingLoop {
         let o = options
         return "\(o.model) hidden \(o.hidden) layers \(o.layers) bidirectional \(o.bidirectional) dropout \(o.dropout) "
             + "embedding \(o.embedding) optimizer \(o.optimizer) learning-rate \(o.learningRate) "
-            + "schedule \(o.schedule) batch-size \(o.batchSize) epochs \(o.epochs) clip \(o.clip) seed \(o.seed) "
+            + "schedule \(o.schedule) batch-size \(o.batchSize) epochs \(o.epochs) steps \(o.steps.map(String.init) ?? "none") clip \(o.clip) seed \(o.seed) "
             + "tbptt \(o.tbptt.map(String.init) ?? "none") "
             + "patience \(run.patience.map(String.init) ?? "none"); data \(job.train.count)×\(job.train.steps) "
             + "\(job.input) → \(job.outputSize)"
@@ -371,7 +375,9 @@ struct TrainingLoop {
     ) throws -> TrainingResult {
         var state = LoopState(shuffle: generator)
         var best = learner.trained
-        let print = ProgressPrinter(progress: progress, epochs: options.epochs, stepsPerEpoch: stepsPerEpoch)
+        let totalBatches = options.steps ?? options.epochs * stepsPerEpoch
+        let epochs = (totalBatches + stepsPerEpoch - 1) / stepsPerEpoch
+        let print = ProgressPrinter(progress: progress, epochs: epochs, stepsPerEpoch: stepsPerEpoch)
         let key = fingerprint(job)
         if run.resume, let path = run.checkpoint {
             let checkpoint = try TrainingCheckpoint(contentsOf: URL(fileURLWithPath: path))
@@ -401,12 +407,15 @@ struct TrainingLoop {
         let started = now()
         let count = learner.trainCount
         var updates = state.epochsDone * stepsPerEpoch + state.batchesDone
-        while state.epochsDone < options.epochs && !state.stopped {
+        while state.epochsDone < epochs && !state.stopped {
             let epoch = state.epochsDone + 1
+            // With --steps the last epoch stops part-way.
+            let batches = min(stepsPerEpoch, totalBatches - state.epochsDone * stepsPerEpoch)
+            let rowsSeen = min(batches * options.batchSize, count)
             var shuffle = state.shuffle
             let order = shuffle.permutation(count: count)
             let epochStart = now()
-            for batch in state.batchesDone..<stepsPerEpoch {
+            for batch in state.batchesDone..<batches {
                 let rows = Array(order[(batch * options.batchSize)..<min((batch + 1) * options.batchSize, count)])
                 let loss = try learner.update(rows: rows)
                 state.lossSum += Double(loss) * Double(rows.count)
@@ -416,12 +425,12 @@ struct TrainingLoop {
                     epoch: epoch, batch: batch + 1,
                     loss: state.lossSum / Double(min((batch + 1) * options.batchSize, count)),
                     elapsed: now() - epochStart)
-                if let every = run.checkpointEvery, updates % every == 0, batch + 1 < stepsPerEpoch { try save() }
+                if let every = run.checkpointEvery, updates % every == 0, batch + 1 < batches { try save() }
                 if let stop = run.interruptAfterSteps, updates >= stop { throw ExitCode(130) }
             }
             let validation = Double(try learner.validationLoss())
             let record = EpochRecord(
-                epoch: epoch, trainLoss: state.lossSum / Double(count), validationLoss: validation,
+                epoch: epoch, steps: batches, trainLoss: state.lossSum / Double(rowsSeen), validationLoss: validation,
                 seconds: now() - epochStart)
             state.history.append(record)
             state.epochsDone = epoch
@@ -488,7 +497,7 @@ private final class ProgressPrinter {
     }
 
     func epoch(_ record: EpochRecord, learningRate: Float) {
-        let rate = Double(stepsPerEpoch) / max(record.seconds, 1e-9)
+        let rate = Double(record.steps) / max(record.seconds, 1e-9)
         if progress.json {
             Swift.print(
                 jsonLine([

@@ -53,6 +53,20 @@ import Testing
         #expect(final["parameters"] as? Int == 8 * 4 * (1 + 8 + 2) + 8 + 1)
     }
 
+    @Test func stepsStopPartWayThroughAnEpoch() throws {
+        let folder = try TemporaryFolder()
+        // 300 rows: 186 training windows, 12 batches of 16 an epoch; 30 steps = 2 epochs and 6 steps.
+        let result = try runRecurrent(
+            [
+                "train", "--task", "sine", "--length", "300", "--steps", "30", "--json", "-o",
+                folder.path("m.safetensors"),
+            ]
+                + Self.small)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let epochs = try Self.jsonObjects(result.stdout).dropLast()
+        #expect(epochs.count == 3 && epochs.allSatisfy { $0["epochs"] as? Int == 3 })
+    }
+
     @Test func plotsAreSVGThatParseAndDrawTheSeries() throws {
         let folder = try TemporaryFolder()
         let plots = folder.path("plots/run")
@@ -179,8 +193,11 @@ import Testing
     @Test func truncatedBackpropagationTrainsInWindows() throws {
         let folder = try TemporaryFolder()
         let result = try runRecurrent(
-            ["train", "--task", "copy", "--length", "20", "--samples", "64", "--epochs", "2", "--tbptt", "10", "--json",
-             "-o", folder.path("m.safetensors")] + Self.small)
+            [
+                "train", "--task", "copy", "--length", "20", "--samples", "64", "--epochs", "2", "--tbptt", "10",
+                "--json",
+                "-o", folder.path("m.safetensors"),
+            ] + Self.small)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         // 40 steps in windows of 10: four updates per batch, the state carried between them.
         let epochs = try Self.jsonObjects(result.stdout).dropLast()
