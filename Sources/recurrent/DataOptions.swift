@@ -100,7 +100,7 @@ struct DataOptions: ParsableArguments {
         if let csv {
             let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
             var names = series.featureList
-            if !names.contains(series.targetName) { names.append(series.targetName) }
+            for target in series.targetList where !names.contains(target) { names.append(target) }
             return (try table.numericColumns(names, time: series.time, missing: series.missing), csv)
         }
         var generator = RandomGenerator(seed: seed)

@@ -4,10 +4,15 @@ import Recurrent
 
 /// Options of `recurrent train` for a numeric series (`--csv`, or `--task mackey-glass|sine`).
 struct SeriesDataOptions: ParsableArguments {
-    @Option(help: "The column to forecast (required with --csv; \"value\" with a generated series).")
+    @Option(
+        help: "The column(s) to forecast, separated by commas (required with --csv; \"value\" with a generated series)."
+    )
     var target: String?
 
-    @Option(help: "Comma-separated columns read at each step: of a series (default: the target alone), or of long-form sequences (with --id-column; default: every other column).")
+    @Option(
+        help:
+            "Comma-separated columns read at each step: of a series (default: the target alone), or of long-form sequences (with --id-column; default: every other column)."
+    )
     var features: String?
 
     @Option(help: "A time column, checked to exist (not a feature).")
@@ -35,10 +40,13 @@ struct SeriesDataOptions: ParsableArguments {
         return SplitFractions(train: parts[0], validation: parts[1], test: 1 - parts[0] - parts[1])
     }
 
-    var targetName: String { target ?? "value" }
+    /// The columns to forecast: `--target`, split at commas.
+    var targetList: [String] {
+        (target ?? "value").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
 
     var featureList: [String] {
-        features.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? [targetName]
+        features.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? targetList
     }
 
     func validateSeries(generated: Bool) throws {
@@ -50,7 +58,9 @@ struct SeriesDataOptions: ParsableArguments {
                 throw ValidationError("--features: a generated series has one column, \"value\", not '\(features)'")
             }
         }
-        if let target, target.isEmpty { throw ValidationError("--target must name a column") }
+        if target != nil, targetList.contains("") || Set(targetList).count != targetList.count {
+            throw ValidationError("--target must name distinct columns separated by commas, got '\(target!)'")
+        }
         if featureList.contains("") || Set(featureList).count != featureList.count {
             throw ValidationError(
                 "--features must be distinct column names separated by commas, got '\(features ?? "")'")
@@ -83,7 +93,7 @@ struct SeriesJob: TrainingJob {
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
         let options = SeriesOptions(
-            features: series_.featureList, targets: [series_.targetName], inputLength: window, horizon: series_.horizon,
+            features: series_.featureList, targets: series_.targetList, inputLength: window, horizon: series_.horizon,
             stride: series_.stride, split: series_.splitFractions, normalization: series_.scaling)
         let rows = series.rowCount
         let trainRows = Int((options.split.train * Double(rows)).rounded())

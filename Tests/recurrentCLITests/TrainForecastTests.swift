@@ -51,7 +51,8 @@ import Testing
             ["train", "--csv", csv, "-o", model, "--model", "gru", "--features", "value,temp"] + Self.trainArguments)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.filter { $0.hasPrefix("epoch ") && $0.contains("validation loss ") }.count == 10, "\(result.stdout)")
+        #expect(
+            lines.filter { $0.hasPrefix("epoch ") && $0.contains("validation loss ") }.count == 10, "\(result.stdout)")
         #expect(lines.contains { $0.hasPrefix("validation RMSE ") && $0.contains("(persistence ") }, "\(result.stdout)")
         #expect(lines.last == "model written to \(model)")
 
@@ -114,6 +115,18 @@ import Testing
             let truth = sin(2 * Double.pi * Double(400 + j) / 25)
             #expect(value.isFinite && abs(value - truth) < 0.2, "step \(j + 1): \(value), truth \(truth)")
         }
+    }
+
+    @Test func severalTargetsAreForecastTogether() throws {
+        let (folder, csv, model) = try Self.trainedFolder(extra: ["--target", "value,temp"])
+        let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: model))
+        #expect(file.options.targets == ["value", "temp"] && file.options.features == ["value", "temp"])
+        #expect(file.model.head.outputSize == 3 * 2)
+        let output = folder.path("f.csv")
+        let result = try runRecurrent(["forecast", "-m", model, "--csv", csv, "-o", output])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "step,value,temp" && lines.count == 4 && lines[1].split(separator: ",").count == 3)
     }
 
     @Test func recursiveForecastsGoPastTheHorizon() throws {
