@@ -36,11 +36,16 @@ struct Forecast: ParsableCommand {
     @Option(help: "direct (the model's horizon at once) or recursive (forecasts fed back as input).")
     var method = "direct"
 
+    /// The most rows one run forecasts: a recursive forecast this long is noise anyway.
+    static let maximumSteps = 100_000
+
     func validate() throws {
         try validateExistingFile(model, "--model")
         try validateExistingFile(csv, "--csv")
         try validateOutputPath(output)
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let steps, !(1...Self.maximumSteps).contains(steps) {
+            throw ValidationError("--steps must be between 1 and \(Self.maximumSteps), got \(steps)")
+        }
         guard ["direct", "recursive"].contains(method) else {
             throw ValidationError("--method must be direct or recursive, got '\(method)'")
         }
@@ -82,6 +87,7 @@ struct Forecast: ParsableCommand {
                         name: "forecast", value: "\(next[i])", reason: "the model gave a non-finite value")
                 }
                 forecast += next.prefix(min(h, wanted - forecast.count / k) * k)
+                rows.removeFirst(max(0, rows.count - l))  // only the last window is read again
                 for j in 0..<h {
                     rows.append(
                         options.features.map { feature in
