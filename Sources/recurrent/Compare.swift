@@ -87,6 +87,7 @@ struct Compare: ParsableCommand {
                 print(
                     "training \(name), hidden \(options.hidden), \(target.count(model: name, hidden: options.hidden)) "
                         + "parameters …")
+                flushOutput()
             }
             let quiet = try ProgressOptions.parse(["--quiet"])
             let result = try reportingDataErrors {

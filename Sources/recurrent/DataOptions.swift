@@ -15,18 +15,20 @@ struct DataOptions: ParsableArguments {
     var sequences: String?
 
     @Option(
+        parsing: .unconditional,
         help:
             "A generated task instead of a file: the series mackey-glass or sine, or the sequence tasks adding, copy or reber."
     )
     var task: String?
 
     @Option(
+        parsing: .unconditional,
         help:
             "With --task: rows of a generated series (default 1000), T of the adding problem (50), the copy delay (20)."
     )
     var length: Int?
 
-    @Option(help: "Steps of history in each window (≥ 1; default 24 for a series, 100 for text).")
+    @Option(parsing: .unconditional, help: "Steps of history in each window (≥ 1; default 24 for a series, 100 for text).")
     var window: Int?
 
     @OptionGroup(title: "Series")

@@ -25,22 +25,23 @@ struct Demo: ParsableCommand {
     @Option(help: "The recurrent cell: lstm, gru or rnn.")
     var cell = "lstm"
 
-    @Option(help: "Hidden units of the recurrent layer and of each MLP layer (≥ 1).")
+    @Option(parsing: .unconditional, help: "Hidden units of the recurrent layer and of each MLP layer (≥ 1).")
     var hidden = 32
 
-    @Option(help: "Steps of history each forecast sees (≥ 2).")
+    @Option(parsing: .unconditional, help: "Steps of history each forecast sees (≥ 2).")
     var window = 24
 
-    @Option(help: "How many steps ahead to forecast (≥ 1).")
+    @Option(parsing: .unconditional, help: "How many steps ahead to forecast (≥ 1).")
     var horizon = 6
 
-    @Option(help: "Passes over the training windows (≥ 1).")
+    @Option(parsing: .unconditional, help: "Passes over the training windows (≥ 1).")
     var epochs = 150
 
-    @Option(help: "Seed of the weights and the shuffle.")
+    @Option(parsing: .unconditional, help: "Seed of the weights and the shuffle.")
     var seed: UInt64 = 42
 
     @Option(
+        parsing: .unconditional,
         help:
             "The folder for the SVG plots (loss per epoch, forecasts against the truth, hidden states); created if missing."
     )

@@ -34,6 +34,7 @@ struct Evaluate: ParsableCommand {
     var sequences: String?
 
     @Option(
+        parsing: .unconditional,
         help:
             "For a series: also score the seasonal-naive forecast, the value one season (this many rows) earlier (≥ 1)."
     )

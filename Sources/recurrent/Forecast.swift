@@ -30,7 +30,7 @@ struct Forecast: ParsableCommand {
     @Option(help: "Missing cells: error, drop, forward-fill or interpolate (default: the policy used in training).")
     var missing: MissingValuePolicy?
 
-    @Option(help: "Rows to forecast (≥ 1; default: the model's horizon).")
+    @Option(parsing: .unconditional, help: "Rows to forecast (≥ 1; default: the model's horizon).")
     var steps: Int?
 
     @Option(help: "direct (the model's horizon at once) or recursive (forecasts fed back as input).")

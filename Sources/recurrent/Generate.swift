@@ -26,16 +26,16 @@ struct Generate: ParsableCommand {
     @Option(help: "Text for the sample to continue, printed first.")
     var prime = ""
 
-    @Option(help: "Characters to generate (≥ 1).")
+    @Option(parsing: .unconditional, help: "Characters to generate (≥ 1).")
     var length = 500
 
-    @Option(help: "Softmax temperature (finite, > 0): below 1 is more conservative, above 1 more varied.")
+    @Option(parsing: .unconditional, help: "Softmax temperature (finite, > 0): below 1 is more conservative, above 1 more varied.")
     var temperature: Float = 1
 
-    @Option(help: "Draw among the k most likely characters only (≥ 0; 0 = all).")
+    @Option(parsing: .unconditional, help: "Draw among the k most likely characters only (≥ 0; 0 = all).")
     var topK = 0
 
-    @Option(help: "Seed of the draws.")
+    @Option(parsing: .unconditional, help: "Seed of the draws.")
     var seed: UInt64 = 42
 
     func validate() throws {

@@ -6,53 +6,55 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The model: lstm, gru, rnn (Elman, tanh) or mlp (a window flattened, two tanh layers).")
     var model = "lstm"
 
-    @Option(help: "Hidden units per recurrent (or MLP) layer (≥ 1).")
+    @Option(parsing: .unconditional, help: "Hidden units per recurrent (or MLP) layer (≥ 1).")
     var hidden = 32
 
-    @Option(help: "Stacked recurrent layers (≥ 1).")
+    @Option(parsing: .unconditional, help: "Stacked recurrent layers (≥ 1).")
     var layers = 1
 
     @Flag(help: "Run each recurrent layer in both directions.")
     var bidirectional = false
 
-    @Option(help: "Dropout between recurrent layers in training, in [0, 1).")
+    @Option(parsing: .unconditional, help: "Dropout between recurrent layers in training, in [0, 1).")
     var dropout: Float = 0
 
-    @Option(help: "Embedding dimensions for token input (text, symbol sequences) (≥ 1).")
+    @Option(parsing: .unconditional, help: "Embedding dimensions for token input (text, symbol sequences) (≥ 1).")
     var embedding = 32
 
     @Option(help: "The optimiser: adam, adamw, sgd, rmsprop or adagrad.")
     var optimizer = "adam"
 
-    @Option(help: "The learning rate (finite, > 0).")
+    @Option(parsing: .unconditional, help: "The learning rate (finite, > 0).")
     var learningRate: Float = 5e-3
 
     @Option(help: "The learning-rate schedule: constant or cosine (to 0 over the run).")
     var schedule = "constant"
 
-    @Option(help: "Sequences or windows per optimiser step (≥ 1).")
+    @Option(parsing: .unconditional, help: "Sequences or windows per optimiser step (≥ 1).")
     var batchSize = 32
 
-    @Option(help: "Passes over the training data (≥ 1).")
+    @Option(parsing: .unconditional, help: "Passes over the training data (≥ 1).")
     var epochs = 20
 
     @Option(
+        parsing: .unconditional,
         help: "Optimiser steps (mini-batches) to train for, instead of --epochs; the last epoch may be partial (≥ 1).")
     var steps: Int?
 
     @Option(
+        parsing: .unconditional,
         help:
             "Truncated backpropagation: cut each sequence into windows of this many steps, carrying the state between them and updating after each (≥ 1; default: whole sequences)."
     )
     var tbptt: Int?
 
-    @Option(help: "Largest global gradient norm (finite, > 0).")
+    @Option(parsing: .unconditional, help: "Largest global gradient norm (finite, > 0).")
     var clip: Float = 1
 
-    @Option(help: "Seed of the weights, the shuffle, dropout and generated data.")
+    @Option(parsing: .unconditional, help: "Seed of the weights, the shuffle, dropout and generated data.")
     var seed: UInt64 = 42
 
-    @Option(help: "Worker threads for the kernels (≥ 1; default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads for the kernels (≥ 1; default: all cores).")
     var threads: Int?
 
     func validateModel() throws {

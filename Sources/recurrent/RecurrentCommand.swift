@@ -1,4 +1,12 @@
 import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+private typealias Glibc = Darwin
+#endif
 
 @main
 struct RecurrentCommand: ParsableCommand {
@@ -9,4 +17,26 @@ struct RecurrentCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Demo.self, Train.self, Evaluate.self, Forecast.self, Generate.self, Compare.self, Import.self, Export.self, Info.self, Predict.self])
+
+    /// Parses and runs the command as ArgumentParser's `main` does, except
+    /// that an error is one line, `Error: …` with a pointer to `--help`,
+    /// instead of the message followed by the usage text.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if error is ExitCode || code == .success { exit(withError: error) }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let subcommand = arguments.first.flatMap { name in
+                configuration.subcommands.first { $0._commandName == name }?._commandName
+            }
+            let help = "recurrent " + (subcommand.map { $0 + " " } ?? "") + "--help"
+            FileHandle.standardError.write(Data("Error: \(message) (see '\(help)')\n".utf8))
+            Glibc.exit(code.rawValue)
+        }
+    }
 }

@@ -60,7 +60,10 @@ struct Train: ParsableCommand {
     func run() throws {
         if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
         let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
-        if !progress.quiet && !progress.json { print(job.description) }
+        if !progress.quiet && !progress.json {
+            print(job.description)
+            flushOutput()
+        }
         let loop = TrainingLoop(options: modelOptions, progress: progress, run: runOptions)
         let result = try reportingDataErrors { try loop.train(job) }
         let summary = try reportingDataErrors { try job.summary(of: result.model) }

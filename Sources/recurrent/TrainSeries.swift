@@ -5,11 +5,13 @@ import Recurrent
 /// Options of `recurrent train` for a numeric series (`--csv`, or `--task mackey-glass|sine`).
 struct SeriesDataOptions: ParsableArguments {
     @Option(
+        parsing: .unconditional,
         help: "The column(s) to forecast, separated by commas (required with --csv; \"value\" with a generated series)."
     )
     var target: String?
 
     @Option(
+        parsing: .unconditional,
         help:
             "Comma-separated columns read at each step: of a series (default: the target alone), or of long-form sequences (with --id-column; default: every other column)."
     )
@@ -21,10 +23,10 @@ struct SeriesDataOptions: ParsableArguments {
     @Option(help: "Missing cells: error, drop, forward-fill or interpolate.")
     var missing: MissingValuePolicy = .error
 
-    @Option(help: "Steps forecast at once after each window (≥ 1).")
+    @Option(parsing: .unconditional, help: "Steps forecast at once after each window (≥ 1).")
     var horizon = 1
 
-    @Option(help: "Rows between the ends of consecutive windows (≥ 1).")
+    @Option(parsing: .unconditional, help: "Rows between the ends of consecutive windows (≥ 1).")
     var stride = 1
 
     @Option(help: "Training and validation fractions of the rows, in time order; the rest is the test part.")

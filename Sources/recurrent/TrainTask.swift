@@ -5,6 +5,7 @@ import Recurrent
 /// Options of `recurrent train --task adding|copy|reber`.
 struct TaskDataOptions: ParsableArguments {
     @Option(
+        parsing: .unconditional,
         help:
             "Training sequences of a generated sequence task (adding, copy, reber; ≥ 1); validation and test get 15% as many each."
     )
@@ -159,7 +160,7 @@ struct GeneratedTaskJob: TrainingJob {
     func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {
         var file = try ModelFile(sequenceModel: model, metadata: metadata)
         file.metadata["task"] = "generated-task"
-        file.metadata["generated_task"] = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self)
+        file.metadata["generated_task"] = try sortedJSON(spec)
         return file
     }
 }

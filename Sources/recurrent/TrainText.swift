@@ -7,6 +7,7 @@ extension Vocabulary.Kind: ExpressibleByArgument {}
 /// Options of `recurrent train --text`.
 struct TextDataOptions: ParsableArguments {
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "The text's symbols: char (the distinct characters of the file, which must be UTF-8) or byte (all 256 bytes; any file).",
             valueName: "char|byte"))

@@ -21,28 +21,31 @@ struct ProgressOptions: ParsableArguments {
 /// but not the network.
 struct RunOptions: ParsableArguments {
     @Option(
+        parsing: .unconditional,
         help:
             "Stop when the validation loss has not improved for this many epochs, keeping the best epoch's weights (≥ 1; default: never)."
     )
     var patience: Int?
 
     @Option(
+        parsing: .unconditional,
         help: "A checkpoint file, rewritten atomically at the end of every epoch (and every --checkpoint-every steps).")
     var checkpoint: String?
 
-    @Option(help: "Also write the checkpoint every this many optimiser steps (≥ 1; default: at epoch ends only).")
+    @Option(parsing: .unconditional, help: "Also write the checkpoint every this many optimiser steps (≥ 1; default: at epoch ends only).")
     var checkpointEvery: Int?
 
     @Flag(help: "Continue from --checkpoint, to the same result as a run never interrupted.")
     var resume = false
 
     @Option(
+        parsing: .unconditional,
         help: "A folder for SVG plots (loss per epoch, hidden states, and the data's own plots); created if missing.")
     var plots: String?
 
     /// For tests of `--resume`: stop with exit code 130, as Ctrl-C does, after
     /// this many optimiser steps.
-    @Option(help: .hidden)
+    @Option(parsing: .unconditional, help: .hidden)
     var interruptAfterSteps: Int?
 
     func validateRun() throws {
@@ -399,7 +402,7 @@ struct TrainingLoop {
         }
         func save() throws {
             guard let path = run.checkpoint else { return }
-            let loop = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+            let loop = try sortedJSON(state)
             var checkpoint = learner.checkpoint(metadata: ["loop": loop, "options": key])
             if state.bestLoss != nil { checkpoint.userTensors = best.parameters }
             try checkpoint.write(to: URL(fileURLWithPath: path))
@@ -505,6 +508,7 @@ private final class ProgressPrinter {
                     "validation_loss": record.validationLoss, "seconds": record.seconds, "steps_per_second": rate,
                     "learning_rate": Double(learningRate),
                 ]))
+            flushOutput()
             return
         }
         guard !progress.quiet else { return }
@@ -514,6 +518,7 @@ private final class ProgressPrinter {
             "epoch \(pad(record.epoch, width))/\(epochs)  train loss \(format(Float(record.trainLoss)))  "
                 + "validation loss \(format(Float(record.validationLoss)))  \(rateText(rate)) steps/s  "
                 + "\(duration(left)) left")
+        flushOutput()
     }
 
     func resumed(from path: String, _ epochs: Int, _ batches: Int) {
@@ -523,6 +528,7 @@ private final class ProgressPrinter {
     func note(_ line: String) {
         if progress.json || progress.quiet { return }
         Swift.print(line)
+        flushOutput()
     }
 
     private func rateText(_ rate: Double) -> String {
@@ -535,6 +541,20 @@ private final class ProgressPrinter {
         return s >= 3600
             ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
+}
+
+/// Writes out what `print` has buffered: standard output is block-buffered
+/// when it is a file or a pipe, and progress lines must reach a log as they
+/// happen (and survive Ctrl-C).
+func flushOutput() {
+    fflush(nil)
+}
+
+/// `value` as JSON with sorted keys: the same value always gives the same text.
+func sortedJSON(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
 /// One JSON object on one line, keys sorted: figures for `--json`.
