@@ -14,8 +14,10 @@ struct Compare: ParsableCommand {
             nearest the LSTM's (the MLP reads each window flattened through two tanh \
             layers). Prints one table: hidden size, parameters, training time, best \
             validation loss, and the data's own error on the validation and test \
-            parts (RMSE for a series, accuracy for classes, …), with the baseline \
-            (persistence, majority class, …) below it. No model file is written; \
+            parts (RMSE for a series, accuracy for classes, bits per character for \
+            text, …) of the model after its last epoch, with the baseline \
+            (persistence, majority class, unigram entropy, …) below it. --model \
+            is ignored (--models chooses), and --json prints one object. No model file is written; \
             --plots writes compare.svg (the errors side by side) and each model's \
             loss curve.
             """)
@@ -66,6 +68,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
+        if let plots { try makePlotsFolder(plots) }
         let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
         let text = !progress.quiet && !progress.json
         if text { print(job.description) }
@@ -97,14 +100,14 @@ struct Compare: ParsableCommand {
             let test = try reportingDataErrors { try job.testSummary(of: result.model) }
             if metric == nil { metric = Self.primaryMetric(validation.metrics) }
             for (key, value) in validation.metrics.merging(test?.metrics ?? [:], uniquingKeysWith: { a, _ in a })
-            where key.contains("persistence") || key.contains("baseline") {
+            where key.contains("persistence") || key.contains("baseline") || key.contains("entropy") {
                 baseline[key] = value
             }
             let suffix = metric.map { String($0.dropFirst("validation_".count)) }
             rows.append(
                 Row(
                     model: name, hidden: options.hidden, parameters: result.model.parameterCount,
-                    seconds: result.seconds, validationLoss: result.history.map(\.validationLoss).min() ?? .nan,
+                    seconds: result.seconds, validationLoss: result.history.last?.validationLoss ?? .nan,
                     validation: suffix.flatMap { validation.metrics["validation_" + $0] },
                     test: suffix.flatMap { test?.metrics["test_" + $0] }))
             histories.append((name, result.history))
@@ -167,7 +170,6 @@ struct Compare: ParsableCommand {
         _ rows: [Row], _ histories: [(String, [EpochRecord])], measure: String, loss: Loss
     ) throws -> [String] {
         guard let plots else { return [] }
-        try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
         let folder = URL(fileURLWithPath: plots)
         func shown(_ url: URL) -> String { (plots.hasSuffix("/") ? plots : plots + "/") + url.lastPathComponent }
         var written: [String] = []

@@ -28,7 +28,8 @@ struct DataOptions: ParsableArguments {
     )
     var length: Int?
 
-    @Option(parsing: .unconditional, help: "Steps of history in each window (≥ 1; default 24 for a series, 100 for text).")
+    @Option(
+        parsing: .unconditional, help: "Steps of history in each window (≥ 1; default 24 for a series, 100 for text).")
     var window: Int?
 
     @OptionGroup(title: "Series")
@@ -75,9 +76,55 @@ struct DataOptions: ParsableArguments {
             try series.validateSeries(generated: task != nil)
         }
         if let window, window < 1 { throw ValidationError("--window must be at least 1, got \(window)") }
+        try refuseOptionsOfOtherSources()
+        if let length, task.map(Self.seriesTasks.contains) == true, length > 10_000_000 {
+            throw ValidationError("--length must be at most 10000000 rows, got \(length)")
+        }
+        if let length, task == "adding" || task == "copy", length > 10_000 {
+            throw ValidationError("--length must be at most 10000 steps for --task \(task!), got \(length)")
+        }
+        if GeneratedTaskSpec.names.contains(task ?? "") {
+            let steps = task == "copy" ? (length ?? 20) + 20 : task == "adding" ? (length ?? 50) : 30
+            let elements = Double(taskOptions.samples) * Double(steps) * (task == "adding" ? 2 : 1)
+            guard elements <= 2e8 else {
+                throw ValidationError(
+                    "--samples \(taskOptions.samples) of \(steps) steps would take \(Int(elements / 2.5e8)) GB; "
+                        + "keep samples × steps below 200 million")
+            }
+        }
+    }
+
+    /// The options each kind of data reads; another kind's option given on
+    /// the command line is an error rather than silently ignored.
+    private func refuseOptionsOfOtherSources() throws {
+        let seriesOnly = ["--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling"]
+        let taskOnly = ["--length", "--samples"]
+        let textOnly = ["--vocabulary"]
+        let sequencesOnly = ["--sequence-column", "--label-column", "--id-column", "--step-column", "--pooling"]
+        let (kind, allowed): (String, Set<String>)
+        if csv != nil {
+            (kind, allowed) = ("--csv", Set(seriesOnly + ["--features", "--window"]))
+        } else if text != nil {
+            (kind, allowed) = ("--text", Set(textOnly + ["--window"]))
+        } else if sequences != nil {
+            (kind, allowed) = ("--sequences", Set(sequencesOnly + ["--features"]))
+        } else if let task, Self.seriesTasks.contains(task) {
+            (kind, allowed) = ("--task \(task)", Set(seriesOnly + ["--features", "--window", "--length"]))
+        } else {
+            (kind, allowed) = ("--task \(task ?? "")", Set(taskOnly))
+        }
+        for option in seriesOnly + taskOnly + textOnly + sequencesOnly + ["--features", "--window"]
+        where !allowed.contains(option) && commandLineNames(option) {
+            throw ValidationError("\(option) does not apply to \(kind)")
+        }
     }
 
     static let seriesTasks = ["mackey-glass", "sine"]
+
+    /// Whether the command line gives `option` (as `--name value` or `--name=value`).
+    private func commandLineNames(_ option: String) -> Bool {
+        CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
+    }
 
     func makeJob(model modelOptions: ModelOptions) throws -> any TrainingJob {
         if let task, GeneratedTaskSpec.names.contains(task) {
@@ -95,7 +142,9 @@ struct DataOptions: ParsableArguments {
                 options: sequenceOptions, model: modelOptions)
         }
         let (columns, source) = try loadSeries(seed: modelOptions.seed)
-        return try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
+        var job = try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
+        if let task { job.generated = GeneratedSeriesSpec(task: task, length: length ?? 1000, seed: modelOptions.seed) }
+        return job
     }
 
     private func loadSeries(seed: UInt64) throws -> (NumericColumns, String) {
@@ -105,11 +154,25 @@ struct DataOptions: ParsableArguments {
             for target in series.targetList where !names.contains(target) { names.append(target) }
             return (try table.numericColumns(names, time: series.time, missing: series.missing), csv)
         }
+        let spec = GeneratedSeriesSpec(task: task!, length: length ?? 1000, seed: seed)
+        return (try spec.columns(), "--task \(task!)")
+    }
+}
+
+/// A generated series (`--task mackey-glass|sine`), recorded in the model
+/// file so that `evaluate` and `forecast` can make it again without a file.
+struct GeneratedSeriesSpec: Codable, Equatable {
+    var task: String
+    var length: Int
+    var seed: UInt64
+
+    /// The series as one column, `value`.
+    func columns() throws -> NumericColumns {
         var generator = RandomGenerator(seed: seed)
         let values =
             task == "sine"
-            ? try SineMixture(noise: 0.05).series(length: length ?? 1000, generator: &generator).scalars
-            : try MackeyGlass().series(length: length ?? 1000).scalars
-        return (try NumericColumns(names: ["value"], values: [values.map(Double.init)]), "--task \(task!)")
+            ? try SineMixture(noise: 0.05).series(length: length, generator: &generator).scalars
+            : try MackeyGlass().series(length: length).scalars
+        return try NumericColumns(names: ["value"], values: [values.map(Double.init)])
     }
 }

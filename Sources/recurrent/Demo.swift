@@ -65,6 +65,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
+        if !noPlots { try makePlotsFolder(plots) }
         let length = 2000
         let series = try MackeyGlass().series(length: length).scalars
         let trainEnd = length * 7 / 10
@@ -178,7 +179,6 @@ struct Demo: ParsableCommand {
         ]
         var written: [String] = []
         do {
-            try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
             var all = figures
             let one = test.input.gatheringRows([0])
             let hidden = try trainer.model.recurrent(one).output  // [1, window, H]

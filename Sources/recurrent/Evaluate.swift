@@ -64,7 +64,7 @@ struct Evaluate: ParsableCommand {
             try evaluateGeneratedTask(file, modelPath: model, json: json)
         case ("generated-task", _, _, _):
             throw usageFailure("\(model) was trained on a generated task; evaluate it without a data file")
-        case (ForecastModelFile.task, let csv?, _, _):
+        case (ForecastModelFile.task, _, nil, nil):
             try evaluateSeries(csv)
         case (ForecastModelFile.task, _, _, _):
             throw usageFailure("\(model) is a forecasting model; give the series with --csv FILE")
@@ -81,8 +81,8 @@ struct Evaluate: ParsableCommand {
         }
     }
 
-    private func evaluateSeries(_ csv: String) throws {
-        let (file, series) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
+    private func evaluateSeries(_ csv: String?) throws {
+        let (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
         let (errors, naive, seasonal, windows) = try reportingDataErrors {
             let options = file.options
             let rows = series.rowCount
@@ -90,7 +90,7 @@ struct Evaluate: ParsableCommand {
             let testRows = rows - Int(((options.split.train + options.split.validation) * Double(rows)).rounded())
             guard options.inputLength + options.horizon <= trainRows, options.horizon <= testRows else {
                 throw RecurrentError.invalidArgument(
-                    name: "--csv", value: csv,
+                    name: csv == nil ? "--task" : "--csv", value: source,
                     reason: "has \(rows) rows, too few for the model's windows of \(options.inputLength) rows "
                         + "and horizon \(options.horizon) in the model's split")
             }
@@ -121,7 +121,7 @@ struct Evaluate: ParsableCommand {
             return
         }
         print(
-            "\(windows) test windows of \(csv), forecasting \(file.options.targets.joined(separator: ", ")) "
+            "\(windows) test windows of \(source), forecasting \(file.options.targets.joined(separator: ", ")) "
                 + "\(file.options.horizon) step(s) ahead")
         print("forecast          RMSE          MAE       MAPE %")
         for (name, e) in [("model", errors), ("persistence", naive)] + (seasonal.map { [("seasonal", $0)] } ?? []) {
@@ -132,15 +132,25 @@ struct Evaluate: ParsableCommand {
     }
 }
 
-/// The forecasting model at `modelPath` and the columns it reads from the
-/// CSV file at `csvPath`: its features and targets, under `missing` (or the
-/// policy stored in the model).
+/// The forecasting model at `modelPath` and the columns it reads: from the
+/// CSV file at `csvPath` (its features and targets, under `missing` or the
+/// policy stored in the model), or, for a model trained on `--task
+/// mackey-glass|sine` and no file given, the same generated series again;
+/// and what to call the source.
 func loadForecastModelAndSeries(
-    _ modelPath: String, _ csvPath: String, _ missing: MissingValuePolicy?
-) throws -> (ForecastModelFile, NumericColumns) {
+    _ modelPath: String, _ csvPath: String?, _ missing: MissingValuePolicy?
+) throws -> (ForecastModelFile, NumericColumns, String) {
     let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: modelPath))
+    guard let csvPath else {
+        guard let text = file.metadata["generated_series"],
+            let series = try? JSONDecoder().decode(GeneratedSeriesSpec.self, from: Data(text.utf8))
+        else {
+            throw usageFailure("\(modelPath) was trained on a CSV file; give the series with --csv FILE")
+        }
+        return (file, try series.columns(), "--task \(series.task)")
+    }
     let table = try CSVTable(contentsOf: URL(fileURLWithPath: csvPath))
     var names = file.options.features
     for target in file.options.targets where !names.contains(target) { names.append(target) }
-    return (file, try table.numericColumns(names, missing: missing ?? file.missing))
+    return (file, try table.numericColumns(names, missing: missing ?? file.missing), csvPath)
 }

@@ -22,7 +22,7 @@ struct Forecast: ParsableCommand {
     var model: String
 
     @Option(help: "The CSV file, with the columns the model was trained on.")
-    var csv: String
+    var csv: String?
 
     @Option(name: .shortAndLong, help: "The CSV file to write (its folder must exist).")
     var output: String
@@ -41,7 +41,7 @@ struct Forecast: ParsableCommand {
 
     func validate() throws {
         try validateExistingFile(model, "--model")
-        try validateExistingFile(csv, "--csv")
+        if let csv { try validateExistingFile(csv, "--csv") }
         try validateOutputPath(output)
         if let steps, !(1...Self.maximumSteps).contains(steps) {
             throw ValidationError("--steps must be between 1 and \(Self.maximumSteps), got \(steps)")
@@ -52,13 +52,14 @@ struct Forecast: ParsableCommand {
     }
 
     func run() throws {
-        let (file, series) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
+        let (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
         let text = try reportingDataErrors {
             let options = file.options
             let (l, n) = (options.inputLength, series.rowCount)
             guard n >= l else {
                 throw RecurrentError.invalidArgument(
-                    name: "--csv", value: csv, reason: "has \(n) rows; the model reads windows of \(l)")
+                    name: csv == nil ? "--task" : "--csv", value: source,
+                    reason: "has \(n) rows; the model reads windows of \(l)")
             }
             let (h, k) = (options.horizon, options.targets.count)
             let wanted = steps ?? h
@@ -110,7 +111,7 @@ struct Forecast: ParsableCommand {
             throw ExitCode.validationFailure
         }
         print(
-            "\(steps ?? file.options.horizon) step(s) (\(method)) of \(file.options.targets.joined(separator: ", ")) after row \(series.rowCount) of \(csv) → \(output)"
+            "\(steps ?? file.options.horizon) step(s) (\(method)) of \(file.options.targets.joined(separator: ", ")) after row \(series.rowCount) of \(source) → \(output)"
         )
     }
 }

@@ -29,7 +29,9 @@ struct Generate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Characters to generate (≥ 1).")
     var length = 500
 
-    @Option(parsing: .unconditional, help: "Softmax temperature (finite, > 0): below 1 is more conservative, above 1 more varied.")
+    @Option(
+        parsing: .unconditional,
+        help: "Softmax temperature (finite, > 0): below 1 is more conservative, above 1 more varied.")
     var temperature: Float = 1
 
     @Option(parsing: .unconditional, help: "Draw among the k most likely characters only (≥ 0; 0 = all).")

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
-private typealias Glibc = Darwin
+    import Darwin
+    private typealias Glibc = Darwin
 #endif
 
 @main
@@ -16,7 +16,9 @@ struct RecurrentCommand: ParsableCommand {
         discussion: "Run 'recurrent demo' to train a model on a built-in task and see what it learned.",
         version: "0.1.0",
         subcommands: [
-            Demo.self, Train.self, Evaluate.self, Forecast.self, Generate.self, Compare.self, Import.self, Export.self, Info.self, Predict.self])
+            Demo.self, Train.self, Evaluate.self, Forecast.self, Generate.self, Compare.self, Import.self, Export.self,
+            Info.self, Predict.self,
+        ])
 
     /// Parses and runs the command as ArgumentParser's `main` does, except
     /// that an error is one line, `Error: …` with a pointer to `--help`,

@@ -55,10 +55,18 @@ struct Train: ParsableCommand {
             throw ValidationError("--model mlp is not available in train yet; use lstm, gru or rnn")
         }
         try validateOutputPath(output)
+        let target = URL(fileURLWithPath: output).standardizedFileURL.path
+        for (option, path) in [
+            ("--csv", data.csv), ("--text", data.text), ("--sequences", data.sequences),
+            ("--checkpoint", runOptions.checkpoint),
+        ] where path.map({ URL(fileURLWithPath: $0).standardizedFileURL.path }) == target {
+            throw ValidationError("--output \(output) is also \(option); the model file would overwrite it")
+        }
     }
 
     func run() throws {
         if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
+        try runOptions.preparePlotsFolder()
         let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
         if !progress.quiet && !progress.json {
             print(job.description)
@@ -81,6 +89,8 @@ struct Train: ParsableCommand {
             var figures: [String: Any] = summary.metrics
             figures["final"] = true
             figures["epoch"] = result.epoch
+            figures["epochs_run"] = result.history.count
+            figures["stopped_early"] = result.stoppedEarly
             figures["parameters"] = result.model.parameterCount
             figures["training_seconds"] = result.seconds
             figures["model_file"] = output
@@ -98,7 +108,6 @@ struct Train: ParsableCommand {
     /// plots into `--plots`; returns their paths.
     private func writePlots(_ job: any TrainingJob, _ result: TrainingResult) throws -> [String] {
         guard let folder = runOptions.plots else { return [] }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var plots: [(String, any SVGPlot)] = [("loss.svg", lossPlot(result.history, loss: job.loss))]
         if let heatMap = try job.hiddenStatePlot(of: result.model) { plots.append(("hidden.svg", heatMap)) }
         plots += try job.plots(of: result.model)

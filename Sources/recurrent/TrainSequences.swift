@@ -203,10 +203,11 @@ func evaluateLabelledSequences(model: ModelFile, modelPath: String, dataPath: St
         print(
             jsonLine([
                 "test_sequences": metrics.total, "test_accuracy": metrics.accuracy,
-                "majority_baseline_accuracy": baseline, "majority_class": classes[majority],
-                "macro_precision": macro.precision, "macro_recall": macro.recall, "macro_f1": macro.f1,
-                "weighted_precision": weighted.precision, "weighted_recall": weighted.recall,
-                "weighted_f1": weighted.f1, "classes": perClass, "confusion_matrix": metrics.confusion,
+                "majority_baseline_test_accuracy": baseline, "majority_class": classes[majority],
+                "test_macro_precision": macro.precision, "test_macro_recall": macro.recall,
+                "test_macro_f1": macro.f1, "test_weighted_precision": weighted.precision,
+                "test_weighted_recall": weighted.recall, "test_weighted_f1": weighted.f1, "classes": perClass,
+                "confusion_matrix": metrics.confusion,
             ]))
         return
     }

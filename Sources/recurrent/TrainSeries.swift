@@ -91,6 +91,8 @@ struct SeriesJob: TrainingJob {
     let source: String
     let train: SequenceBatch
     let validation: SequenceBatch
+    /// The generated series this data came from, if any: kept in the model file.
+    var generated: GeneratedSeriesSpec?
 
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
@@ -190,8 +192,10 @@ struct SeriesJob: TrainingJob {
     }
 
     func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {
-        try ForecastModelFile(
-            model: model, options: options, normalization: data.normalization, missing: missing, metadata: metadata
+        var keys = metadata
+        if let generated { keys["generated_series"] = try sortedJSON(generated) }
+        return try ForecastModelFile(
+            model: model, options: options, normalization: data.normalization, missing: missing, metadata: keys
         ).modelFile()
     }
 }

@@ -32,7 +32,8 @@ struct GeneratedTaskSpec: Codable, Equatable {
 
     /// A part's sequences: 0 training, 1 validation, 2 test.
     func batch(part: Int) throws -> SequenceBatch {
-        var generator = RandomGenerator(seed: seed &+ UInt64(part))
+        // Streams of their own: not the weights' (seed) nor another seed's parts.
+        var generator = RandomGenerator(seed: (seed ^ 0x7A5C_DA7A_5EED_0000) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(part))
         let count = part == 0 ? samples : validationCount
         switch name {
         case "adding": return try AddingProblem(length: length).batch(count: count, generator: &generator)
@@ -122,7 +123,7 @@ struct GeneratedTaskSpec: Codable, Equatable {
         switch name {
         case "adding":
             "the adding problem, T = \(length): answering 1 scores MSE \(format(AddingProblem.constantPredictorMSE))"
-        case "copy": "copy memory, delay \(length): copy 10 of 8 symbols after the delimiter"
+        case "copy": "copy memory, delay \(length): recall 10 symbols (from 8 kinds) after the delay"
         default: "the embedded Reber grammar: predict the set of symbols that may come next"
         }
     }
@@ -182,7 +183,7 @@ func evaluateGeneratedTask(_ file: ModelFile, modelPath: String, json: Bool) thr
     if json {
         print(jsonLine(figures.metrics))
     } else {
-        print("--task \(spec.name): \(spec.validationCount) fresh test sequences (seed \(spec.seed &+ 2))")
+        print("--task \(spec.name): \(spec.validationCount) fresh test sequences (seed \(spec.seed), part 2)")
         for line in figures.lines { print(line) }
     }
 }

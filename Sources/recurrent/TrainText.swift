@@ -87,7 +87,9 @@ struct TextJob: TrainingJob {
                 "\(part) \(format(Float(bits))) bits per \(unit) (unigram entropy \(format(Float(entropy)))), "
                     + "loss \(format(Float(nats))) nats, \(windows.count) windows"
             ],
-            metrics: ["\(part)_bits_per_character": bits, "unigram_entropy_bits": entropy])
+            metrics: [
+                "\(part)_bits_per_character": bits, "\(part)_loss_nats": nats, "unigram_entropy_bits": entropy,
+            ])
     }
 
     func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {

@@ -32,7 +32,9 @@ struct RunOptions: ParsableArguments {
         help: "A checkpoint file, rewritten atomically at the end of every epoch (and every --checkpoint-every steps).")
     var checkpoint: String?
 
-    @Option(parsing: .unconditional, help: "Also write the checkpoint every this many optimiser steps (≥ 1; default: at epoch ends only).")
+    @Option(
+        parsing: .unconditional,
+        help: "Also write the checkpoint every this many optimiser steps (≥ 1; default: at epoch ends only).")
     var checkpointEvery: Int?
 
     @Flag(help: "Continue from --checkpoint, to the same result as a run never interrupted.")
@@ -47,6 +49,13 @@ struct RunOptions: ParsableArguments {
     /// this many optimiser steps.
     @Option(parsing: .unconditional, help: .hidden)
     var interruptAfterSteps: Int?
+
+    /// Creates the `--plots` folder before any training, so a folder that
+    /// cannot be made is reported before the work (and the model file).
+    func preparePlotsFolder() throws {
+        guard let plots else { return }
+        try makePlotsFolder(plots)
+    }
 
     func validateRun() throws {
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
@@ -178,7 +187,7 @@ struct MLPInput {
 /// One epoch's figures.
 struct EpochRecord: Codable {
     var epoch: Int
-    /// Optimiser steps (mini-batches) taken in the epoch.
+    /// Optimiser steps (mini-batches) taken in the epoch by this process.
     var steps: Int
     var trainLoss: Double
     var validationLoss: Double
@@ -195,6 +204,8 @@ struct TrainingResult {
     var seconds: Double
     /// The epoch whose weights ``model`` holds.
     var epoch: Int
+    /// Whether `--patience` ended the run before its last epoch.
+    var stoppedEarly: Bool
 }
 
 /// One optimiser and one network over a job's data: what the loop drives.
@@ -362,15 +373,29 @@ struct TrainingLoop {
         return try drive(&learner, stepsPerEpoch: stepsPerEpoch, generator: generator, job: job)
     }
 
-    /// The options that must agree between a checkpoint and the run resuming it.
-    private func fingerprint(_ job: some TrainingJob) -> String {
+    /// What must agree between a checkpoint and the run resuming it: every
+    /// option that shapes the run, and a hash of the data's bits (which
+    /// catches another file, column, scaling or missing-value policy).
+    private func fingerprint(_ job: some TrainingJob) -> [String: String] {
         let o = options
-        return "\(o.model) hidden \(o.hidden) layers \(o.layers) bidirectional \(o.bidirectional) dropout \(o.dropout) "
-            + "embedding \(o.embedding) optimizer \(o.optimizer) learning-rate \(o.learningRate) "
-            + "schedule \(o.schedule) batch-size \(o.batchSize) epochs \(o.epochs) steps \(o.steps.map(String.init) ?? "none") clip \(o.clip) seed \(o.seed) "
-            + "tbptt \(o.tbptt.map(String.init) ?? "none") "
-            + "patience \(run.patience.map(String.init) ?? "none"); data \(job.train.count)×\(job.train.steps) "
-            + "\(job.input) → \(job.outputSize)"
+        func hash(_ tensors: [Tensor]) -> String {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a, 64 bits
+            for tensor in tensors {
+                for d in tensor.shape { h = (h ^ UInt64(d)) &* 0x100_0000_01b3 }
+                for x in tensor.scalars { h = (h ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3 }
+            }
+            return String(h, radix: 16)
+        }
+        return [
+            "--model": o.model, "--hidden": "\(o.hidden)", "--layers": "\(o.layers)",
+            "--bidirectional": "\(o.bidirectional)", "--dropout": "\(o.dropout)", "--embedding": "\(o.embedding)",
+            "--optimizer": o.optimizer, "--learning-rate": "\(o.learningRate)", "--schedule": o.schedule,
+            "--batch-size": "\(o.batchSize)", "--epochs": "\(o.epochs)", "--steps": o.steps.map(String.init) ?? "none",
+            "--tbptt": o.tbptt.map(String.init) ?? "none", "--clip": "\(o.clip)", "--seed": "\(o.seed)",
+            "--patience": run.patience.map(String.init) ?? "none", "--pooling": job.pooling.rawValue,
+            "data": hash([job.train.input, job.train.targets, job.validation.input, job.validation.targets])
+                + " (\(job.train.count) training sequences)",
+        ]
     }
 
     private func drive(
@@ -384,14 +409,19 @@ struct TrainingLoop {
         let key = fingerprint(job)
         if run.resume, let path = run.checkpoint {
             let checkpoint = try TrainingCheckpoint(contentsOf: URL(fileURLWithPath: path))
-            guard let saved = checkpoint.metadata["loop"], let options = checkpoint.metadata["options"] else {
+            guard let saved = checkpoint.metadata["loop"], let text = checkpoint.metadata["options"],
+                let options = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+            else {
                 throw RecurrentError.invalidArgument(
                     name: "--checkpoint", value: path, reason: "was not written by `recurrent train --checkpoint`")
             }
-            guard options == key else {
+            if let differing = key.keys.sorted().first(where: { options[$0] != key[$0] }) {
+                let what =
+                    differing == "data"
+                    ? "other data (\(options["data"] ?? "?") vs \(key["data"]!))"
+                    : "\(differing) \(options[differing] ?? "?"); this run has \(key[differing]!)"
                 throw RecurrentError.invalidArgument(
-                    name: "--checkpoint", value: path,
-                    reason: "was made with other options or data (\(options)); this run has \(key)")
+                    name: "--checkpoint", value: path, reason: "was made with \(what); resume with the same options")
             }
             state = try JSONDecoder().decode(LoopState.self, from: Data(saved.utf8))
             try learner.restore(checkpoint)
@@ -403,7 +433,7 @@ struct TrainingLoop {
         func save() throws {
             guard let path = run.checkpoint else { return }
             let loop = try sortedJSON(state)
-            var checkpoint = learner.checkpoint(metadata: ["loop": loop, "options": key])
+            var checkpoint = learner.checkpoint(metadata: ["loop": loop, "options": try sortedJSON(key)])
             if state.bestLoss != nil { checkpoint.userTensors = best.parameters }
             try checkpoint.write(to: URL(fileURLWithPath: path))
         }
@@ -418,6 +448,7 @@ struct TrainingLoop {
             var shuffle = state.shuffle
             let order = shuffle.permutation(count: count)
             let epochStart = now()
+            let firstBatch = state.batchesDone  // > 0 in an epoch resumed part-way
             for batch in state.batchesDone..<batches {
                 let rows = Array(order[(batch * options.batchSize)..<min((batch + 1) * options.batchSize, count)])
                 let loss = try learner.update(rows: rows)
@@ -425,7 +456,7 @@ struct TrainingLoop {
                 state.batchesDone = batch + 1
                 updates += 1
                 print.step(
-                    epoch: epoch, batch: batch + 1,
+                    epoch: epoch, batch: batch + 1, run: batch + 1 - firstBatch,
                     loss: state.lossSum / Double(min((batch + 1) * options.batchSize, count)),
                     elapsed: now() - epochStart)
                 if let every = run.checkpointEvery, updates % every == 0, batch + 1 < batches { try save() }
@@ -433,7 +464,8 @@ struct TrainingLoop {
             }
             let validation = Double(try learner.validationLoss())
             let record = EpochRecord(
-                epoch: epoch, steps: batches, trainLoss: state.lossSum / Double(rowsSeen), validationLoss: validation,
+                epoch: epoch, steps: batches - firstBatch, trainLoss: state.lossSum / Double(rowsSeen),
+                validationLoss: validation,
                 seconds: now() - epochStart)
             state.history.append(record)
             state.epochsDone = epoch
@@ -459,7 +491,7 @@ struct TrainingLoop {
         let keepBest = run.patience != nil && state.bestLoss != nil
         return TrainingResult(
             model: keepBest ? best : learner.trained, history: state.history, seconds: now() - started,
-            epoch: keepBest ? state.bestEpoch : state.epochsDone)
+            epoch: keepBest ? state.bestEpoch : state.epochsDone, stoppedEarly: state.stopped)
     }
 }
 
@@ -482,7 +514,8 @@ private final class ProgressPrinter {
         self.width = String(epochs).count
     }
 
-    func step(epoch: Int, batch: Int, loss: Double, elapsed: Double) {
+    /// `batch` of the epoch's mini-batches is done, `run` of them in this process.
+    func step(epoch: Int, batch: Int, run: Int, loss: Double, elapsed: Double) {
         guard terminal, batch < stepsPerEpoch else { return }
         let time = now()
         guard time - drawn >= 0.1 else { return }
@@ -490,7 +523,7 @@ private final class ProgressPrinter {
         let fraction = Double(batch) / Double(stepsPerEpoch)
         let cells = 24
         let filled = Int(fraction * Double(cells))
-        let rate = Double(batch) / max(elapsed, 1e-9)
+        let rate = Double(run) / max(elapsed, 1e-9)
         let left = Double(stepsPerEpoch - batch) / rate + Double((epochs - epoch) * stepsPerEpoch) / rate
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: cells - filled)
         let line =
@@ -540,6 +573,19 @@ private final class ProgressPrinter {
         let s = Int(seconds.rounded())
         return s >= 3600
             ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+/// Creates `path` (and its parents) for plots; a failure is one `Error:` line
+/// naming `--plots`.
+func makePlotsFolder(_ path: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw usageFailure("--plots \(path): the folder cannot be created (\(error.localizedDescription))")
+    }
+    guard FileManager.default.isWritableFile(atPath: path) else {
+        throw usageFailure("--plots \(path): the folder is not writable")
     }
 }
 

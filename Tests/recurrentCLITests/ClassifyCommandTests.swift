@@ -101,7 +101,10 @@ import Testing
         let perClass = try #require(object["classes"] as? [[String: Any]])
         #expect(perClass.compactMap { $0["class"] as? String } == classes)
         #expect(perClass.compactMap { $0["support"] as? Int }.reduce(0, +) == total)
-        for key in ["majority_baseline_accuracy", "macro_f1", "weighted_f1", "macro_precision", "weighted_recall"] {
+        for key in [
+            "majority_baseline_test_accuracy", "test_macro_f1", "test_weighted_f1", "test_macro_precision",
+            "test_weighted_recall",
+        ] {
             #expect((object[key] as? Double)?.isFinite == true, "\(key) in \(json.stdout)")
         }
     }

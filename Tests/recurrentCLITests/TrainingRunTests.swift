@@ -204,6 +204,44 @@ import Testing
         #expect(epochs.count == 2 && epochs.allSatisfy { ($0["train_loss"] as? Double)?.isFinite == true })
     }
 
+    /// A model trained on a generated series is evaluated and forecast on
+    /// that series again, with no file.
+    @Test func generatedSeriesModelsNeedNoFile() throws {
+        let folder = try TemporaryFolder()
+        let model = folder.path("m.safetensors")
+        let train = try runRecurrent(
+            ["train", "--task", "sine", "--length", "300", "--epochs", "2", "--quiet", "-o", model] + Self.small)
+        #expect(train.status == 0, "stderr: \(train.stderr)")
+        let evaluate = try runRecurrent(["evaluate", "-m", model])
+        #expect(evaluate.status == 0 && evaluate.stdout.hasPrefix("45 test windows of --task sine"), "\(evaluate)")
+        let forecast = try runRecurrent(["forecast", "-m", model, "-o", folder.path("f.csv")])
+        #expect(forecast.status == 0, "stderr: \(forecast.stderr)")
+        #expect(try String(contentsOfFile: folder.path("f.csv"), encoding: .utf8).hasPrefix("step,value\n1,"))
+    }
+
+    @Test func optionsOfAnotherSourceAndCollidingFilesAreRefused() throws {
+        let folder = try TemporaryFolder()
+        try "t,v\n1,2\n".write(toFile: folder.path("s.csv"), atomically: true, encoding: .utf8)
+        for (arguments, expected) in [
+            (
+                "train --csv {dir}/s.csv --target v --samples 5 -o {dir}/m.safetensors",
+                "--samples does not apply to --csv"
+            ),
+            ("train --task adding --window 5 -o {dir}/m.safetensors", "--window does not apply to --task adding"),
+            ("train --task sine --pooling max -o {dir}/m.safetensors", "--pooling does not apply"),
+            ("train --csv {dir}/s.csv --target v -o {dir}/s.csv", "--output {dir}/s.csv is also --csv"),
+            ("train --task sine --checkpoint {dir}/m.safetensors -o {dir}/m.safetensors", "is also --checkpoint"),
+            ("train --task adding --length 100000 -o {dir}/m.safetensors", "--length must be at most 10000"),
+            ("train --task adding --samples 100000000 -o {dir}/m.safetensors", "keep samples × steps below"),
+            ("train --task sine --hidden -3 -o {dir}/m.safetensors", "--hidden must be at least 1, got -3"),
+        ] {
+            try expectUsageFailure(
+                arguments, in: folder.url, naming: expected.replacingOccurrences(of: "{dir}", with: folder.url.path),
+                output: "m.safetensors")
+        }
+        #expect(try String(contentsOfFile: folder.path("s.csv"), encoding: .utf8) == "t,v\n1,2\n")
+    }
+
     @Test func demoPrintsTheTableAndWritesItsPlots() throws {
         let folder = try TemporaryFolder()
         let plots = folder.path("demo")

@@ -227,7 +227,7 @@ public struct CSVTable: Sendable, Equatable {
     ///   ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad delimiter.
     public init(contentsOf url: URL, delimiter: Unicode.Scalar = ",") throws {
         let separator = try CSVParser.separator(delimiter)
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         var isFolder: ObjCBool = false
         if url.isFileURL {
             guard FileManager.default.fileExists(atPath: name, isDirectory: &isFolder) else {

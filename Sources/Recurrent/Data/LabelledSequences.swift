@@ -129,7 +129,7 @@ public struct LabelledSequences: Sendable {
     ///   ``SafetensorsError`` naming the tensor that is missing, of the wrong
     ///   kind or shape, or holds a value out of range.
     public init(contentsOf url: URL, layout: LabelledSequenceLayout) throws {
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         switch layout {
         case .symbols(let sequenceColumn, let labelColumn):
             let delimiter: Unicode.Scalar = url.pathExtension.lowercased() == "tsv" ? "\t" : ","

@@ -58,13 +58,13 @@ public struct TextCorpus: Sendable {
 
     /// A training text read from a file; see ``init(data:source:kind:split:)``.
     public init(contentsOf url: URL, kind: Vocabulary.Kind, split: SplitFractions = SplitFractions()) throws {
-        let source = url.isFileURL ? url.path : url.absoluteString
+        let source = url.displayName
         try self.init(data: TextCorpus.read(url, source), source: source, kind: kind, split: split)
     }
 
     /// A text read from a file with a given vocabulary; see ``init(data:source:vocabulary:split:)``.
     public init(contentsOf url: URL, vocabulary: Vocabulary, split: SplitFractions = SplitFractions()) throws {
-        let source = url.isFileURL ? url.path : url.absoluteString
+        let source = url.displayName
         try self.init(data: TextCorpus.read(url, source), source: source, vocabulary: vocabulary, split: split)
     }
 

@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes files so that a reader, or a run interrupted at any moment, sees
@@ -51,7 +51,8 @@ public enum AtomicFile {
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else {
-            throw AtomicFileError(file: path, problem: "cannot create a temporary file in \(folder): \(lastErrorText())")
+            throw AtomicFileError(
+                file: path, problem: "cannot create a temporary file in \(folder): \(lastErrorText())")
         }
 
         func fail(_ step: String) -> AtomicFileError {
@@ -99,7 +100,7 @@ public enum AtomicFile {
     /// Flushes a file's data to the storage device.
     private static func flush(_ descriptor: Int32) -> Bool {
         #if canImport(Darwin)
-        if fcntl(descriptor, F_FULLFSYNC) == 0 { return true }
+            if fcntl(descriptor, F_FULLFSYNC) == 0 { return true }
         #endif
         while fsync(descriptor) != 0 {
             if errno != EINTR { return false }
@@ -132,4 +133,10 @@ public struct AtomicFileError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// `file: problem`, on one line.
     public var description: String { "\(file): \(problem)" }
+}
+
+extension URL {
+    /// How errors name a file: the path as the caller gave it (relative paths
+    /// stay relative), or the whole URL for one that is not a file URL.
+    var displayName: String { isFileURL ? relativePath : absoluteString }
 }

@@ -101,7 +101,7 @@ public struct ModelFile: Sendable {
     /// - Throws: ``SafetensorsError`` naming the file and the tensor or
     ///   metadata key at fault; nothing is partly loaded.
     public init(contentsOf url: URL, nonlinearity: Nonlinearity? = nil) throws {
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         try self.init(checking: try SafetensorsFile(contentsOf: url), name: name, nonlinearity: nonlinearity)
     }
 
@@ -137,7 +137,7 @@ public struct ModelFile: Sendable {
     ///   under ``serialized()`` or a failed write; the previous file at `url`,
     ///   if any, is then left unchanged.
     public func write(to url: URL) throws {
-        try safetensorsFile(name: url.isFileURL ? url.path : url.absoluteString).write(to: url)
+        try safetensorsFile(name: url.displayName).write(to: url)
     }
 }
 

@@ -28,7 +28,7 @@ public enum NumpyFile {
     ///
     /// - Throws: ``SafetensorsError`` naming the file, as described above.
     public static func tensor(contentsOf url: URL) throws -> Tensor {
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw SafetensorsError(file: name, problem: "cannot be read: \(error.localizedDescription)")

@@ -89,7 +89,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// - Throws: ``SafetensorsError`` if the file cannot be read or breaks
     ///   any rule listed under "Reading" above; nothing is partly loaded.
     public init(contentsOf url: URL) throws {
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         var isFolder: ObjCBool = false
         if url.isFileURL {
             guard FileManager.default.fileExists(atPath: name, isDirectory: &isFolder) else {
@@ -135,7 +135,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     ///   serialized (see ``serialized()``) or the file cannot be written; the
     ///   previous file at `url`, if any, is then left unchanged.
     public func write(to url: URL) throws {
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         let bytes = try serializedBytes(name: name)
         do {
             try AtomicFile.write(bytes, to: url)

@@ -86,7 +86,7 @@ public struct TextModelFile: Sendable {
     ///
     /// - Throws: ``SafetensorsError`` naming the file and the tensor or metadata key at fault.
     public init(contentsOf url: URL) throws {
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         try self.init(ModelFile(contentsOf: url), name: name)
     }
 

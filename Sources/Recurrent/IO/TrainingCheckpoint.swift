@@ -87,7 +87,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     /// - Throws: ``SafetensorsError`` naming the file and the tensor or
     ///   metadata key at fault.
     public init(contentsOf url: URL) throws {
-        let name = url.isFileURL ? url.path : url.absoluteString
+        let name = url.displayName
         try self.init(checking: try SafetensorsFile(contentsOf: url), name: name)
     }
 
@@ -115,7 +115,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     /// - Throws: ``SafetensorsError`` naming the file, for the problems of
     ///   ``serialized()`` or a failed write; the previous file is then unchanged.
     public func write(to url: URL) throws {
-        try safetensorsFile(name: url.isFileURL ? url.path : url.absoluteString).write(to: url)
+        try safetensorsFile(name: url.displayName).write(to: url)
     }
 }
 
