@@ -43,7 +43,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
 
-    @Option(help: "Missing cells: error, drop, forward-fill or interpolate (default: the policy used in training).")
+    @Option(help: "Missing cells (default: the policy used in training).")
     var missing: MissingValuePolicy?
 
     func validate() throws {
@@ -99,8 +99,15 @@ struct Evaluate: ParsableCommand {
                 data.normalization.denormalizing(data.test.input, columns: options.features), columns: options.features)
             let prediction = try file.normalization.denormalizing(file.model(input), columns: options.targets)
             let truth = data.test.targetsInOriginalUnits
-            let seasonal = try season.map {
-                try ForecastErrors(prediction: data.seasonalNaiveForecast(for: .test, season: $0), truth: truth)
+            let seasonal = try season.map { season in
+                do {
+                    return try ForecastErrors(
+                        prediction: data.seasonalNaiveForecast(for: .test, season: season), truth: truth)
+                } catch {
+                    throw RecurrentError.invalidArgument(
+                        name: "--season", value: "\(season)",
+                        reason: "is longer than the history before the test windows (\(series.rowCount) rows in all)")
+                }
             }
             return (
                 try ForecastErrors(prediction: prediction, truth: truth),

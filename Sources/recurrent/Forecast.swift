@@ -27,7 +27,7 @@ struct Forecast: ParsableCommand {
     @Option(name: .shortAndLong, help: "The CSV file to write (its folder must exist).")
     var output: String
 
-    @Option(help: "Missing cells: error, drop, forward-fill or interpolate (default: the policy used in training).")
+    @Option(help: "Missing cells (default: the policy used in training).")
     var missing: MissingValuePolicy?
 
     @Option(parsing: .unconditional, help: "Rows to forecast (≥ 1; default: the model's horizon).")

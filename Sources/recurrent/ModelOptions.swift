@@ -3,7 +3,10 @@ import Recurrent
 
 /// The network and training options shared by `train` and `compare`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The model: lstm, gru, rnn (Elman, tanh) or mlp (a window flattened, two tanh layers).")
+    @Option(
+        help:
+            "The model: lstm, gru or rnn (Elman, tanh); compare also trains mlp (the window flattened, two tanh layers)."
+    )
     var model = "lstm"
 
     @Option(parsing: .unconditional, help: "Hidden units per recurrent (or MLP) layer (≥ 1).")
@@ -21,7 +24,10 @@ struct ModelOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Embedding dimensions for token input (text, symbol sequences) (≥ 1).")
     var embedding = 32
 
-    @Option(help: "The optimiser: adam, adamw, sgd, rmsprop or adagrad.")
+    @Option(
+        help:
+            "The optimiser, with PyTorch's defaults: adam, adamw (weight decay 0.01), sgd (momentum 0.9), rmsprop or adagrad."
+    )
     var optimizer = "adam"
 
     @Option(parsing: .unconditional, help: "The learning rate (finite, > 0).")

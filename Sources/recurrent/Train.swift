@@ -52,7 +52,8 @@ struct Train: ParsableCommand {
         try modelOptions.validateModel()
         try runOptions.validateRun()
         if modelOptions.model == "mlp" {
-            throw ValidationError("--model mlp is not available in train yet; use lstm, gru or rnn")
+            throw ValidationError(
+                "--model mlp: train writes recurrent models; `recurrent compare` trains the MLP baseline beside them")
         }
         try validateOutputPath(output)
         let target = URL(fileURLWithPath: output).standardizedFileURL.path
@@ -125,7 +126,7 @@ func lossPlot(_ history: [EpochRecord], loss: Loss) -> LinePlot {
     let epochs = history.map { Double($0.epoch) }
     let positive = history.allSatisfy { $0.trainLoss > 0 && $0.validationLoss > 0 }
     return LinePlot(
-        title: "Loss per epoch", xAxis: PlotAxis("epoch"),
+        title: "Loss per epoch, as trained (a series in normalised units)", xAxis: PlotAxis("epoch"),
         yAxis: PlotAxis("loss", unit: "\(loss)", scale: positive ? .logarithmic : .linear),
         series: [
             LineSeries(name: "training", x: epochs, y: history.map(\.trainLoss)),

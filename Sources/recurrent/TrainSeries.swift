@@ -17,10 +17,13 @@ struct SeriesDataOptions: ParsableArguments {
     )
     var features: String?
 
-    @Option(help: "A time column, checked to exist (not a feature).")
+    @Option(help: "A time column: checked to exist and skipped (it is not read as a feature).")
     var time: String?
 
-    @Option(help: "Missing cells: error, drop, forward-fill or interpolate.")
+    @Option(
+        help:
+            "What to do with an empty or NA cell: stop with an error naming it, drop its row, carry the last value forward, or interpolate."
+    )
     var missing: MissingValuePolicy = .error
 
     @Option(parsing: .unconditional, help: "Steps forecast at once after each window (≥ 1).")
@@ -32,7 +35,7 @@ struct SeriesDataOptions: ParsableArguments {
     @Option(help: "Training and validation fractions of the rows, in time order; the rest is the test part.")
     var split = "0.7,0.15"
 
-    @Option(help: "How every column is scaled, fitted on the training part: z-score, min-max or none.")
+    @Option(help: "How every column is scaled, with statistics of the training part.")
     var scaling: Normalization.Method = .zScore
 
     /// `--split` as fractions (checked by ``validateSeries(generated:)``).
@@ -185,6 +188,7 @@ struct SeriesJob: TrainingJob {
                 "\(target): truth and the model's forecasts (\(options.horizon == 1 ? "one step" : "first of \(options.horizon) steps") ahead)",
             xAxis: PlotAxis("row"), yAxis: PlotAxis(target), series: lines,
             markers: [
+                VerticalMarker(x: 0, label: "training"),
                 VerticalMarker(x: Double(data.validation.rows.lowerBound), label: "validation"),
                 VerticalMarker(x: Double(data.test.rows.lowerBound), label: "test"),
             ])

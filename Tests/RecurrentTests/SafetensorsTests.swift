@@ -395,8 +395,8 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         [
             MalformedCase("empty file", Data(), "file is 0 bytes", "too short"),
             MalformedCase("7 bytes", Data([8, 0, 0, 0, 0, 0, 0]), "file is 7 bytes"),
-            MalformedCase("header over the cap", fileBytes(header: "{}", declaredLength: 100_000_001), "header length 100000001", "exceeds the limit of 100000000"),
-            MalformedCase("header length 2^64-1", fileBytes(header: "{}", declaredLength: .max), "header length 18446744073709551615", "exceeds the limit"),
+            MalformedCase("header over the cap", fileBytes(header: "{}", declaredLength: 100_000_001), "header length of 100000001", "beyond the limit of 100000000"),
+            MalformedCase("header length 2^64-1", fileBytes(header: "{}", declaredLength: .max), "header length of 18446744073709551615", "beyond the limit"),
             MalformedCase("header past the end", fileBytes(header: "{}", declaredLength: 64), "header length 64 runs past the end of the file (8 bytes", "truncated"),
             MalformedCase("invalid UTF-8", fileBytes(header: [UInt8(ascii: "{"), 0xC3, 0x28, UInt8(ascii: "}")]), "not valid UTF-8 (byte 1"),
             MalformedCase("overlong UTF-8", fileBytes(header: [UInt8(ascii: "{"), 0xC0, 0xAF, UInt8(ascii: "}")]), "not valid UTF-8"),

@@ -20,7 +20,9 @@ extension SafetensorsFile {
         }
         let headerLength = Self.loadUInt64(bytes, at: 0)
         guard headerLength <= UInt64(Self.maximumHeaderLength) else {
-            throw failure("header length \(headerLength) exceeds the limit of \(Self.maximumHeaderLength) bytes")
+            throw failure(
+                "is not a safetensors file: its first 8 bytes give a header length of \(headerLength), beyond the "
+                    + "limit of \(Self.maximumHeaderLength) bytes")
         }
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw failure(
@@ -86,7 +88,8 @@ extension SafetensorsFile {
         for (key, value) in members {
             guard case .string(let text) = value else {
                 throw failure(
-                    "__metadata__ value for key \(SafetensorsJSON.quoted(key)) is \(value.kind), expected a string", nil)
+                    "__metadata__ value for key \(SafetensorsJSON.quoted(key)) is \(value.kind), expected a string", nil
+                )
             }
             guard metadata.updateValue(text, forKey: key) == nil else {
                 throw failure("__metadata__ key \(SafetensorsJSON.quoted(key)) appears more than once", nil)
@@ -103,7 +106,9 @@ extension SafetensorsFile {
         guard case .object(let fields) = value else {
             throw fail("entry is \(value.kind), expected an object with dtype, shape and data_offsets")
         }
-        var dtypeValue, shapeValue, offsetsValue: SafetensorsJSON.Value?
+        var dtypeValue: SafetensorsJSON.Value?
+        var shapeValue: SafetensorsJSON.Value?
+        var offsetsValue: SafetensorsJSON.Value?
         var fieldNames = Set<String>()
         for (field, fieldValue) in fields {
             guard fieldNames.insert(field).inserted else {
@@ -174,7 +179,8 @@ extension SafetensorsFile {
         switch value {
         case .number(let text): text.count > 40 ? String(text.prefix(40)) + "…" : text
         case .string(let text): SafetensorsJSON.quoted(text.count > 40 ? String(text.prefix(40)) + "…" : text)
-        case .array(let elements) where elements.count <= 4 && elements.allSatisfy({ if case .number = $0 { true } else { false } }):
+        case .array(let elements)
+        where elements.count <= 4 && elements.allSatisfy({ if case .number = $0 { true } else { false } }):
             "[" + elements.map(describe).joined(separator: ", ") + "]"
         default: value.kind
         }
@@ -200,14 +206,19 @@ extension SafetensorsFile {
                     entry.name)
             }
             if entry.begin > position {
-                let after = previous.map { "after tensor \(SafetensorsJSON.quoted($0.name))" } ?? "at the start of the data section"
-                throw failure("\(offsetsText) leave a gap of \(entry.begin - position) unused bytes \(after)", entry.name)
+                let after =
+                    previous.map { "after tensor \(SafetensorsJSON.quoted($0.name))" }
+                    ?? "at the start of the data section"
+                throw failure(
+                    "\(offsetsText) leave a gap of \(entry.begin - position) unused bytes \(after)", entry.name)
             }
             position = entry.end
             previous = entry
         }
         guard position == dataCount else {
-            if entries.isEmpty { throw failure("the data section has \(dataCount) bytes but the header lists no tensor", nil) }
+            if entries.isEmpty {
+                throw failure("the data section has \(dataCount) bytes but the header lists no tensor", nil)
+            }
             let after = previous.map { " after tensor \(SafetensorsJSON.quoted($0.name))" } ?? ""
             throw failure(
                 "the data section has \(dataCount) bytes but the tensors cover only the first \(position); the \(dataCount - position) bytes\(after) belong to no tensor",
