@@ -136,8 +136,8 @@ struct Compare: ParsableCommand {
         for row in rows {
             lines.append([
                 row.model.uppercased(), String(row.hidden), String(row.parameters), format(Float(row.seconds)),
-                format(Float(row.validationLoss)), row.validation.map { format(Float($0)) } ?? "—",
-                row.test.map { format(Float($0)) } ?? "—",
+                significant(row.validationLoss), row.validation.map(significant) ?? "—",
+                row.test.map(significant) ?? "—",
             ])
         }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max()! }
@@ -151,7 +151,7 @@ struct Compare: ParsableCommand {
         }
         for (key, value) in baseline.sorted(by: { $0.key < $1.key })
         where key.hasSuffix(measure) || !key.contains("_\(measure)") && baseline.count <= 2 {
-            print("baseline, \(key.replacingOccurrences(of: "_", with: " ")): \(format(Float(value)))")
+            print("baseline, \(key.replacingOccurrences(of: "_", with: " ")): \(significant(value))")
         }
         if !written.isEmpty { print("plots: \(written.joined(separator: ", "))") }
     }
@@ -189,6 +189,13 @@ struct Compare: ParsableCommand {
         }
         return written
     }
+}
+
+/// `value` to 4 significant digits (`0.001342`, `2.310e-05`): errors of very
+/// different sizes side by side.
+func significant(_ value: Double) -> String {
+    guard value.isFinite, value != 0 else { return value == 0 ? "0" : "\(value)" }
+    return abs(value) >= 1e-4 && abs(value) < 1e6 ? String(format: "%.4g", value) : String(format: "%.3e", value)
 }
 
 /// Parameter counts of the models `compare` builds, by formula, to match sizes.
