@@ -40,7 +40,9 @@ struct Info: ParsableCommand {
         print(file.metadata.isEmpty ? "metadata:     none" : "metadata:")
         for key in file.metadata.keys.sorted() {
             let value = file.metadata[key]!
-            let shown = value.count > 60 ? value.prefix(60) + "… (\(value.utf8.count) bytes)" : value
+            // The training summary and the data description are written for people: in full.
+            let full = ["training", "data"].contains(key) && value.count <= 2000
+            let shown = value.count > 60 && !full ? value.prefix(60) + "… (\(value.utf8.count) bytes)" : value
             print("  \(key): \(shown.replacingOccurrences(of: "\n", with: " "))")
         }
     }

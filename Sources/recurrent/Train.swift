@@ -83,7 +83,8 @@ struct Train: ParsableCommand {
             .joined(separator: ", ")
         try reportingDataErrors {
             guard let network = result.model.sequenceModel else { return }
-            try job.modelFile(for: network, metadata: ["training": training]).write(to: URL(fileURLWithPath: output))
+            try job.modelFile(for: network, metadata: ["training": training, "data": job.description])
+                .write(to: URL(fileURLWithPath: output))
         }
         let written = try reportingDataErrors { try writePlots(job, result) }
         if progress.json {
