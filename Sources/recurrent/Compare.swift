@@ -216,7 +216,10 @@ struct ParameterCount {
             inputSize = options.embedding
             embedding = v * options.embedding
         }
-        mlpWidth = MLPInput(steps: job.train.steps, input: job.input).width
+        switch job.input {
+        case .features(let d): mlpWidth = job.train.steps * d
+        case .tokens(let v): mlpWidth = job.train.steps * v
+        }
         outputs = job.outputSize
         layers = options.layers
         directions = options.bidirectional ? 2 : 1

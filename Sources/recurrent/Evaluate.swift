@@ -57,11 +57,14 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        let file = try reportingDataErrors { try ModelFile(contentsOf: URL(fileURLWithPath: model)) }
-        let task = file.metadata["task"] ?? ""
+        let url = URL(fileURLWithPath: model)
+        let metadata = try reportingDataErrors { try SafetensorsFile(contentsOf: url).metadata }
+        let task = metadata["task"] ?? ""
+        // Text and generated-task models are always recurrent: a ModelFile.
+        func recurrentFile() throws -> ModelFile { try reportingDataErrors { try ModelFile(contentsOf: url) } }
         switch (task, csv, text, sequences) {
         case ("generated-task", nil, nil, nil):
-            try evaluateGeneratedTask(file, modelPath: model, json: json)
+            try evaluateGeneratedTask(try recurrentFile(), modelPath: model, json: json)
         case ("generated-task", _, _, _):
             throw usageFailure("\(model) was trained on a generated task; evaluate it without a data file")
         case (ForecastModelFile.task, _, nil, nil):
@@ -69,9 +72,9 @@ struct Evaluate: ParsableCommand {
         case (ForecastModelFile.task, _, _, _):
             throw usageFailure("\(model) is a forecasting model; give the series with --csv FILE")
         case (_, _, let text?, _):
-            try evaluateText(model: file, modelPath: model, textPath: text, json: json)
+            try evaluateText(model: try recurrentFile(), modelPath: model, textPath: text, json: json)
         case (_, _, _, let sequences?):
-            try evaluateLabelledSequences(model: file, modelPath: model, dataPath: sequences, json: json)
+            try evaluateLabelledSequences(metadata: metadata, modelPath: model, dataPath: sequences, json: json)
         case (_, nil, nil, nil):
             throw usageFailure("give the data to evaluate \(model) on: --csv, --text or --sequences FILE")
         case ("", _, _, _):
@@ -97,7 +100,7 @@ struct Evaluate: ParsableCommand {
             let data = try SeriesDataset(series, options: options)
             let input = try file.normalization.normalizing(
                 data.normalization.denormalizing(data.test.input, columns: options.features), columns: options.features)
-            let prediction = try file.normalization.denormalizing(file.model(input), columns: options.targets)
+            let prediction = try file.normalization.denormalizing(file.network(input), columns: options.targets)
             let truth = data.test.targetsInOriginalUnits
             let seasonal = try season.map { season in
                 do {

@@ -82,7 +82,7 @@ struct Forecast: ParsableCommand {
                 let input = try file.normalization.normalizing(
                     Tensor(shape: [1, l, options.features.count], scalars: window.flatMap { $0.map(Float.init) }),
                     columns: options.features)
-                let next = try file.normalization.denormalizing(file.model(input), columns: options.targets).scalars
+                let next = try file.normalization.denormalizing(file.network(input), columns: options.targets).scalars
                 if let i = next.firstIndex(where: { !$0.isFinite }) {
                     throw RecurrentError.invalidArgument(
                         name: "forecast", value: "\(next[i])", reason: "the model gave a non-finite value")

@@ -22,6 +22,22 @@ struct Info: ParsableCommand {
     }
 
     func run() throws {
+        let raw = try reportingFileErrors { try SafetensorsFile(contentsOf: URL(fileURLWithPath: model)) }
+        if WindowMLP.isMLPFile(raw) {
+            let mlp = try reportingFileErrors { try WindowMLP(file: raw, name: model) }
+            let input: String =
+                switch mlp.input {
+                case .features(let d): "\(mlp.steps) steps × \(d) feature(s)"
+                case .tokens(let v): "\(mlp.steps) steps × \(v) symbols one-hot"
+                }
+            let sizes = mlp.network.layers.compactMap { ($0 as? Dense)?.outputSize }.map(String.init)
+            print("architecture: MLP(\(input) = \(mlp.width) → \(sizes.joined(separator: " → ")), tanh)")
+            print("parameters:   \(mlp.parameterCount)")
+            print("tensors:")
+            for (name, tensor) in mlp.parameters { print("  \(name)  \(tensor.shape)") }
+            printMetadata(raw.metadata.filter { !ModelFile.reservedMetadataKeys.contains($0.key) })
+            return
+        }
         let file = try reportingFileErrors {
             try ModelFile(contentsOf: URL(fileURLWithPath: model), nonlinearity: nonlinearity)
         }
@@ -37,9 +53,13 @@ struct Info: ParsableCommand {
         for name in file.integerTensors.keys.sorted() {
             print("  \(name)  \(file.integerTensors[name]!.shape) integer")
         }
-        print(file.metadata.isEmpty ? "metadata:     none" : "metadata:")
-        for key in file.metadata.keys.sorted() {
-            let value = file.metadata[key]!
+        printMetadata(file.metadata)
+    }
+
+    private func printMetadata(_ metadata: [String: String]) {
+        print(metadata.isEmpty ? "metadata:     none" : "metadata:")
+        for key in metadata.keys.sorted() {
+            let value = metadata[key]!
             // The training summary and the data description are written for people: in full.
             let full = ["training", "data"].contains(key) && value.count <= 2000
             let shown = value.count > 60 && !full ? value.prefix(60) + "… (\(value.utf8.count) bytes)" : value

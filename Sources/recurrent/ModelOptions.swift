@@ -5,7 +5,7 @@ import Recurrent
 struct ModelOptions: ParsableArguments {
     @Option(
         help:
-            "The model: lstm, gru or rnn (Elman, tanh); compare also trains mlp (the window flattened, two tanh layers)."
+            "The model: lstm, gru, rnn (Elman, tanh) or mlp (the window flattened through two tanh layers; series and labelled sequences)."
     )
     var model = "lstm"
 

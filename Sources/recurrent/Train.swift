@@ -51,9 +51,12 @@ struct Train: ParsableCommand {
         try data.validateData()
         try modelOptions.validateModel()
         try runOptions.validateRun()
-        if modelOptions.model == "mlp" {
+        if modelOptions.model == "mlp", data.csv == nil, data.sequences == nil,
+            !DataOptions.seriesTasks.contains(data.task ?? "")
+        {
             throw ValidationError(
-                "--model mlp: train writes recurrent models; `recurrent compare` trains the MLP baseline beside them")
+                "--model mlp reads one fixed window: it trains on a series (--csv, --task mackey-glass|sine) or "
+                    + "labelled sequences (--sequences); `recurrent compare` runs it beside the others on any data")
         }
         try validateOutputPath(output)
         let target = URL(fileURLWithPath: output).standardizedFileURL.path
@@ -82,9 +85,9 @@ struct Train: ParsableCommand {
             + summary.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(format(Float($0.value)))" }
             .joined(separator: ", ")
         try reportingDataErrors {
-            guard let network = result.model.sequenceModel else { return }
-            try job.modelFile(for: network, metadata: ["training": training, "data": job.description])
-                .write(to: URL(fileURLWithPath: output))
+            try job.write(
+                result.model, metadata: ["training": training, "data": job.description],
+                to: URL(fileURLWithPath: output))
         }
         let written = try reportingDataErrors { try writePlots(job, result) }
         if progress.json {

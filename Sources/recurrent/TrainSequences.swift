@@ -138,10 +138,10 @@ struct LabelledSequenceJob: TrainingJob {
             ])
     }
 
-    func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {
+    func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
         try SequenceClassifierFile(
-            model: model, layout: data.layout, encoding: encoding, classes: classes, split: split, metadata: metadata
-        ).modelFile()
+            network: model, layout: data.layout, encoding: encoding, classes: classes, split: split, metadata: metadata
+        ).write(to: url)
     }
 
     private func classCounts(_ indices: [Int]) -> [Int] { countClasses(indices, of: data, classes: classes) }
@@ -164,20 +164,20 @@ private func countClasses(_ indices: [Int], of data: LabelledSequences, classes:
 private func percent(_ share: Double) -> String { String(format: "%.1f%%", 100 * share) }
 
 /// `recurrent evaluate --model M --sequences FILE` for a sequence classifier.
-func evaluateLabelledSequences(model: ModelFile, modelPath: String, dataPath: String, json: Bool) throws {
-    let task = model.metadata["task"] ?? ""
+func evaluateLabelledSequences(metadata: [String: String], modelPath: String, dataPath: String, json: Bool) throws {
+    let task = metadata["task"] ?? ""
     guard task == SequenceClassifierFile.task else {
         throw usageFailure(
             "\(modelPath) (metadata \"task\" \(task.isEmpty ? "missing" : task)) is not a sequence classifier; "
                 + "--sequences needs a model made by `recurrent train --sequences`")
     }
     let (file, data, parts, metrics, majority) = try reportingDataErrors {
-        let file = try SequenceClassifierFile(model, name: modelPath)
+        let file = try SequenceClassifierFile(contentsOf: URL(fileURLWithPath: modelPath))
         let data = try LabelledSequences(contentsOf: URL(fileURLWithPath: dataPath), layout: file.layout)
         let parts = try file.split.parts(count: data.count)
         let test = try data.batch(parts.test, encoding: file.encoding, classes: file.classes)
         let metrics = try ClassificationMetrics(
-            truth: test.targets.scalars.map { Int($0) }, predicted: try file.model.predictedClasses(test),
+            truth: test.targets.scalars.map { Int($0) }, predicted: try file.network.predictedClasses(test),
             classCount: file.classes.count)
         let counts = countClasses(parts.train, of: data, classes: file.classes)
         let majority = counts.indices.max { counts[$0] < counts[$1] || (counts[$0] == counts[$1] && $0 > $1) }!

@@ -195,11 +195,11 @@ struct SeriesJob: TrainingJob {
         return [("forecast.svg", plot)]
     }
 
-    func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {
+    func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
         var keys = metadata
         if let generated { keys["generated_series"] = try sortedJSON(generated) }
-        return try ForecastModelFile(
-            model: model, options: options, normalization: data.normalization, missing: missing, metadata: keys
-        ).modelFile()
+        try ForecastModelFile(
+            network: model, options: options, normalization: data.normalization, missing: missing, metadata: keys
+        ).write(to: url)
     }
 }

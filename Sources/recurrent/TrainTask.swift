@@ -158,11 +158,15 @@ struct GeneratedTaskJob: TrainingJob {
         try spec.figures(model, try spec.batch(part: 2), part: "test")
     }
 
-    func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {
+    func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
+        guard let model = model.sequenceModel else {
+            throw RecurrentError.invalidArgument(
+                name: "--model", value: "mlp", reason: "is not written for generated tasks; `compare` trains it")
+        }
         var file = try ModelFile(sequenceModel: model, metadata: metadata)
         file.metadata["task"] = "generated-task"
         file.metadata["generated_task"] = try sortedJSON(spec)
-        return file
+        try file.write(to: url)
     }
 }
 

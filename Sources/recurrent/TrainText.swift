@@ -92,11 +92,14 @@ struct TextJob: TrainingJob {
             ])
     }
 
-    func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile {
+    func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
+        guard let model = model.sequenceModel else {
+            throw RecurrentError.invalidArgument(name: "--model", value: "mlp", reason: "cannot model text here")
+        }
         try TextModelFile(
             model: model, vocabulary: corpus.vocabulary, window: window, unigramEntropy: corpus.unigramEntropy,
             metadata: metadata
-        ).modelFile()
+        ).write(to: url)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Recurrent
 
 /// One kind of training data for `recurrent train` and `recurrent compare`:
@@ -9,7 +10,7 @@ import Recurrent
 /// (``TrainingLoop``) builds the network from ``ModelOptions`` and the job's
 /// ``input``, ``outputSize`` and ``pooling``, trains it on ``train``, watches
 /// ``validation``, and hands the trained model back to ``summary(of:)`` and
-/// ``modelFile(for:metadata:)``.
+/// ``write(_:metadata:to:)``.
 protocol TrainingJob {
     /// One or two lines describing the data: where it came from, how many
     /// sequences or windows in each part, class balance where there are classes.
@@ -32,7 +33,7 @@ protocol TrainingJob {
     func summary(of model: TrainedModel) throws -> JobSummary
     /// The model file: weights plus whatever the data needs to be read again
     /// (normalisation, vocabulary, class names), and `metadata` (training summary).
-    func modelFile(for model: SequenceModel, metadata: [String: String]) throws -> ModelFile
+    func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws
     /// The data's own plots of a trained model, by file name (such as
     /// `forecast.svg`); none by default.
     func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)]

@@ -82,51 +82,26 @@ struct RunOptions: ParsableArguments {
 
 /// A trained network: recurrent, or the MLP baseline reading the first T
 /// steps of each sequence flattened (tokens one-hot).
-enum TrainedModel {
-    case recurrent(SequenceModel)
-    case mlp(Sequential, MLPInput)
+typealias TrainedModel = SequenceNetwork
 
-    /// The outputs for `input`, as ``SequenceModel``'s call gives them.
-    func callAsFunction(_ input: Tensor, lengths: [Int]? = nil) throws -> Tensor {
-        switch self {
-        case .recurrent(let model): try model(input, lengths: lengths)
-        case .mlp(let model, let layout): model(layout.flatten(input, lengths: lengths))
-        }
-    }
-
+extension SequenceNetwork {
     var parameterCount: Int {
         switch self {
         case .recurrent(let model): model.parameterCount
-        case .mlp(let model, _): model.parameterCount
+        case .mlp(let mlp): mlp.parameterCount
         }
-    }
-
-    /// The class with the largest logit for each sequence of `batch`.
-    func predictedClasses(_ batch: SequenceBatch) throws -> [Int] {
-        if let model = sequenceModel { return try model.predictedClasses(batch) }
-        let logits = try self(batch.input, lengths: batch.lengths)  // [B, K]
-        let k = logits.shape[1]
-        return (0..<logits.shape[0]).map { row in
-            (0..<k).max { logits.scalars[row * k + $0] < logits.scalars[row * k + $1] }!
-        }
-    }
-
-    /// The recurrent model, or nil for the MLP.
-    var sequenceModel: SequenceModel? {
-        if case .recurrent(let model) = self { return model }
-        return nil
     }
 
     /// The parameters by name.
     var parameters: NamedTensors {
         switch self {
         case .recurrent(let model): model.parameters
-        case .mlp(let model, _): model.parameters
+        case .mlp(let mlp): mlp.network.parameters
         }
     }
 
     /// A copy with `parameters` put in place of its own (same names and shapes).
-    func replacingParameters(_ parameters: NamedTensors) throws -> TrainedModel {
+    func replacingParameters(_ parameters: NamedTensors) throws -> SequenceNetwork {
         func replace<M: Module>(_ model: M) throws -> M {
             var copy = model
             try copy.updateParameters { name, tensor in
@@ -140,47 +115,11 @@ enum TrainedModel {
         }
         switch self {
         case .recurrent(let model): return .recurrent(try replace(model))
-        case .mlp(let model, let layout): return .mlp(try replace(model), layout)
+        case .mlp(let mlp):
+            var copy = mlp
+            copy.replaceNetwork(try replace(mlp.network))
+            return .mlp(copy)
         }
-    }
-}
-
-/// How the MLP reads a batch of sequences: the first `steps` steps,
-/// flattened, features as they are and tokens one-hot; steps past a
-/// sequence's length are zero.
-struct MLPInput {
-    let steps: Int
-    let input: JobInput
-
-    var width: Int {
-        switch input {
-        case .features(let d): steps * d
-        case .tokens(let v): steps * v
-        }
-    }
-
-    func flatten(_ x: Tensor, lengths: [Int]?) -> Tensor {
-        let b = x.shape[0]
-        let t = x.shape[1]
-        let kept = min(t, steps)
-        var out = [Float](repeating: 0, count: b * width)
-        x.scalars.withUnsafeBufferPointer { xs in
-            for row in 0..<b {
-                let real = min(kept, lengths?[row] ?? t)
-                switch input {
-                case .features(let d):
-                    for s in 0..<real {
-                        for f in 0..<d { out[row * width + s * d + f] = xs[(row * t + s) * d + f] }
-                    }
-                case .tokens(let v):
-                    for s in 0..<real {
-                        let id = Int(xs[row * t + s])
-                        if id >= 0 && id < v { out[row * width + s * v + id] = 1 }
-                    }
-                }
-            }
-        }
-        return Tensor(shape: [b, width], scalars: out)
     }
 }
 
@@ -241,12 +180,16 @@ private struct RecurrentLearner<Rule: Optimizer>: Learner {
 
 private struct MLPLearner<Rule: Optimizer>: Learner {
     var trainer: Trainer<Sequential, Rule>
-    let layout: MLPInput
+    let layout: WindowMLP
     let inputs: Tensor, targets: Tensor
     let validationInputs: Tensor, validationTargets: Tensor
     var trainCount: Int { inputs.shape[0] }
     var learningRate: Float { trainer.schedule.learningRate(base: trainer.baseLearningRate, step: trainer.step) }
-    var trained: TrainedModel { .mlp(trainer.model, layout) }
+    var trained: TrainedModel {
+        var mlp = layout
+        mlp.replaceNetwork(trainer.model)
+        return .mlp(mlp)
+    }
     mutating func update(rows: [Int]) throws -> Float {
         try trainer.trainStep(input: inputs.gatheringRows(rows), target: targets.gatheringRows(rows)).loss
     }
@@ -344,14 +287,18 @@ struct TrainingLoop {
                     name: "--model", value: "mlp",
                     reason: "reads one fixed window per sequence; this data needs an output at every step")
             }
-            let layout = MLPInput(steps: job.train.steps, input: job.input)
+            let input: WindowMLP.Input =
+                switch job.input {
+                case .features(let d): .features(d)
+                case .tokens(let v): .tokens(v)
+                }
             let h = options.hidden
-            let mlp = Sequential(
-                try Dense(inputSize: layout.width, outputSize: h, activation: .tanh, generator: &generator),
-                try Dense(inputSize: h, outputSize: h, activation: .tanh, generator: &generator),
-                try Dense(inputSize: h, outputSize: job.outputSize, generator: &generator))
+            let layout = try WindowMLP(
+                input: input, steps: job.train.steps, hiddenSizes: [h, h], outputSize: job.outputSize,
+                generator: &generator)
             let trainer = try Trainer(
-                model: mlp, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip)
+                model: layout.network, optimizer: optimizer, loss: job.loss, schedule: schedule,
+                maxGradientNorm: options.clip)
             var learner = MLPLearner(
                 trainer: trainer, layout: layout,
                 inputs: layout.flatten(job.train.input, lengths: job.train.lengths), targets: job.train.targets,

@@ -231,12 +231,12 @@ import Testing
             #expect(
                 read.classes == ["a", "b", "c"] && read.split == original.split && read.metadata == ["training": "test"]
             )
-            #expect(read.model.head.pooling == .mean)
+            #expect(read.network.sequenceModel?.head.pooling == .mean)
             var generator = RandomGenerator(seed: 1)
             let x: Tensor =
-                original.model.embedding == nil
+                original.network.sequenceModel?.embedding == nil
                 ? Tensor.normal([2, 3, 2], using: &generator) : Tensor(rows: [[0, 3, 1], [2, 2, 0]])
-            #expect(try read.model(x, lengths: [3, 2]) == original.model(x, lengths: [3, 2]))
+            #expect(try read.network(x, lengths: [3, 2]) == original.network(x, lengths: [3, 2]))
         }
     }
 

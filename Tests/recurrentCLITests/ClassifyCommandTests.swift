@@ -116,7 +116,7 @@ import Testing
         let model = try Self.train(data, in: folder, ["--model", "gru", "--pooling", "mean"])
         let file = try SequenceClassifierFile(contentsOf: URL(fileURLWithPath: model))
         #expect(file.encoding == .symbols(alphabet: ["A", "C", "G", "T"]) && file.classes == ["ac", "gt"])
-        #expect(file.split == SequenceSplit(seed: 3, sequences: 40) && file.model.head.pooling == .mean)
+        #expect(file.split == SequenceSplit(seed: 3, sequences: 40) && file.network.sequenceModel?.head.pooling == .mean)
         try Self.evaluate(model, data, classes: ["ac", "gt"])
     }
 

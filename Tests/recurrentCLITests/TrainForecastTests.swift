@@ -121,7 +121,7 @@ import Testing
         let (folder, csv, model) = try Self.trainedFolder(extra: ["--target", "value,temp"])
         let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: model))
         #expect(file.options.targets == ["value", "temp"] && file.options.features == ["value", "temp"])
-        #expect(file.model.head.outputSize == 3 * 2)
+        #expect(file.network.outputSize == 3 * 2)
         let output = folder.path("f.csv")
         let result = try runRecurrent(["forecast", "-m", model, "--csv", csv, "-o", output])
         #expect(result.status == 0, "stderr: \(result.stderr)")

@@ -242,6 +242,37 @@ import Testing
         #expect(try String(contentsOfFile: folder.path("s.csv"), encoding: .utf8) == "t,v\n1,2\n")
     }
 
+    /// `--model mlp`: the baseline trained, written, evaluated, forecast and
+    /// shown by info, as a recurrent model is.
+    @Test func theMLPBaselineIsAModelLikeTheOthers() throws {
+        let folder = try TemporaryFolder()
+        let model = folder.path("mlp.safetensors")
+        let train = try runRecurrent(
+            ["train", "--task", "sine", "--length", "300", "--model", "mlp", "--epochs", "3", "--json", "-o", model]
+                + Self.small)
+        #expect(train.status == 0, "stderr: \(train.stderr)")
+        let final = try #require(try Self.jsonObjects(train.stdout).last)
+        #expect(final["parameters"] as? Int == 24 * 8 + 8 + 8 * 8 + 8 + 8 + 1)
+        let evaluate = try runRecurrent(["evaluate", "-m", model, "--json"])
+        let figures = try #require(try Self.jsonObjects(evaluate.stdout).first)
+        #expect((figures["test_rmse"] as? Double)?.isFinite == true, "\(evaluate)")
+        let forecast = try runRecurrent([
+            "forecast", "-m", model, "-o", folder.path("f.csv"), "--steps", "3", "--method", "recursive",
+        ])
+        #expect(forecast.status == 0, "stderr: \(forecast.stderr)")
+        let info = try runRecurrent(["info", model])
+        #expect(
+            info.stdout.hasPrefix("architecture: MLP(24 steps × 1 feature(s) = 24 → 8 → 8 → 1, tanh)"), "\(info.stdout)"
+        )
+        // A command that needs a recurrent layer says what the file holds.
+        try expectUsageFailure(
+            "export {dir}/mlp.safetensors --output {dir}/out.safetensors", in: folder.url, naming: "holds an MLP",
+            output: "out.safetensors")
+        try expectUsageFailure(
+            "train --text {dir}/f.csv --model mlp -o {dir}/m.safetensors", in: folder.url, naming: "--model mlp",
+            output: "m.safetensors")
+    }
+
     @Test func demoPrintsTheTableAndWritesItsPlots() throws {
         let folder = try TemporaryFolder()
         let plots = folder.path("demo")

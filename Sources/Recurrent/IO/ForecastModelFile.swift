@@ -22,8 +22,9 @@ import Foundation
 /// feature and target. Every problem is a ``SafetensorsError`` naming the
 /// file and the tensor or metadata key at fault.
 public struct ForecastModelFile: Sendable {
-    /// The network: recurrent layers, then a dense head on the pooled output.
-    public var model: SequenceModel
+    /// The network: recurrent layers and a dense head on the pooled output,
+    /// or the MLP baseline on the flattened window.
+    public var network: SequenceNetwork
     /// The columns, window and split the model was trained with.
     public var options: SeriesOptions
     /// The per-column scaling fitted on the training part.
@@ -52,24 +53,48 @@ public struct ForecastModelFile: Sendable {
         model: SequenceModel, options: SeriesOptions, normalization: Normalization,
         missing: MissingValuePolicy = .error, metadata: [String: String] = [:]
     ) {
-        self.model = model
+        self.init(
+            network: .recurrent(model), options: options, normalization: normalization, missing: missing,
+            metadata: metadata)
+    }
+
+    /// A file holding `network` (recurrent or MLP) and what it needs to read a CSV file again.
+    public init(
+        network: SequenceNetwork, options: SeriesOptions, normalization: Normalization,
+        missing: MissingValuePolicy = .error, metadata: [String: String] = [:]
+    ) {
+        self.network = network
         self.options = options
         self.normalization = normalization
         self.missing = missing
         self.metadata = metadata
     }
 
-    /// The model file's contents.
-    public func modelFile() throws -> ModelFile {
+    /// The metadata keys this type writes, beside ``metadata``.
+    private func taskKeys(head: Head?) throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        func json<T: Encodable>(_ value: T) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
         var keys = metadata.filter { !Self.reservedKeys.contains($0.key) }
         keys["task"] = Self.task
         keys["series_options"] = try json(options)
         keys["normalization"] = try json(normalization)
-        keys["head"] = try json(Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
+        if let head { keys["head"] = try json(head) }
         keys["missing"] = missing.rawValue
+        return keys
+    }
+
+    /// The model file's contents, for a recurrent network.
+    ///
+    /// - Throws: ``SafetensorsError`` for the MLP, which is not a ``ModelFile``
+    ///   (see ``write(to:)``).
+    public func modelFile() throws -> ModelFile {
+        guard case .recurrent(let model) = network else {
+            throw SafetensorsError(file: "model data", problem: "holds an MLP, which a ModelFile cannot")
+        }
+        let keys = try taskKeys(head: Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
         var tensors = NamedTensors()
         tensors["head.weight"] = model.head.dense.weight
         if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
@@ -78,7 +103,10 @@ public struct ForecastModelFile: Sendable {
 
     /// Writes the file atomically: the old file or the new one, never a partial one.
     public func write(to url: URL) throws {
-        try modelFile().write(to: url)
+        switch network {
+        case .recurrent: try modelFile().write(to: url)
+        case .mlp(let mlp): try mlp.safetensorsFile(metadata: try taskKeys(head: nil)).write(to: url)
+        }
     }
 
     /// Reads and checks a forecasting model file.
@@ -87,21 +115,49 @@ public struct ForecastModelFile: Sendable {
     ///   metadata key at fault.
     public init(contentsOf url: URL) throws {
         let name = url.displayName
-        try self.init(ModelFile(contentsOf: url), name: name)
+        let file = try SafetensorsFile(contentsOf: url)
+        if WindowMLP.isMLPFile(file) {
+            let mlp = try WindowMLP(file: file, name: name)
+            let parsed = try Self.parse(file.metadata, name: name, headless: true)
+            guard case .features(let d) = mlp.input, d == parsed.options.features.count,
+                mlp.steps == parsed.options.inputLength
+            else {
+                throw SafetensorsError(
+                    file: name,
+                    problem: "metadata \"architecture\": the MLP does not read windows of "
+                        + "\(parsed.options.inputLength) steps of \(parsed.options.features.count) feature(s)")
+            }
+            let outputs = parsed.options.horizon * parsed.options.targets.count
+            guard mlp.outputSize == outputs else {
+                throw SafetensorsError(
+                    file: name,
+                    problem: "metadata \"architecture\": the MLP gives \(mlp.outputSize) outputs; "
+                        + "horizon × targets is \(outputs)")
+            }
+            self.init(
+                network: .mlp(mlp), options: parsed.options, normalization: parsed.normalization,
+                missing: parsed.missing, metadata: file.metadata.filter { !Self.reservedKeys.contains($0.key) })
+            self.metadata = self.metadata.filter { !ModelFile.reservedMetadataKeys.contains($0.key) }
+            return
+        }
+        try self.init(ModelFile(data: try Data(contentsOf: url), name: name), name: name)
     }
 
-    /// Checks the pieces of `file` fit together; errors name the file `name`.
-    public init(_ file: ModelFile, name: String) throws {
+    /// The task's metadata, checked; `headless` for the MLP, which records no head.
+    private static func parse(_ metadata: [String: String], name: String, headless: Bool) throws -> (
+        options: SeriesOptions, normalization: Normalization, head: Head?, missing: MissingValuePolicy
+    ) {
         func fail(_ key: String, _ problem: String) -> SafetensorsError {
             SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
         }
-        guard file.metadata["task"] == Self.task else {
+        guard metadata["task"] == Self.task else {
             throw fail(
-                "task", "is \(file.metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
+                "task",
+                "is \(metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
                     + "not a series-forecasting model (made by `recurrent train`)")
         }
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
-            guard let text = file.metadata[key] else { throw fail(key, "is missing") }
+            guard let text = metadata[key] else { throw fail(key, "is missing") }
             do {
                 return try JSONDecoder().decode(type, from: Data(text.utf8))
             } catch {
@@ -110,8 +166,8 @@ public struct ForecastModelFile: Sendable {
         }
         let options = try decode(SeriesOptions.self, "series_options")
         let normalization = try decode(Normalization.self, "normalization")
-        let head = try decode(Head.self, "head")
-        guard let missingText = file.metadata["missing"], let missing = MissingValuePolicy(rawValue: missingText) else {
+        let head = headless ? nil : try decode(Head.self, "head")
+        guard let missingText = metadata["missing"], let missing = MissingValuePolicy(rawValue: missingText) else {
             throw fail("missing", "must name a missing-value policy")
         }
         guard !options.features.isEmpty, !options.targets.isEmpty, options.inputLength >= 1, options.horizon >= 1 else {
@@ -120,6 +176,16 @@ public struct ForecastModelFile: Sendable {
         for column in options.features + options.targets where !normalization.columns.contains(column) {
             throw fail("normalization", "has no statistics for column \"\(column)\"")
         }
+        return (options, normalization, head, missing)
+    }
+
+    /// Checks the pieces of `file` fit together; errors name the file `name`.
+    public init(_ file: ModelFile, name: String) throws {
+        func fail(_ key: String, _ problem: String) -> SafetensorsError {
+            SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
+        }
+        let (options, normalization, parsedHead, missing) = try Self.parse(file.metadata, name: name, headless: false)
+        let head = parsedHead!
         guard file.layer.inputSize == options.features.count else {
             throw fail(
                 "series_options",
@@ -135,7 +201,8 @@ public struct ForecastModelFile: Sendable {
         let inputs = file.layer.outputSize
         guard weight.shape == [outputs, inputs] else {
             throw SafetensorsError(
-                file: name, tensor: "head.weight", problem: "has shape \(weight.shape); the model needs [\(outputs), \(inputs)]")
+                file: name, tensor: "head.weight",
+                problem: "has shape \(weight.shape); the model needs [\(outputs), \(inputs)]")
         }
         let bias = file.tensors["head.bias"]
         if let bias, bias.shape != [outputs] {
@@ -145,7 +212,7 @@ public struct ForecastModelFile: Sendable {
         do {
             let dense = try Dense(weight: weight, bias: bias)
             let sequenceHead = try SequenceHead(pooling: head.pooling, dense: dense, directions: file.layer.directions)
-            self.model = try SequenceModel(recurrent: file.layer, head: sequenceHead)
+            self.network = .recurrent(try SequenceModel(recurrent: file.layer, head: sequenceHead))
         } catch let error as RecurrentError {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
         }

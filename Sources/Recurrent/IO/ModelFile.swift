@@ -235,6 +235,12 @@ extension ModelFile {
             let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? error.localizedDescription
             throw problem("architecture", "not valid JSON (\(detail))")
         }
+        if (try? JSONDecoder().decode(WindowMLPArchitecture.self, from: data))?.kind == "mlp" {
+            throw problem(
+                "architecture",
+                "holds an MLP (`recurrent train --model mlp`), not a recurrent layer; evaluate, forecast and info "
+                    + "read it")
+        }
         let architecture: RecurrentArchitecture
         do {
             architecture = try JSONDecoder().decode(RecurrentArchitecture.self, from: data)

@@ -25,8 +25,9 @@ import Foundation
 /// the sequence and gives one logit per class. Every problem is a
 /// ``SafetensorsError`` naming the file and the tensor or metadata key at fault.
 public struct SequenceClassifierFile: Sendable {
-    /// The network: embedding (symbol input), recurrent layers, then a dense head on the pooled output.
-    public var model: SequenceModel
+    /// The network: embedding (symbol input), recurrent layers and a dense
+    /// head on the pooled output; or the MLP baseline on the flattened window.
+    public var network: SequenceNetwork
     /// How a file of labelled sequences is read.
     public var layout: LabelledSequenceLayout
     /// How steps become the network's input.
@@ -57,7 +58,17 @@ public struct SequenceClassifierFile: Sendable {
         model: SequenceModel, layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String],
         split: SequenceSplit, metadata: [String: String] = [:]
     ) {
-        self.model = model
+        self.init(
+            network: .recurrent(model), layout: layout, encoding: encoding, classes: classes, split: split,
+            metadata: metadata)
+    }
+
+    /// A file holding `network` (recurrent or MLP) and what it needs to read labelled sequences again.
+    public init(
+        network: SequenceNetwork, layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String],
+        split: SequenceSplit, metadata: [String: String] = [:]
+    ) {
+        self.network = network
         self.layout = layout
         self.encoding = encoding
         self.classes = classes
@@ -65,8 +76,8 @@ public struct SequenceClassifierFile: Sendable {
         self.metadata = metadata
     }
 
-    /// The model file's contents.
-    public func modelFile() throws -> ModelFile {
+    /// The metadata keys this type writes, beside ``metadata``.
+    private func taskKeys(head: Head?) throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func json<T: Encodable>(_ value: T) throws -> String {
@@ -77,8 +88,20 @@ public struct SequenceClassifierFile: Sendable {
         keys["layout"] = try json(layout)
         keys["encoding"] = try json(encoding)
         keys["classes"] = try json(classes)
-        keys["head"] = try json(Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
+        if let head { keys["head"] = try json(head) }
         keys["split"] = try json(split)
+        return keys
+    }
+
+    /// The model file's contents, for a recurrent network.
+    ///
+    /// - Throws: ``SafetensorsError`` for the MLP, which is not a ``ModelFile``
+    ///   (see ``write(to:)``).
+    public func modelFile() throws -> ModelFile {
+        guard case .recurrent(let model) = network else {
+            throw SafetensorsError(file: "model data", problem: "holds an MLP, which a ModelFile cannot")
+        }
+        let keys = try taskKeys(head: Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
         var tensors = NamedTensors()
         if let embedding = model.embedding { tensors["embedding.weight"] = embedding.weight }
         tensors["head.weight"] = model.head.dense.weight
@@ -88,7 +111,10 @@ public struct SequenceClassifierFile: Sendable {
 
     /// Writes the file atomically: the old file or the new one, never a partial one.
     public func write(to url: URL) throws {
-        try modelFile().write(to: url)
+        switch network {
+        case .recurrent: try modelFile().write(to: url)
+        case .mlp(let mlp): try mlp.safetensorsFile(metadata: try taskKeys(head: nil)).write(to: url)
+        }
     }
 
     /// Reads and checks a sequence-classifier file.
@@ -97,25 +123,48 @@ public struct SequenceClassifierFile: Sendable {
     ///   metadata key at fault.
     public init(contentsOf url: URL) throws {
         let name = url.displayName
-        try self.init(ModelFile(contentsOf: url), name: name)
+        let file = try SafetensorsFile(contentsOf: url)
+        if WindowMLP.isMLPFile(file) {
+            let mlp = try WindowMLP(file: file, name: name)
+            let parsed = try Self.parse(file.metadata, name: name, headless: true)
+            let expected: WindowMLP.Input =
+                switch parsed.encoding {
+                case .symbols(let alphabet): .tokens(alphabet.count)
+                case .features(let d, _): .features(d)
+                }
+            guard mlp.input == expected, mlp.outputSize == parsed.classes.count else {
+                throw SafetensorsError(
+                    file: name,
+                    problem: "metadata \"architecture\": the MLP does not read the encoding's input "
+                        + "or does not give one output per class (\(parsed.classes.count))")
+            }
+            self.init(
+                network: .mlp(mlp), layout: parsed.layout, encoding: parsed.encoding, classes: parsed.classes,
+                split: parsed.split,
+                metadata: file.metadata.filter {
+                    !Self.reservedKeys.contains($0.key) && !ModelFile.reservedMetadataKeys.contains($0.key)
+                })
+            return
+        }
+        try self.init(ModelFile(data: try Data(contentsOf: url), name: name), name: name)
     }
 
-    /// Checks the pieces of `file` fit together; errors name the file `name`.
-    public init(_ file: ModelFile, name: String) throws {
+    /// The task's metadata, checked; `headless` for the MLP, which records no head.
+    private static func parse(_ metadata: [String: String], name: String, headless: Bool) throws -> (
+        layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String], head: Head?,
+        split: SequenceSplit
+    ) {
         func fail(_ key: String, _ problem: String) -> SafetensorsError {
             SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
         }
-        func failTensor(_ tensor: String, _ problem: String) -> SafetensorsError {
-            SafetensorsError(file: name, tensor: tensor, problem: problem)
-        }
-        guard file.metadata["task"] == Self.task else {
+        guard metadata["task"] == Self.task else {
             throw fail(
                 "task",
-                "is \(file.metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
+                "is \(metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
                     + "not a sequence classifier (made by `recurrent train --sequences`)")
         }
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
-            guard let text = file.metadata[key] else { throw fail(key, "is missing") }
+            guard let text = metadata[key] else { throw fail(key, "is missing") }
             do {
                 return try JSONDecoder().decode(type, from: Data(text.utf8))
             } catch let error as DecodingError {
@@ -125,7 +174,7 @@ public struct SequenceClassifierFile: Sendable {
         let layout = try decode(LabelledSequenceLayout.self, "layout")
         let encoding = try decode(SequenceEncoding.self, "encoding")
         let classes = try decode([String].self, "classes")
-        let head = try decode(Head.self, "head")
+        let head = headless ? nil : try decode(Head.self, "head")
         let split = try decode(SequenceSplit.self, "split")
         guard !classes.isEmpty, Set(classes).count == classes.count else {
             throw fail("classes", "must name one or more distinct classes")
@@ -136,8 +185,21 @@ public struct SequenceClassifierFile: Sendable {
         where features == normalization.columns && d == features.count:
             break
         default:
-            throw fail("encoding", "does not fit the layout \(file.metadata["layout"]!)")
+            throw fail("encoding", "does not fit the layout \(metadata["layout"]!)")
         }
+        return (layout, encoding, classes, head, split)
+    }
+
+    /// Checks the pieces of `file` fit together; errors name the file `name`.
+    public init(_ file: ModelFile, name: String) throws {
+        func fail(_ key: String, _ problem: String) -> SafetensorsError {
+            SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
+        }
+        func failTensor(_ tensor: String, _ problem: String) -> SafetensorsError {
+            SafetensorsError(file: name, tensor: tensor, problem: problem)
+        }
+        let (layout, encoding, classes, parsedHead, split) = try Self.parse(file.metadata, name: name, headless: false)
+        let head = parsedHead!
         let embedding = file.tensors["embedding.weight"]
         switch encoding {
         case .symbols(let alphabet):
@@ -170,8 +232,10 @@ public struct SequenceClassifierFile: Sendable {
         do {
             let sequenceHead = try SequenceHead(
                 pooling: head.pooling, dense: try Dense(weight: weight, bias: bias), directions: file.layer.directions)
-            self.model = try SequenceModel(
-                embedding: try embedding.map { try Embedding(weight: $0) }, recurrent: file.layer, head: sequenceHead)
+            self.network = .recurrent(
+                try SequenceModel(
+                    embedding: try embedding.map { try Embedding(weight: $0) }, recurrent: file.layer,
+                    head: sequenceHead))
         } catch let error as RecurrentError {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
         }
