@@ -215,8 +215,13 @@ func pad(_ value: Int, _ width: Int) -> String {
     return String(repeating: " ", count: max(0, width - text.count)) + text
 }
 
-/// A float with 4 decimals, right-aligned to `width`.
+/// A float with 4 decimals, right-aligned to `width`; 4 significant digits
+/// in exponent form beyond a million.
 func format(_ value: Float, _ width: Int = 0) -> String {
+    if value.isFinite, abs(value) >= 1e6 {
+        let text = String(format: "%.3e", Double(value))
+        return String(repeating: " ", count: max(0, width - text.count)) + text
+    }
     let scaled = (Double(value) * 10_000).rounded() / 10_000
     var text = String(scaled)
     if let dot = text.firstIndex(of: "."), !text.contains("e") {

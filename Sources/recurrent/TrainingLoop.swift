@@ -468,14 +468,18 @@ private final class ProgressPrinter {
         guard time - drawn >= 0.1 else { return }
         drawn = time
         let fraction = Double(batch) / Double(stepsPerEpoch)
-        let cells = 24
-        let filled = Int(fraction * Double(cells))
         let rate = Double(run) / max(elapsed, 1e-9)
         let left = Double(stepsPerEpoch - batch) / rate + Double((epochs - epoch) * stepsPerEpoch) / rate
+        let head = "epoch \(pad(epoch, width))/\(epochs) "
+        let tail =
+            " \(pad(Int(fraction * 100), 3))%  loss \(format(Float(loss)))  \(rateText(rate)) steps/s  "
+            + "\(duration(left)) left"
+        // One line that fits the terminal ($COLUMNS, else 80), or it wraps and \r no longer redraws it.
+        let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
+        let cells = max(0, min(24, columns - 1 - head.count - tail.count))
+        let filled = Int(fraction * Double(cells))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: cells - filled)
-        let line =
-            "\r\u{1B}[2Kepoch \(pad(epoch, width))/\(epochs) \(bar) \(pad(Int(fraction * 100), 3))%  "
-            + "loss \(format(Float(loss)))  \(rateText(rate)) steps/s  \(duration(left)) left"
+        let line = "\r\u{1B}[2K" + String((head + bar + tail).prefix(max(1, columns - 1)))
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 
