@@ -42,6 +42,9 @@ struct Compare: ParsableCommand {
     func validate() throws {
         try data.validateData()
         try modelOptions.validateModel()
+        if modelOptions.tbptt != nil, modelList.contains("mlp") {
+            throw ValidationError("--tbptt does not apply to the MLP; leave mlp out of --models")
+        }
         let list = modelList
         guard !list.isEmpty, list.allSatisfy(["mlp", "rnn", "lstm", "gru"].contains), Set(list).count == list.count
         else {
@@ -100,7 +103,7 @@ struct Compare: ParsableCommand {
             let test = try reportingDataErrors { try job.testSummary(of: result.model) }
             if metric == nil { metric = Self.primaryMetric(validation.metrics) }
             for (key, value) in validation.metrics.merging(test?.metrics ?? [:], uniquingKeysWith: { a, _ in a })
-            where key.contains("persistence") || key.contains("baseline") || key.contains("entropy") {
+            where key.contains("persistence") || key.contains("baseline") || key == "unigram_entropy_bits" {
                 baseline[key] = value
             }
             let suffix = metric.map { String($0.dropFirst("validation_".count)) }
@@ -115,13 +118,17 @@ struct Compare: ParsableCommand {
                 print("  \(format(Float(result.seconds))) s" + (validation.lines.first.map { "; \($0)" } ?? ""))
             }
         }
+        guard !rows.isEmpty else {
+            throw usageFailure(
+                "--models \(models): no model could be trained on this data (the MLP needs one output per sequence)")
+        }
         let measure = metric.map { String($0.dropFirst("validation_".count)) } ?? "loss"
         let written = try reportingDataErrors { try writePlots(rows, histories, measure: measure, loss: job.loss) }
         if progress.json {
             let table: [[String: Any]] = rows.map { row in
                 var entry: [String: Any] = [
                     "model": row.model, "hidden": row.hidden, "parameters": row.parameters,
-                    "training_seconds": row.seconds, "best_validation_loss": row.validationLoss,
+                    "training_seconds": row.seconds, "validation_loss": row.validationLoss,
                 ]
                 if let v = row.validation { entry["validation_" + measure] = v }
                 if let t = row.test { entry["test_" + measure] = t }

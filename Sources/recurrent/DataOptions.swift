@@ -109,22 +109,18 @@ struct DataOptions: ParsableArguments {
         } else if sequences != nil {
             (kind, allowed) = ("--sequences", Set(sequencesOnly + ["--features"]))
         } else if let task, Self.seriesTasks.contains(task) {
-            (kind, allowed) = ("--task \(task)", Set(seriesOnly + ["--features", "--window", "--length"]))
+            let unused: Set = ["--time", "--missing", "--target", "--features"]
+            (kind, allowed) = ("--task \(task)", Set(seriesOnly + ["--window", "--length"]).subtracting(unused))
         } else {
             (kind, allowed) = ("--task \(task ?? "")", Set(taskOnly))
         }
         for option in seriesOnly + taskOnly + textOnly + sequencesOnly + ["--features", "--window"]
-        where !allowed.contains(option) && commandLineNames(option) {
+        where !allowed.contains(option) && commandLineGives(option) {
             throw ValidationError("\(option) does not apply to \(kind)")
         }
     }
 
     static let seriesTasks = ["mackey-glass", "sine"]
-
-    /// Whether the command line gives `option` (as `--name value` or `--name=value`).
-    private func commandLineNames(_ option: String) -> Bool {
-        CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
-    }
 
     func makeJob(model modelOptions: ModelOptions) throws -> any TrainingJob {
         if let task, GeneratedTaskSpec.names.contains(task) {

@@ -8,8 +8,7 @@ struct Evaluate: ParsableCommand {
         abstract: "Measure a trained model on the test part of its kind of data.",
         discussion: """
             A forecasting model (`train --csv` or `--task`) reads the columns the model was trained on from --csv (same names), \
-            splits the rows in time as in training (70% training, 15% validation, \
-            15% test), normalises with the statistics stored in the model, and \
+            splits the rows in time as in training (the model's --split), normalises with the statistics stored in the model, and \
             prints RMSE, MAE and MAPE (in percent, over non-zero targets) of the \
             model's forecasts of the test windows, in the file's units, beside the \
             persistence forecast's (the window's last value repeated), and with \
@@ -62,6 +61,13 @@ struct Evaluate: ParsableCommand {
         let task = metadata["task"] ?? ""
         // Text and generated-task models are always recurrent: a ModelFile.
         func recurrentFile() throws -> ModelFile { try reportingDataErrors { try ModelFile(contentsOf: url) } }
+        if season != nil, task != ForecastModelFile.task {
+            throw usageFailure(
+                "--season applies to a forecasting model; \(model) is a \(task.isEmpty ? "plain" : task) model")
+        }
+        if missing != nil, task != ForecastModelFile.task || csv == nil {
+            throw usageFailure("--missing applies to a forecasting model read with --csv FILE")
+        }
         switch (task, csv, text, sequences) {
         case ("generated-task", nil, nil, nil):
             try evaluateGeneratedTask(try recurrentFile(), modelPath: model, json: json)

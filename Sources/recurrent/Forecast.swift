@@ -42,6 +42,7 @@ struct Forecast: ParsableCommand {
     func validate() throws {
         try validateExistingFile(model, "--model")
         if let csv { try validateExistingFile(csv, "--csv") }
+        if missing != nil, csv == nil { throw ValidationError("--missing applies to a series read with --csv FILE") }
         try validateOutputPath(output)
         if let steps, !(1...Self.maximumSteps).contains(steps) {
             throw ValidationError("--steps must be between 1 and \(Self.maximumSteps), got \(steps)")

@@ -63,7 +63,7 @@ struct Info: ParsableCommand {
             // The training summary and the data description are written for people: in full.
             let full = ["training", "data"].contains(key) && value.count <= 2000
             let shown = value.count > 60 && !full ? value.prefix(60) + "… (\(value.utf8.count) bytes)" : value
-            print("  \(key): \(shown.replacingOccurrences(of: "\n", with: " "))")
+            print("  \(key): \(shown.replacingOccurrences(of: "\n", with: "; "))")
         }
     }
 }

@@ -44,7 +44,7 @@ struct ModelOptions: ParsableArguments {
 
     @Option(
         parsing: .unconditional,
-        help: "Optimiser steps (mini-batches) to train for, instead of --epochs; the last epoch may be partial (≥ 1).")
+        help: "Mini-batches to train for, instead of --epochs; the last epoch may be partial (≥ 1).")
     var steps: Int?
 
     @Option(
@@ -74,6 +74,23 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        for (name, value, most) in [
+            ("--hidden", hidden, 16384), ("--layers", layers, 64), ("--embedding", embedding, 16384),
+            ("--batch-size", batchSize, 1 << 20), ("--epochs", epochs, 1_000_000),
+        ] where value > most {
+            throw ValidationError("\(name) must be at most \(most), got \(value)")
+        }
+        if steps != nil, commandLineGives("--epochs") {
+            throw ValidationError("give --epochs or --steps, not both")
+        }
+        if model == "mlp" {
+            for option in ["--layers", "--bidirectional", "--dropout", "--embedding", "--tbptt"]
+            where commandLineGives(option) {
+                throw ValidationError(
+                    "\(option) does not apply to --model mlp (two tanh layers of --hidden units on the flattened window)"
+                )
+            }
+        }
         guard dropout.isFinite, dropout >= 0, dropout < 1 else {
             throw ValidationError("--dropout must be in [0, 1), got \(dropout)")
         }
@@ -97,6 +114,14 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
+    /// What the run is, for the model file's `training` summary.
+    var summary: String {
+        model == "mlp"
+            ? "mlp, two tanh layers of \(hidden)"
+            : "\(model) hidden \(hidden) layers \(layers)\(bidirectional ? " bidirectional" : "")"
+                + (dropout > 0 ? " dropout \(dropout)" : "") + (tbptt.map { " tbptt \($0)" } ?? "")
+    }
+
     /// The recurrent cell `--model` names (nil for the MLP).
     var cell: Cell? {
         switch model {
@@ -106,4 +131,10 @@ struct ModelOptions: ParsableArguments {
         default: nil
         }
     }
+}
+
+/// Whether the command line gives `option` (as `--name value` or
+/// `--name=value`): for options whose default cannot tell "not given" apart.
+func commandLineGives(_ option: String) -> Bool {
+    CommandLine.arguments.dropFirst().contains { $0 == option || $0.hasPrefix(option + "=") }
 }

@@ -37,6 +37,11 @@ struct Predict: ParsableCommand {
         try validateExistingFile(model, "--model")
         try validateExistingFile(input, "--input")
         try validateOutputPath(output)
+        let target = URL(fileURLWithPath: output).standardizedFileURL.path
+        for (option, path) in [("--model", model), ("--input", input)]
+        where URL(fileURLWithPath: path).standardizedFileURL.path == target {
+            throw ValidationError("--output \(output) is also \(option); the output would overwrite it")
+        }
     }
 
     func run() throws {
@@ -62,7 +67,7 @@ struct PredictInput {
     var initialState: RecurrentState?  // [L, B, H] each
 
     init(contentsOf url: URL, layer: RecurrentLayer, modelPath: String) throws {
-        let path = url.path
+        let path = url.relativePath
         let file =
             path.lowercased().hasSuffix(".npy")
             ? SafetensorsFile(tensors: ["input": try NumpyFile.tensor(contentsOf: url)])

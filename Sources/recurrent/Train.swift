@@ -56,7 +56,8 @@ struct Train: ParsableCommand {
         {
             throw ValidationError(
                 "--model mlp reads one fixed window: it trains on a series (--csv, --task mackey-glass|sine) or "
-                    + "labelled sequences (--sequences); `recurrent compare` runs it beside the others on any data")
+                    + "labelled sequences (--sequences); `recurrent compare` runs it beside the others wherever "
+                    + "there is one output per sequence")
         }
         try validateOutputPath(output)
         let target = URL(fileURLWithPath: output).standardizedFileURL.path
@@ -81,7 +82,7 @@ struct Train: ParsableCommand {
         let summary = try reportingDataErrors { try job.summary(of: result.model) }
         let m = modelOptions
         let training =
-            "\(m.model) hidden \(m.hidden) layers \(m.layers), epoch \(result.epoch) of \(m.steps.map { "\($0) steps" } ?? "\(m.epochs)"), seed \(m.seed); "
+            "\(m.summary), epoch \(result.epoch) of \(m.steps.map { "\($0) steps" } ?? "\(m.epochs)"), seed \(m.seed); "
             + summary.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(format(Float($0.value)))" }
             .joined(separator: ", ")
         try reportingDataErrors {

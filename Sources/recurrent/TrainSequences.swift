@@ -189,6 +189,15 @@ func evaluateLabelledSequences(metadata: [String: String], modelPath: String, da
             + "its test part is not the training run's\n"
         FileHandle.standardError.write(Data(note.utf8))
     }
+    if case .mlp(let mlp) = file.network {
+        let longer = parts.test.filter { data.length(of: $0) > mlp.steps }.count
+        if longer > 0 {
+            let note =
+                "note: the MLP reads the first \(mlp.steps) steps of a sequence; \(longer) test sequence(s) are "
+                + "longer and were cut\n"
+            FileHandle.standardError.write(Data(note.utf8))
+        }
+    }
     let classes = file.classes
     let (precision, recall, f1, support) = (metrics.precision, metrics.recall, metrics.f1, metrics.support)
     let (macro, weighted) = (metrics.macroAverage, metrics.weightedAverage)

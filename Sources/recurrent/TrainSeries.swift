@@ -71,6 +71,9 @@ struct SeriesDataOptions: ParsableArguments {
                 "--features must be distinct column names separated by commas, got '\(features ?? "")'")
         }
         guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1, got \(horizon)") }
+        if let time, featureList.contains(time) || targetList.contains(time) {
+            throw ValidationError("--time \(time) is the time column; it cannot also be a feature or a target")
+        }
         guard stride >= 1 else { throw ValidationError("--stride must be at least 1, got \(stride)") }
         let parts = split.split(separator: ",", omittingEmptySubsequences: false).map {
             Double($0.trimmingCharacters(in: .whitespaces))

@@ -161,7 +161,9 @@ struct GeneratedTaskJob: TrainingJob {
     func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
         guard let model = model.sequenceModel else {
             throw RecurrentError.invalidArgument(
-                name: "--model", value: "mlp", reason: "is not written for generated tasks; `compare` trains it")
+                name: "--model", value: "mlp",
+                reason: "is not written for the generated sequence tasks; `compare` runs it beside the others on adding"
+            )
         }
         var file = try ModelFile(sequenceModel: model, metadata: metadata)
         file.metadata["task"] = "generated-task"

@@ -238,6 +238,11 @@ struct TrainingLoop {
             throw RecurrentError.invalidArgument(
                 name: "--model", value: options.model, reason: "is not a recurrent cell")
         }
+        if case .features = job.input, commandLineGives("--embedding") {
+            throw RecurrentError.invalidArgument(
+                name: "--embedding", value: "\(options.embedding)",
+                reason: "applies to token input; this data is numeric")
+        }
         let input: SequenceInput =
             switch job.input {
             case .features(let d): .features(d)
@@ -306,6 +311,12 @@ struct TrainingLoop {
                 validationTargets: job.validation.targets)
             return try drive(&learner, stepsPerEpoch: stepsPerEpoch, generator: generator, job: job)
         }
+        if let k = options.tbptt, job.pooling == .mean || job.pooling == .max {
+            throw RecurrentError.invalidArgument(
+                name: "--tbptt", value: "\(k)",
+                reason: "trains the last window only for a pooled output, so it needs --pooling last, not "
+                    + job.pooling.rawValue)
+        }
         if let k = options.tbptt, let lengths = job.train.lengths, Set(lengths).count > 1 {
             throw RecurrentError.invalidArgument(
                 name: "--tbptt", value: "\(k)",
@@ -333,16 +344,24 @@ struct TrainingLoop {
             }
             return String(h, radix: 16)
         }
-        return [
-            "--model": o.model, "--hidden": "\(o.hidden)", "--layers": "\(o.layers)",
-            "--bidirectional": "\(o.bidirectional)", "--dropout": "\(o.dropout)", "--embedding": "\(o.embedding)",
-            "--optimizer": o.optimizer, "--learning-rate": "\(o.learningRate)", "--schedule": o.schedule,
-            "--batch-size": "\(o.batchSize)", "--epochs": "\(o.epochs)", "--steps": o.steps.map(String.init) ?? "none",
-            "--tbptt": o.tbptt.map(String.init) ?? "none", "--clip": "\(o.clip)", "--seed": "\(o.seed)",
-            "--patience": run.patience.map(String.init) ?? "none", "--pooling": job.pooling.rawValue,
+        var key = [
+            "--model": o.model, "--hidden": "\(o.hidden)", "--optimizer": o.optimizer,
+            "--learning-rate": "\(o.learningRate)", "--schedule": o.schedule, "--batch-size": "\(o.batchSize)",
+            "--clip": "\(o.clip)", "--seed": "\(o.seed)", "--patience": run.patience.map(String.init) ?? "none",
+            "--pooling": job.pooling.rawValue,
             "data": hash([job.train.input, job.train.targets, job.validation.input, job.validation.targets])
                 + " (\(job.train.count) training sequences)",
         ]
+        // Only what shapes this run: --steps replaces --epochs; the MLP has no recurrent options.
+        if let steps = o.steps { key["--steps"] = "\(steps)" } else { key["--epochs"] = "\(o.epochs)" }
+        if o.model != "mlp" {
+            key["--layers"] = "\(o.layers)"
+            key["--bidirectional"] = "\(o.bidirectional)"
+            key["--dropout"] = "\(o.dropout)"
+            key["--embedding"] = "\(o.embedding)"
+            key["--tbptt"] = o.tbptt.map(String.init) ?? "none"
+        }
+        return key
     }
 
     private func drive(
@@ -475,7 +494,7 @@ private final class ProgressPrinter {
             " \(pad(Int(fraction * 100), 3))%  loss \(format(Float(loss)))  \(rateText(rate)) steps/s  "
             + "\(duration(left)) left"
         // One line that fits the terminal ($COLUMNS, else 80), or it wraps and \r no longer redraws it.
-        let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
+        let columns = terminalColumns()
         let cells = max(0, min(24, columns - 1 - head.count - tail.count))
         let filled = Int(fraction * Double(cells))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: cells - filled)
@@ -499,8 +518,8 @@ private final class ProgressPrinter {
         if terminal { FileHandle.standardOutput.write(Data("\r\u{1B}[2K".utf8)) }
         let left = Double(epochs - record.epoch) * record.seconds
         Swift.print(
-            "epoch \(pad(record.epoch, width))/\(epochs)  train loss \(format(Float(record.trainLoss)))  "
-                + "validation loss \(format(Float(record.validationLoss)))  \(rateText(rate)) steps/s  "
+            "epoch \(pad(record.epoch, width))/\(epochs)  train loss \(lossText(record.trainLoss))  "
+                + "validation loss \(lossText(record.validationLoss))  \(rateText(rate)) steps/s  "
                 + "\(duration(left)) left")
         flushOutput()
     }
@@ -525,6 +544,20 @@ private final class ProgressPrinter {
         return s >= 3600
             ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
+}
+
+/// A loss to 4 decimals, or to 4 significant digits below 0.001 (so that a
+/// small loss still shows its progress).
+func lossText(_ value: Double) -> String {
+    value != 0 && abs(value) < 1e-3 ? String(format: "%.3e", value) : format(Float(value))
+}
+
+/// The terminal's width in columns: from the terminal itself, else
+/// `$COLUMNS`, else 80.
+func terminalColumns() -> Int {
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
 }
 
 /// Creates `path` (and its parents) for plots; a failure is one `Error:` line

@@ -89,5 +89,11 @@ import Testing
             try trainer.trainStep(Self.batch(steps: 6, manyToMany: true), truncation: 0)
         }
         #expect(trainer.step == 0)
+        // A mean or max over the sequence cannot be trained on its last window alone.
+        var pooled = try SequenceTrainer(
+            model: Self.model(pooling: .mean), optimizer: try Adam(), loss: .meanSquaredError)
+        #expect(throws: RecurrentError.self) {
+            try pooled.trainStep(Self.batch(steps: 6, manyToMany: false), truncation: 2)
+        }
     }
 }

@@ -30,6 +30,9 @@ import Testing
             ])
         let file = try mlp.safetensorsFile(metadata: ["task": "x"])
         #expect(WindowMLP.isMLPFile(file) && file.metadata["format"] == "recurrent")
+        #expect(
+            file.metadata["architecture"]
+                == #"{"activation":"tanh","input":{"features":2},"kind":"mlp","layers":[6,4,3],"steps":5}"#)
         let read = try WindowMLP(file: SafetensorsFile(data: try file.serialized(), name: "m"), name: "m")
         let x = Tensor.normal([4, 5, 2], using: &generator)
         #expect(read(x) == mlp(x) && read.parameters == mlp.parameters)
@@ -46,6 +49,14 @@ import Testing
         #expect(refusal { $0.tensors["mlp.2.weight"] = Tensor.zeros([3, 5]) }.contains("needs [3, 4]"))
         #expect(refusal { $0.tensors["mlp.0.bias"]![0] = .nan }.contains("NaN"))
         #expect(refusal { $0.metadata["architecture"] = "{}" }.contains("not a valid MLP architecture"))
+        // Sizes whose product overflows, or below 1: refused, not trapped.
+        for architecture in [
+            #"{"activation":"tanh","input":{"features":4},"kind":"mlp","layers":[4,3],"steps":4611686018427387904}"#,
+            #"{"activation":"tanh","input":{"features":0},"kind":"mlp","layers":[4,3],"steps":5}"#,
+            #"{"activation":"tanh","input":{"features":2},"kind":"mlp","layers":[-4,3],"steps":5}"#,
+        ] {
+            #expect(refusal { $0.metadata["architecture"] = architecture }.contains("not a valid MLP architecture"))
+        }
         // A recurrent reader names what the file holds.
         do {
             _ = try ModelFile(data: try file.serialized(), name: "m.safetensors")

@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct ClassifyCommandTests {
     static let trainArguments = [
-        "--hidden", "4", "--embedding", "3", "--epochs", "2", "--batch-size", "8", "--seed", "3",
+        "--hidden", "4", "--epochs", "2", "--batch-size", "8", "--seed", "3",
     ]
 
     /// `sequence\tlabel`: 40 DNA strings of 3–7 symbols; the label is their first symbol's class.
@@ -113,10 +113,11 @@ import Testing
         let folder = try TemporaryFolder()
         let data = folder.path("dna.tsv")
         try Self.symbolTSV().write(toFile: data, atomically: true, encoding: .utf8)
-        let model = try Self.train(data, in: folder, ["--model", "gru", "--pooling", "mean"])
+        let model = try Self.train(data, in: folder, ["--model", "gru", "--pooling", "mean", "--embedding", "3"])
         let file = try SequenceClassifierFile(contentsOf: URL(fileURLWithPath: model))
         #expect(file.encoding == .symbols(alphabet: ["A", "C", "G", "T"]) && file.classes == ["ac", "gt"])
-        #expect(file.split == SequenceSplit(seed: 3, sequences: 40) && file.network.sequenceModel?.head.pooling == .mean)
+        #expect(
+            file.split == SequenceSplit(seed: 3, sequences: 40) && file.network.sequenceModel?.head.pooling == .mean)
         try Self.evaluate(model, data, classes: ["ac", "gt"])
     }
 

@@ -81,6 +81,9 @@ import Testing
         let a = try SafetensorsFile(contentsOf: URL(fileURLWithPath: folder.path("input.npy.out")))
         let b = try SafetensorsFile(contentsOf: URL(fileURLWithPath: folder.path("input.safetensors.out")))
         #expect(a.tensors["output"] == b.tensors["output"] && a.tensors["h_n"] == b.tensors["h_n"])
+        try expectUsageFailure(
+            "predict -m {dir}/model.safetensors -i {dir}/input.npy -o {dir}/input.npy", in: folder.url,
+            naming: "is also --input", output: "nothing")
         try Data("not numpy".utf8).write(to: URL(fileURLWithPath: folder.path("bad.npy")))
         try expectUsageFailure(
             "predict -m {dir}/model.safetensors -i {dir}/bad.npy -o {dir}/out.safetensors", in: folder.url,

@@ -1,5 +1,5 @@
-import Testing
 import Foundation
+import Testing
 
 /// The folder holding the built products: the test bundle's folder, as in
 /// swift-argument-parser's `Examples` tests.

@@ -234,6 +234,17 @@ import Testing
             ("train --task adding --length 100000 -o {dir}/m.safetensors", "--length must be at most 10000"),
             ("train --task adding --samples 100000000 -o {dir}/m.safetensors", "keep samples × steps below"),
             ("train --task sine --hidden -3 -o {dir}/m.safetensors", "--hidden must be at least 1, got -3"),
+            ("train --task sine --hidden 100000 -o {dir}/m.safetensors", "--hidden must be at most 16384"),
+            (
+                "train --task sine --model mlp --layers 3 -o {dir}/m.safetensors",
+                "--layers does not apply to --model mlp"
+            ),
+            ("train --task sine --epochs 3 --steps 10 -o {dir}/m.safetensors", "--epochs or --steps, not both"),
+            ("train --task sine --embedding 4 -o {dir}/m.safetensors", "--embedding"),
+            ("train --task sine --missing drop -o {dir}/m.safetensors", "--missing does not apply"),
+            ("train --csv {dir}/s.csv --target v --features v,t --time t -o {dir}/m.safetensors", "--time t"),
+            ("compare --task copy --samples 20 --models mlp", "--models mlp"),
+            ("compare --task sine --tbptt 4", "--tbptt does not apply to the MLP"),
         ] {
             try expectUsageFailure(
                 arguments, in: folder.url, naming: expected.replacingOccurrences(of: "{dir}", with: folder.url.path),

@@ -49,8 +49,8 @@ public enum SequenceNetwork: Sendable {
 }
 
 /// The architecture of a ``WindowMLP`` as its model file records it, in the
-/// metadata key `architecture`: `{"kind":"mlp","input":{"features":D} or
-/// {"tokens":V},"steps":T,"layers":[H,…,O],"activation":"tanh"}`.
+/// metadata key `architecture`: `{"activation":"tanh","input":{"features":D}
+/// (or {"tokens":V}),"kind":"mlp","layers":[H,…,O],"steps":T}`.
 struct WindowMLPArchitecture: Codable, Equatable {
     var kind: String
     var input: WindowMLP.Input
@@ -97,17 +97,15 @@ extension WindowMLP {
     public init(file: SafetensorsFile, name: String) throws {
         guard let text = file.metadata["architecture"],
             let architecture = try? JSONDecoder().decode(WindowMLPArchitecture.self, from: Data(text.utf8)),
-            architecture.kind == "mlp", architecture.activation == "tanh", architecture.steps >= 1,
-            !architecture.layers.isEmpty, architecture.layers.allSatisfy({ $0 >= 1 })
+            architecture.kind == "mlp", architecture.activation == "tanh",
+            (1...WindowMLP.maximumWidth).contains(architecture.steps), !architecture.layers.isEmpty,
+            architecture.layers.allSatisfy({ (1...WindowMLP.maximumWidth).contains($0) }),
+            let windowWidth = architecture.input.width(steps: architecture.steps)
         else {
             throw SafetensorsError(file: name, problem: "metadata \"architecture\": is not a valid MLP architecture")
         }
         var layers: [Dense] = []
-        var width =
-            switch architecture.input {
-            case .features(let d): architecture.steps * d
-            case .tokens(let v): architecture.steps * v
-            }
+        var width = windowWidth
         for (index, size) in architecture.layers.enumerated() {
             func tensor(_ part: String, _ shape: [Int]) throws -> Tensor {
                 let key = "mlp.\(index).\(part)"

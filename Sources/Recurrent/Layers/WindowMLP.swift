@@ -26,7 +26,44 @@ public struct WindowMLP: Sendable {
         case features(Int)
         /// Token ids of V symbols, one-hot: input [B, T].
         case tokens(Int)
+
+        /// W = T·D or T·V for `steps` = T, or nil when a size is below 1 or
+        /// W would exceed ``WindowMLP/maximumWidth``.
+        public func width(steps: Int) -> Int? {
+            let size =
+                switch self {
+                case .features(let d): d
+                case .tokens(let v): v
+                }
+            guard steps >= 1, size >= 1, steps <= WindowMLP.maximumWidth / size else { return nil }
+            return steps * size
+        }
+
+        /// `{"features": D}` or `{"tokens": V}`, as a model file records it.
+        private enum CodingKeys: String, CodingKey {
+            case features, tokens
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let d = try container.decodeIfPresent(Int.self, forKey: .features) {
+                self = .features(d)
+            } else {
+                self = .tokens(try container.decode(Int.self, forKey: .tokens))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .features(let d): try container.encode(d, forKey: .features)
+            case .tokens(let v): try container.encode(v, forKey: .tokens)
+            }
+        }
     }
+
+    /// The widest flattened window (and layer) an MLP may have: 2²⁴.
+    public static let maximumWidth = 1 << 24
 
     /// What each step holds.
     public let input: Input
@@ -36,12 +73,7 @@ public struct WindowMLP: Sendable {
     public private(set) var network: Sequential
 
     /// W, the flattened window's width: T·D or T·V.
-    public var width: Int {
-        switch input {
-        case .features(let d): steps * d
-        case .tokens(let v): steps * v
-        }
-    }
+    public var width: Int { input.width(steps: steps)! }
 
     /// O, the outputs.
     public var outputSize: Int { (network.layers.last as? Dense)?.outputSize ?? 0 }
@@ -53,15 +85,14 @@ public struct WindowMLP: Sendable {
     public init(
         input: Input, steps: Int, hiddenSizes: [Int], outputSize: Int, generator: inout RandomGenerator
     ) throws {
-        try Check.positive(steps, "steps")
+        guard var width = input.width(steps: steps) else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "\(input) over \(steps) steps",
+                reason: "needs sizes ≥ 1 and a window of at most \(WindowMLP.maximumWidth) values")
+        }
         self.input = input
         self.steps = steps
         var layers: [any Layer] = []
-        var width =
-            switch input {
-            case .features(let d): steps * d
-            case .tokens(let v): steps * v
-            }
         for hidden in hiddenSizes {
             layers.append(try Dense(inputSize: width, outputSize: hidden, activation: .tanh, generator: &generator))
             width = hidden
@@ -76,7 +107,11 @@ public struct WindowMLP: Sendable {
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` naming
     ///   the layer that does not fit.
     public init(input: Input, steps: Int, layers: [Dense]) throws {
-        try Check.positive(steps, "steps")
+        guard input.width(steps: steps) != nil else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "\(input) over \(steps) steps",
+                reason: "needs sizes ≥ 1 and a window of at most \(WindowMLP.maximumWidth) values")
+        }
         guard !layers.isEmpty else {
             throw RecurrentError.invalidArgument(name: "layers", value: "none", reason: "an MLP needs a layer")
         }

@@ -123,6 +123,11 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
                 reason: "truncated backpropagation carries the state forwards; a backward direction has none to carry")
         }
         let manyToMany = model.head.pooling == .everyStep
+        guard manyToMany || model.head.pooling == .last else {
+            throw RecurrentError.invalidArgument(
+                name: "pooling", value: model.head.pooling.rawValue,
+                reason: "truncated backpropagation trains the last window only, so a pooled output must be .last")
+        }
         var state: RecurrentState?
         var total = 0.0
         var last = StepResult(loss: 0, gradientNorm: 0, learningRate: 0)
