@@ -92,7 +92,7 @@ struct Evaluate: ParsableCommand {
 
     private func evaluateSeries(_ csv: String?) throws {
         let (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
-        let (errors, naive, seasonal, windows) = try reportingDataErrors {
+        let (errors, naive, seasonal, windows, perTarget) = try reportingDataErrors {
             let options = file.options
             let rows = series.rowCount
             let trainRows = Int((options.split.train * Double(rows)).rounded())
@@ -118,10 +118,24 @@ struct Evaluate: ParsableCommand {
                         reason: "is longer than the history before the test windows (\(series.rowCount) rows in all)")
                 }
             }
+            // With several targets, each one's errors in its own units: columns j·K + k of [N, h·K].
+            let k = options.targets.count
+            let perTarget: [(String, ForecastErrors)] =
+                k == 1
+                ? []
+                : try options.targets.enumerated().map { index, name in
+                    let columns = (0..<options.horizon).map { $0 * k + index }
+                    func pick(_ t: Tensor) -> Tensor {
+                        Tensor(
+                            shape: [t.shape[0], columns.count],
+                            scalars: (0..<t.shape[0]).flatMap { row in columns.map { t[row, $0] } })
+                    }
+                    return (name, try ForecastErrors(prediction: pick(prediction), truth: pick(truth)))
+                }
             return (
                 try ForecastErrors(prediction: prediction, truth: truth),
                 try ForecastErrors(prediction: data.persistenceForecast(for: .test), truth: truth), seasonal,
-                data.test.count
+                data.test.count, perTarget
             )
         }
         if json {
@@ -132,6 +146,10 @@ struct Evaluate: ParsableCommand {
                 figures[name + "test_rmse"] = e.rmse
                 figures[name + "test_mae"] = e.mae
                 if let mape = e.mape { figures[name + "test_mape"] = mape }
+            }
+            for (target, e) in perTarget {
+                figures["test_rmse_\(target)"] = e.rmse
+                figures["test_mae_\(target)"] = e.mae
             }
             print(jsonLine(figures))
             return
@@ -144,6 +162,14 @@ struct Evaluate: ParsableCommand {
             print(
                 name.padding(toLength: 12, withPad: " ", startingAt: 0) + format(Float(e.rmse), 10) + "   "
                     + format(Float(e.mae), 10) + "   " + (e.mape.map { format(Float($0), 10) } ?? "         —"))
+        }
+        if !perTarget.isEmpty {
+            print("model, by target (in each column's units; the rows above pool them)")
+            for (target, e) in perTarget {
+                print(
+                    "  " + target.padding(toLength: 10, withPad: " ", startingAt: 0) + format(Float(e.rmse), 10) + "   "
+                        + format(Float(e.mae), 10) + "   " + (e.mape.map { format(Float($0), 10) } ?? "         —"))
+            }
         }
     }
 }

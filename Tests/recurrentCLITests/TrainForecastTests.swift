@@ -127,6 +127,9 @@ import Testing
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
         #expect(lines.first == "step,value,temp" && lines.count == 4 && lines[1].split(separator: ",").count == 3)
+        let evaluate = try runRecurrent(["evaluate", "-m", model, "--csv", csv, "--json"])
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+        #expect(figures["test_rmse_value"] is Double && figures["test_rmse_temp"] is Double, "\(evaluate)")
     }
 
     @Test func recursiveForecastsGoPastTheHorizon() throws {
