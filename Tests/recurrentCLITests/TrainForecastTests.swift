@@ -117,6 +117,35 @@ import Testing
         }
     }
 
+    /// The model file, read back, gives the validation errors that `train`
+    /// measured on the model in memory, to the last bit: recurrent and MLP.
+    @Test(arguments: ["lstm", "mlp"])
+    func aSavedModelReloadsAndPredictsTheSameNumbers(model: String) throws {
+        let folder = try TemporaryFolder()
+        let csv = folder.path("sine.csv")
+        try Self.sineCSV(noise: 0.05).write(toFile: csv, atomically: true, encoding: .utf8)
+        let path = folder.path("m.safetensors")
+        let result = try runRecurrent(
+            ["train", "--csv", csv, "-o", path, "--model", model, "--json"] + Self.trainArguments)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        // The figures as printed, read with Double(_:) (Foundation's JSON parser on Linux can be off by
+        // an ulp): "validation_rmse":0.0611…
+        let line = try #require(result.stdout.split(separator: "\n").last.map(String.init))
+        func figure(_ key: String) throws -> Double {
+            let start = try #require(line.range(of: "\"\(key)\":")).upperBound
+            return try #require(Double(String(line[start...].prefix { $0 != "," && $0 != "}" })))
+        }
+        let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: path))
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
+        let data = try SeriesDataset(
+            table.numericColumns(file.options.features + ["value"].filter { !file.options.features.contains($0) }),
+            options: file.options)
+        let prediction = try data.targetsInOriginalUnits(try file.network(data.validation.input))
+        let errors = try ForecastErrors(prediction: prediction, truth: data.validation.targetsInOriginalUnits)
+        #expect(errors.rmse == (try figure("validation_rmse")))
+        #expect(errors.mae == (try figure("validation_mae")))
+    }
+
     @Test func severalTargetsAreForecastTogether() throws {
         let (folder, csv, model) = try Self.trainedFolder(extra: ["--target", "value,temp"])
         let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: model))
