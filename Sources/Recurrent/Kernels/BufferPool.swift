@@ -58,3 +58,39 @@ final class PooledBuffers: @unchecked Sendable {
         for buffer in buffers { pool.give(buffer) }
     }
 }
+
+/// A layer's weights packed for the GEMM kernels, kept between inference
+/// calls while the weights are unchanged (shared by copies; thread-safe).
+///
+/// An entry holds the weight array it was packed from. That keeps the array's
+/// buffer alive and shared, so the layer cannot change it in place: a change
+/// copies it first (copy-on-write) and moves it to another address. Hence an
+/// entry whose source has the address of the layer's current array was packed
+/// from exactly these weights.
+final class PackedWeightCache: Sendable {
+    struct Entry {
+        let source: [Float]
+        let key: String
+        let packed: [Float]
+    }
+
+    private let entries = Mutex<[Int: Entry]>([:])
+
+    init() {}
+
+    /// The packing of `weights` under `key` (slot `slot`), made by `pack`
+    /// unless a stored one was made from the same array with the same key.
+    func packed(slot: Int, weights: [Float], key: String, pack: () -> [Float]) -> [Float] {
+        let address = weights.withUnsafeBufferPointer { $0.baseAddress }
+        let hit: [Float]? = entries.withLock { entries in
+            guard let entry = entries[slot], entry.key == key, entry.source.count == weights.count,
+                entry.source.withUnsafeBufferPointer({ $0.baseAddress }) == address
+            else { return nil }
+            return entry.packed
+        }
+        if let hit { return hit }
+        let packed = pack()
+        entries.withLock { $0[slot] = Entry(source: weights, key: key, packed: packed) }
+        return packed
+    }
+}

@@ -192,8 +192,6 @@ extension RecurrentLayer {
                 }
             }
         }
-        // W_hh packed once for the whole sequence, as op(B) = W_hhᵀ [H, G·H].
-        let packed = prepared?.recurrentWeights[index] ?? packTransposed(w.weightHH, isa: isa)
         var state = Array(initial.h.scalars[(index * b * h)..<((index + 1) * b * h)])
         var cell =
             lstm
@@ -212,13 +210,17 @@ extension RecurrentLayer {
         if parts > 1 {
             runDirectionByHiddenUnits(
                 index: index, parts: parts, batch: b, steps: t, gx: gx, lengths: lengths, state: &state,
-                cellState: &cell, gates: &gates, hPrev: &hPrev, cPrev: &cPrev, aux: &aux, output: &output, isa: isa)
+                cellState: &cell, gates: &gates, hPrev: &hPrev, cPrev: &cPrev, aux: &aux, output: &output, isa: isa,
+                keepPacking: !keepCache)
             final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
             if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
             scratch.give(gx)
             return keepCache ? stepCache(gates, hPrev, cPrev, aux) : nil
         }
         let chunks = chunkCount(batch: b, steps: t)
+        // W_hh packed once for the whole sequence, as op(B) = W_hhᵀ [H, G·H]
+        // (the hidden-unit split above packs its own slices instead).
+        let packed = prepared?.recurrentWeights[index] ?? packTransposed(w.weightHH, isa: isa)
 
         withPointers(
             &state, &cell, &ghBuffer, &gates, &hPrev, &cPrev, &aux, &output.scalars
@@ -307,7 +309,7 @@ extension RecurrentLayer {
     private func runDirectionByHiddenUnits(
         index: Int, parts: Int, batch b: Int, steps t: Int, gx: [Float], lengths: [Int]?,
         state: inout [Float], cellState: inout [Float], gates: inout [Float], hPrev: inout [Float],
-        cPrev: inout [Float], aux: inout [Float], output: inout Tensor, isa: ISA
+        cPrev: inout [Float], aux: inout [Float], output: inout Tensor, isa: ISA, keepPacking: Bool
     ) {
         let w = weights[index]
         let (h, g) = (hiddenSize, cell.gateCount)
@@ -323,33 +325,49 @@ extension RecurrentLayer {
         let packedOffsets = (0...parts).map { part in
             (0..<part).reduce(0) { $0 + rc_sgemm_packed_b_size(isa.rawValue, h, g * (bounds[$1 + 1] - bounds[$1])) }
         }
-        var packed = scratch.take(packedOffsets[parts])
-        defer { scratch.give(packed) }
-        w.weightHH.withUnsafeBufferPointer { whh in
-            packed.withUnsafeMutableBufferPointer { packed in
-                ThreadPool.shared.parallelFor(parts) { part in
-                    let width = bounds[part + 1] - bounds[part]
-                    // Gate blocks of this part's units, one pack per gate: op(B) = rowsᵀ [H, width].
-                    let panel = Int(rc_gemm_nr(isa.rawValue))
-                    if width % panel == 0 {
-                        for gate in 0..<g {
-                            let rows = whh.baseAddress! + (gate * h + bounds[part]) * h
-                            let target = packed.baseAddress! + packedOffsets[part]
-                            // Panels of NR columns: gate block `gate` starts at column gate·width.
-                            packGateBlock(
-                                rows: rows, width: width, h: h, columnOffset: gate * width,
-                                totalColumns: g * width, into: target, isa: isa)
+        // Each part's slices packed by its own thread; an inference call keeps
+        // the packing for the next while the weights are unchanged (training
+        // changes them every step, so it packs into scratch and gives it back).
+        func pack(into packed: inout [Float]) {
+            w.weightHH.withUnsafeBufferPointer { whh in
+                packed.withUnsafeMutableBufferPointer { packed in
+                    ThreadPool.shared.parallelFor(parts) { part in
+                        let width = bounds[part + 1] - bounds[part]
+                        // Gate blocks of this part's units, one pack per gate: op(B) = rowsᵀ [H, width].
+                        let panel = Int(rc_gemm_nr(isa.rawValue))
+                        if width % panel == 0 {
+                            for gate in 0..<g {
+                                let rows = whh.baseAddress! + (gate * h + bounds[part]) * h
+                                let target = packed.baseAddress! + packedOffsets[part]
+                                // Panels of NR columns: gate block `gate` starts at column gate·width.
+                                packGateBlock(
+                                    rows: rows, width: width, h: h, columnOffset: gate * width,
+                                    totalColumns: g * width, into: target, isa: isa)
+                            }
+                        } else {
+                            let rowIndices = (0..<g).flatMap { gate in
+                                (bounds[part]..<bounds[part + 1]).map { gate * h + $0 }
+                            }
+                            let slice = packTransposed(w.weightHH.gatheringRows(rowIndices), isa: isa)
+                            (packed.baseAddress! + packedOffsets[part]).update(from: slice, count: slice.count)
                         }
-                    } else {
-                        let rowIndices = (0..<g).flatMap { gate in
-                            (bounds[part]..<bounds[part + 1]).map { gate * h + $0 }
-                        }
-                        let slice = packTransposed(w.weightHH.gatheringRows(rowIndices), isa: isa)
-                        (packed.baseAddress! + packedOffsets[part]).update(from: slice, count: slice.count)
                     }
                 }
             }
         }
+        let key = "hidden-split \(isa.rawValue) \(parts)"
+        var packed: [Float]
+        if keepPacking {
+            packed = packedCache.packed(slot: index, weights: w.weightHH.scalars, key: key) {
+                var fresh = uninitializedFloats(packedOffsets[parts])
+                pack(into: &fresh)
+                return fresh
+            }
+        } else {
+            packed = scratch.take(packedOffsets[parts])
+            pack(into: &packed)
+        }
+        defer { if !keepPacking { scratch.give(packed) } }
         var ghParts = scratch.take(b * gh)  // part k at b·G·bounds[k]: [B, G·width_k]
         var other = scratch.take(b * h)
         defer {

@@ -89,6 +89,9 @@ public struct RecurrentLayer: Sendable {
     /// Scratch buffers reused from call to call (shared by copies; thread-safe).
     var scratch = BufferPool()
 
+    /// Recurrent weights packed by inference calls, kept while unchanged.
+    var packedCache = PackedWeightCache()
+
     /// 2 when bidirectional, else 1.
     public var directions: Int { bidirectional ? 2 : 1 }
 
