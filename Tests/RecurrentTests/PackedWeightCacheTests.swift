@@ -10,7 +10,9 @@ import Testing
         var layer = try RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: 512, generator: &generator)
         let x = Tensor.normal([4, 3, 3], using: &generator)
         let before = try layer(x).output
-        #expect(try layer(x).output == before)  // from the kept packing
+        // Later calls reuse the packing, or repack when the threads' timing moves the split
+        // between them: the same bits either way.
+        for _ in 0..<5 { #expect(try layer(x).output == before) }
 
         let original = layer
         layer.updateParameters { name, tensor in

@@ -1,5 +1,13 @@
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Float buffers kept for reuse between calls of the same layer.
 ///
 /// A training loop asks for the same large buffers every step (the input
@@ -75,6 +83,8 @@ final class PackedWeightCache: Sendable {
     }
 
     private let entries = Mutex<[Int: Entry]>([:])
+    /// Per slot: where two threads should split the hidden units.
+    private let splits = Mutex<[Int: Int]>([:])
 
     init() {}
 
@@ -93,4 +103,30 @@ final class PackedWeightCache: Sendable {
         entries.withLock { $0[slot] = Entry(source: weights, key: key, packed: packed) }
         return packed
     }
+
+    /// The unit where part 1 of a two-way hidden split should start, from
+    /// earlier calls' timing; nil before any (split in the middle).
+    func split(slot: Int, hidden: Int) -> Int? {
+        splits.withLock { $0[slot] }.flatMap { (hidden / 4...hidden * 3 / 4).contains($0) ? $0 : nil }
+    }
+
+    /// Learns from one call: part 0 did units 0..<`split` in `busy.0`
+    /// seconds, part 1 the rest in `busy.1`. The next call splits where both
+    /// would have taken as long (in multiples of 16 units, within the middle
+    /// half), so a slower core gets fewer units and nobody waits.
+    func record(slot: Int, hidden: Int, split: Int, busy: (Double, Double)) {
+        guard busy.0 > 0, busy.1 > 0, split > 0, split < hidden else { return }
+        let rate0 = Double(split) / busy.0
+        let rate1 = Double(hidden - split) / busy.1  // units per second
+        let ideal = Double(hidden) * rate0 / (rate0 + rate1)
+        let next = min(max(Int((ideal / 16).rounded()) * 16, hidden / 4 / 16 * 16), hidden * 3 / 4 / 16 * 16)
+        splits.withLock { $0[slot] = next }
+    }
+}
+
+/// Seconds on a monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

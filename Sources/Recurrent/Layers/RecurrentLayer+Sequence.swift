@@ -319,7 +319,15 @@ extension RecurrentLayer {
         let outputStride = t * outputSize
         let recurrence = self.cell
         // Unit boundaries, multiples of 16 (one AVX-512 vector).
-        let bounds = (0...parts).map { part in part == parts ? h : (h * part / parts) / 16 * 16 }
+        // Unit boundaries, multiples of 16; two parts split where the last
+        // call's timing says both threads finish together (cores differ).
+        let split = parts == 2 ? packedCache.split(slot: index, hidden: h) : nil
+        let bounds = (0...parts).map { part in
+            part == parts ? h : part == 1 && split != nil ? split! : (h * part / parts) / 16 * 16
+        }
+        let busy = UnsafeMutablePointer<Double>.allocate(capacity: parts)  // seconds each part worked
+        busy.initialize(repeating: 0, count: parts)
+        defer { busy.deallocate() }
         // Each part's rows of W_hh (its units in every gate), packed one after
         // another, each part by its own thread (into that core's cache).
         let packedOffsets = (0...parts).map { part in
@@ -355,7 +363,7 @@ extension RecurrentLayer {
                 }
             }
         }
-        let key = "hidden-split \(isa.rawValue) \(parts)"
+        let key = "hidden-split \(isa.rawValue) \(bounds)"  // the packing's layout follows the bounds
         var packed: [Float]
         if keepPacking {
             packed = packedCache.packed(slot: index, weights: w.weightHH.scalars, key: key) {
@@ -387,6 +395,8 @@ extension RecurrentLayer {
                                     let time = reverse ? t - 1 - s : s
                                     let (hIn, hOut) = s % 2 == 0 ? (state, other) : (other, state)
                                     ThreadPool.shared.parallelFor(parts) { part in
+                                        let started = monotonicSeconds()
+                                        defer { busy[part] += monotonicSeconds() - started }
                                         let j0 = bounds[part]
                                         let width = bounds[part + 1] - j0
                                         let ghPart = ghParts.baseAddress! + b * g * j0
@@ -426,6 +436,10 @@ extension RecurrentLayer {
                                     }
                                 }
                                 if t % 2 == 1 { state.update(from: other, count: b * h) }
+                                if parts == 2 {
+                                    packedCache.record(
+                                        slot: index, hidden: h, split: bounds[1], busy: (busy[0], busy[1]))
+                                }
                             }
                         }
                     }
