@@ -111,16 +111,20 @@ final class PackedWeightCache: Sendable {
     }
 
     /// Learns from one call: part 0 did units 0..<`split` in `busy.0`
-    /// seconds, part 1 the rest in `busy.1`. The next call splits where both
-    /// would have taken as long (in multiples of 16 units, within the middle
-    /// half), so a slower core gets fewer units and nobody waits.
+    /// seconds, part 1 the rest in `busy.1`. The next call moves the split
+    /// halfway toward where both would have taken as long (in multiples of 16
+    /// units, within the middle half), so a slower core gets fewer units and
+    /// nobody waits, while one noisy call cannot swing it far.
     func record(slot: Int, hidden: Int, split: Int, busy: (Double, Double)) {
         guard busy.0 > 0, busy.1 > 0, split > 0, split < hidden else { return }
         let rate0 = Double(split) / busy.0
         let rate1 = Double(hidden - split) / busy.1  // units per second
         let ideal = Double(hidden) * rate0 / (rate0 + rate1)
-        let next = min(max(Int((ideal / 16).rounded()) * 16, hidden / 4 / 16 * 16), hidden * 3 / 4 / 16 * 16)
-        splits.withLock { $0[slot] = next }
+        splits.withLock { splits in
+            // Halfway from the split used to the ideal one: one noisy call cannot swing it.
+            let target = (Double(split) + ideal) / 2
+            splits[slot] = min(max(Int((target / 16).rounded()) * 16, hidden / 4 / 16 * 16), hidden * 3 / 4 / 16 * 16)
+        }
     }
 }
 
