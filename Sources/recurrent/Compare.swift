@@ -223,10 +223,7 @@ struct ParameterCount {
             inputSize = options.embedding
             embedding = v * options.embedding
         }
-        switch job.input {
-        case .features(let d): mlpWidth = job.train.steps * d
-        case .tokens(let v): mlpWidth = job.train.steps * v
-        }
+        mlpWidth = WindowMLP.Input(job.input).width(steps: job.train.steps) ?? 0
         outputs = job.outputSize
         layers = options.layers
         directions = options.bidirectional ? 2 : 1

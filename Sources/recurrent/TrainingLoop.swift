@@ -84,6 +84,16 @@ struct RunOptions: ParsableArguments {
 /// steps of each sequence flattened (tokens one-hot).
 typealias TrainedModel = SequenceNetwork
 
+extension WindowMLP.Input {
+    /// What the MLP reads for a job's input.
+    init(_ input: JobInput) {
+        switch input {
+        case .features(let d): self = .features(d)
+        case .tokens(let v): self = .tokens(v)
+        }
+    }
+}
+
 extension SequenceNetwork {
     var parameterCount: Int {
         switch self {
@@ -292,14 +302,10 @@ struct TrainingLoop {
                     name: "--model", value: "mlp",
                     reason: "reads one fixed window per sequence; this data needs an output at every step")
             }
-            let input: WindowMLP.Input =
-                switch job.input {
-                case .features(let d): .features(d)
-                case .tokens(let v): .tokens(v)
-                }
             let h = options.hidden
             let layout = try WindowMLP(
-                input: input, steps: job.train.steps, hiddenSizes: [h, h], outputSize: job.outputSize,
+                input: WindowMLP.Input(job.input), steps: job.train.steps, hiddenSizes: [h, h],
+                outputSize: job.outputSize,
                 generator: &generator)
             let trainer = try Trainer(
                 model: layout.network, optimizer: optimizer, loss: job.loss, schedule: schedule,

@@ -39,15 +39,6 @@ public struct ForecastModelFile: Sendable {
     /// The metadata keys this type writes itself.
     public static let reservedKeys: Set<String> = ["task", "series_options", "normalization", "head", "missing"]
 
-    private struct Head: Codable {
-        var pooling: SequencePooling
-        var outputSize: Int
-        enum CodingKeys: String, CodingKey {
-            case pooling
-            case outputSize = "output_size"
-        }
-    }
-
     /// A file holding `model` and what it needs to read a CSV file again.
     public init(
         model: SequenceModel, options: SeriesOptions, normalization: Normalization,
@@ -71,7 +62,7 @@ public struct ForecastModelFile: Sendable {
     }
 
     /// The metadata keys this type writes, beside ``metadata``.
-    private func taskKeys(head: Head?) throws -> [String: String] {
+    private func taskKeys() throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) throws -> String {
@@ -81,7 +72,6 @@ public struct ForecastModelFile: Sendable {
         keys["task"] = Self.task
         keys["series_options"] = try json(options)
         keys["normalization"] = try json(normalization)
-        if let head { keys["head"] = try json(head) }
         keys["missing"] = missing.rawValue
         return keys
     }
@@ -94,18 +84,14 @@ public struct ForecastModelFile: Sendable {
         guard case .recurrent(let model) = network else {
             throw SafetensorsError(file: "model data", problem: "holds an MLP, which a ModelFile cannot")
         }
-        let keys = try taskKeys(head: Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
-        var tensors = NamedTensors()
-        tensors["head.weight"] = model.head.dense.weight
-        if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
-        return ModelFile(layer: model.recurrent, tensors: tensors, metadata: keys)
+        return try ModelFile(sequenceModel: model, metadata: try taskKeys())
     }
 
     /// Writes the file atomically: the old file or the new one, never a partial one.
     public func write(to url: URL) throws {
         switch network {
         case .recurrent: try modelFile().write(to: url)
-        case .mlp(let mlp): try mlp.safetensorsFile(metadata: try taskKeys(head: nil)).write(to: url)
+        case .mlp(let mlp): try mlp.safetensorsFile(metadata: try taskKeys()).write(to: url)
         }
     }
 
@@ -118,7 +104,7 @@ public struct ForecastModelFile: Sendable {
         let file = try SafetensorsFile(contentsOf: url)
         if WindowMLP.isMLPFile(file) {
             let mlp = try WindowMLP(file: file, name: name)
-            let parsed = try Self.parse(file.metadata, name: name, headless: true)
+            let parsed = try Self.parse(file.metadata, name: name)
             guard case .features(let d) = mlp.input, d == parsed.options.features.count,
                 mlp.steps == parsed.options.inputLength
             else {
@@ -140,12 +126,13 @@ public struct ForecastModelFile: Sendable {
             self.metadata = self.metadata.filter { !ModelFile.reservedMetadataKeys.contains($0.key) }
             return
         }
-        try self.init(ModelFile(data: try Data(contentsOf: url), name: name), name: name)
+        try self.init(ModelFile(checking: file, name: name, nonlinearity: nil), name: name)
     }
 
-    /// The task's metadata, checked; `headless` for the MLP, which records no head.
-    private static func parse(_ metadata: [String: String], name: String, headless: Bool) throws -> (
-        options: SeriesOptions, normalization: Normalization, head: Head?, missing: MissingValuePolicy
+    /// The task's metadata, checked (the head's record is the network's: see
+    /// ``ModelFile/sequenceModel(name:)``).
+    private static func parse(_ metadata: [String: String], name: String) throws -> (
+        options: SeriesOptions, normalization: Normalization, missing: MissingValuePolicy
     ) {
         func fail(_ key: String, _ problem: String) -> SafetensorsError {
             SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
@@ -166,7 +153,6 @@ public struct ForecastModelFile: Sendable {
         }
         let options = try decode(SeriesOptions.self, "series_options")
         let normalization = try decode(Normalization.self, "normalization")
-        let head = headless ? nil : try decode(Head.self, "head")
         guard let missingText = metadata["missing"], let missing = MissingValuePolicy(rawValue: missingText) else {
             throw fail("missing", "must name a missing-value policy")
         }
@@ -176,7 +162,7 @@ public struct ForecastModelFile: Sendable {
         for column in options.features + options.targets where !normalization.columns.contains(column) {
             throw fail("normalization", "has no statistics for column \"\(column)\"")
         }
-        return (options, normalization, head, missing)
+        return (options, normalization, missing)
     }
 
     /// Checks the pieces of `file` fit together; errors name the file `name`.
@@ -184,38 +170,19 @@ public struct ForecastModelFile: Sendable {
         func fail(_ key: String, _ problem: String) -> SafetensorsError {
             SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
         }
-        let (options, normalization, parsedHead, missing) = try Self.parse(file.metadata, name: name, headless: false)
-        let head = parsedHead!
-        guard file.layer.inputSize == options.features.count else {
+        let (options, normalization, missing) = try Self.parse(file.metadata, name: name)
+        let model = try file.sequenceModel(name: name)
+        guard model.embedding == nil, model.recurrent.inputSize == options.features.count else {
             throw fail(
                 "series_options",
-                "names \(options.features.count) feature(s), but the recurrent layer reads \(file.layer.inputSize)")
+                "names \(options.features.count) feature(s), but the recurrent layer reads \(model.recurrent.inputSize)"
+            )
         }
         let outputs = options.horizon * options.targets.count
-        guard head.outputSize == outputs, head.pooling != .everyStep else {
+        guard model.head.outputSize == outputs, model.head.pooling.isManyToOne else {
             throw fail("head", "must pool the sequence and give horizon × targets = \(outputs) outputs")
         }
-        guard let weight = file.tensors["head.weight"] else {
-            throw SafetensorsError(file: name, tensor: "head.weight", problem: "is missing")
-        }
-        let inputs = file.layer.outputSize
-        guard weight.shape == [outputs, inputs] else {
-            throw SafetensorsError(
-                file: name, tensor: "head.weight",
-                problem: "has shape \(weight.shape); the model needs [\(outputs), \(inputs)]")
-        }
-        let bias = file.tensors["head.bias"]
-        if let bias, bias.shape != [outputs] {
-            throw SafetensorsError(
-                file: name, tensor: "head.bias", problem: "has shape \(bias.shape); the model needs [\(outputs)]")
-        }
-        do {
-            let dense = try Dense(weight: weight, bias: bias)
-            let sequenceHead = try SequenceHead(pooling: head.pooling, dense: dense, directions: file.layer.directions)
-            self.network = .recurrent(try SequenceModel(recurrent: file.layer, head: sequenceHead))
-        } catch let error as RecurrentError {
-            throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
-        }
+        self.network = .recurrent(model)
         self.options = options
         self.normalization = normalization
         self.missing = missing

@@ -44,15 +44,6 @@ public struct SequenceClassifierFile: Sendable {
     /// The metadata keys this type writes itself.
     public static let reservedKeys: Set<String> = ["task", "layout", "encoding", "classes", "head", "split"]
 
-    private struct Head: Codable {
-        var pooling: SequencePooling
-        var outputSize: Int
-        enum CodingKeys: String, CodingKey {
-            case pooling
-            case outputSize = "output_size"
-        }
-    }
-
     /// A file holding `model` and what it needs to read labelled sequences again.
     public init(
         model: SequenceModel, layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String],
@@ -77,7 +68,7 @@ public struct SequenceClassifierFile: Sendable {
     }
 
     /// The metadata keys this type writes, beside ``metadata``.
-    private func taskKeys(head: Head?) throws -> [String: String] {
+    private func taskKeys() throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func json<T: Encodable>(_ value: T) throws -> String {
@@ -88,7 +79,6 @@ public struct SequenceClassifierFile: Sendable {
         keys["layout"] = try json(layout)
         keys["encoding"] = try json(encoding)
         keys["classes"] = try json(classes)
-        if let head { keys["head"] = try json(head) }
         keys["split"] = try json(split)
         return keys
     }
@@ -101,19 +91,14 @@ public struct SequenceClassifierFile: Sendable {
         guard case .recurrent(let model) = network else {
             throw SafetensorsError(file: "model data", problem: "holds an MLP, which a ModelFile cannot")
         }
-        let keys = try taskKeys(head: Head(pooling: model.head.pooling, outputSize: model.head.outputSize))
-        var tensors = NamedTensors()
-        if let embedding = model.embedding { tensors["embedding.weight"] = embedding.weight }
-        tensors["head.weight"] = model.head.dense.weight
-        if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
-        return ModelFile(layer: model.recurrent, tensors: tensors, metadata: keys)
+        return try ModelFile(sequenceModel: model, metadata: try taskKeys())
     }
 
     /// Writes the file atomically: the old file or the new one, never a partial one.
     public func write(to url: URL) throws {
         switch network {
         case .recurrent: try modelFile().write(to: url)
-        case .mlp(let mlp): try mlp.safetensorsFile(metadata: try taskKeys(head: nil)).write(to: url)
+        case .mlp(let mlp): try mlp.safetensorsFile(metadata: try taskKeys()).write(to: url)
         }
     }
 
@@ -126,7 +111,7 @@ public struct SequenceClassifierFile: Sendable {
         let file = try SafetensorsFile(contentsOf: url)
         if WindowMLP.isMLPFile(file) {
             let mlp = try WindowMLP(file: file, name: name)
-            let parsed = try Self.parse(file.metadata, name: name, headless: true)
+            let parsed = try Self.parse(file.metadata, name: name)
             let expected: WindowMLP.Input =
                 switch parsed.encoding {
                 case .symbols(let alphabet): .tokens(alphabet.count)
@@ -146,13 +131,13 @@ public struct SequenceClassifierFile: Sendable {
                 })
             return
         }
-        try self.init(ModelFile(data: try Data(contentsOf: url), name: name), name: name)
+        try self.init(ModelFile(checking: file, name: name, nonlinearity: nil), name: name)
     }
 
-    /// The task's metadata, checked; `headless` for the MLP, which records no head.
-    private static func parse(_ metadata: [String: String], name: String, headless: Bool) throws -> (
-        layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String], head: Head?,
-        split: SequenceSplit
+    /// The task's metadata, checked (the head's record is the network's: see
+    /// ``ModelFile/sequenceModel(name:)``).
+    private static func parse(_ metadata: [String: String], name: String) throws -> (
+        layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String], split: SequenceSplit
     ) {
         func fail(_ key: String, _ problem: String) -> SafetensorsError {
             SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
@@ -174,7 +159,6 @@ public struct SequenceClassifierFile: Sendable {
         let layout = try decode(LabelledSequenceLayout.self, "layout")
         let encoding = try decode(SequenceEncoding.self, "encoding")
         let classes = try decode([String].self, "classes")
-        let head = headless ? nil : try decode(Head.self, "head")
         let split = try decode(SequenceSplit.self, "split")
         guard !classes.isEmpty, Set(classes).count == classes.count else {
             throw fail("classes", "must name one or more distinct classes")
@@ -187,7 +171,7 @@ public struct SequenceClassifierFile: Sendable {
         default:
             throw fail("encoding", "does not fit the layout \(metadata["layout"]!)")
         }
-        return (layout, encoding, classes, head, split)
+        return (layout, encoding, classes, split)
     }
 
     /// Checks the pieces of `file` fit together; errors name the file `name`.
@@ -198,8 +182,7 @@ public struct SequenceClassifierFile: Sendable {
         func failTensor(_ tensor: String, _ problem: String) -> SafetensorsError {
             SafetensorsError(file: name, tensor: tensor, problem: problem)
         }
-        let (layout, encoding, classes, parsedHead, split) = try Self.parse(file.metadata, name: name, headless: false)
-        let head = parsedHead!
+        let (layout, encoding, classes, split) = try Self.parse(file.metadata, name: name)
         let embedding = file.tensors["embedding.weight"]
         switch encoding {
         case .symbols(let alphabet):
@@ -216,29 +199,12 @@ public struct SequenceClassifierFile: Sendable {
                 throw fail("encoding", "names \(d) feature(s), but the recurrent layer reads \(file.layer.inputSize)")
             }
         }
+        let model = try file.sequenceModel(name: name)
         let k = classes.count
-        guard head.outputSize == k, head.pooling.isManyToOne else {
+        guard model.head.outputSize == k, model.head.pooling.isManyToOne else {
             throw fail("head", "must pool the sequence (last, mean or max) and give one output per class (\(k))")
         }
-        guard let weight = file.tensors["head.weight"] else { throw failTensor("head.weight", "is missing") }
-        let inputs = file.layer.outputSize
-        guard weight.shape == [k, inputs] else {
-            throw failTensor("head.weight", "has shape \(weight.shape); the model needs [\(k), \(inputs)]")
-        }
-        let bias = file.tensors["head.bias"]
-        if let bias, bias.shape != [k] {
-            throw failTensor("head.bias", "has shape \(bias.shape); the model needs [\(k)]")
-        }
-        do {
-            let sequenceHead = try SequenceHead(
-                pooling: head.pooling, dense: try Dense(weight: weight, bias: bias), directions: file.layer.directions)
-            self.network = .recurrent(
-                try SequenceModel(
-                    embedding: try embedding.map { try Embedding(weight: $0) }, recurrent: file.layer,
-                    head: sequenceHead))
-        } catch let error as RecurrentError {
-            throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
-        }
+        self.network = .recurrent(model)
         self.layout = layout
         self.encoding = encoding
         self.classes = classes

@@ -36,14 +36,7 @@ public enum SequenceNetwork: Sendable {
     public func predictedClasses(_ batch: SequenceBatch) throws -> [Int] {
         switch self {
         case .recurrent(let model): return try model.predictedClasses(batch)
-        case .mlp(let mlp):
-            let logits = mlp(batch.input, lengths: batch.lengths)  // [B, K]
-            let k = logits.shape[1]
-            return (0..<logits.shape[0]).map { row in
-                var best = 0
-                for j in 1..<k where logits.scalars[row * k + j] > logits.scalars[row * k + best] { best = j }
-                return best
-            }
+        case .mlp(let mlp): return largestPerRow(mlp(batch.input, lengths: batch.lengths))
         }
     }
 }

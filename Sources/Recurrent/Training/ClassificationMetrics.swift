@@ -122,14 +122,19 @@ extension SequenceModel {
         classes.reserveCapacity(batch.count)
         for start in stride(from: 0, to: batch.count, by: chunkSize) {
             let part = batch.gathering(Array(start..<Swift.min(start + chunkSize, batch.count)))
-            let logits = try self(part.input, lengths: part.lengths)  // [B, K]
-            let k = logits.shape[1]
-            for row in 0..<part.count {
-                var best = 0
-                for j in 1..<k where logits.scalars[row * k + j] > logits.scalars[row * k + best] { best = j }
-                classes.append(best)
-            }
+            classes += largestPerRow(try self(part.input, lengths: part.lengths))  // logits [B, K]
         }
         return classes
+    }
+}
+
+/// For each row of `logits` [B, K], the index of its largest entry (the
+/// first on a tie).
+func largestPerRow(_ logits: Tensor) -> [Int] {
+    let k = logits.shape[1]
+    return (0..<logits.shape[0]).map { row in
+        var best = 0
+        for j in 1..<k where logits.scalars[row * k + j] > logits.scalars[row * k + best] { best = j }
+        return best
     }
 }

@@ -76,9 +76,21 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
     ///   the loss or a gradient is NaN or infinite; the model, the optimiser
     ///   and the step count are then unchanged.
     public mutating func trainStep(_ batch: SequenceBatch) throws -> StepResult {
+        try update(on: batch, from: nil).result
+    }
+
+    /// One update on `batch`, the recurrent layers starting from `state`
+    /// (zeros when nil): forward, loss, backward, clipped optimiser step. On a
+    /// non-finite loss or gradient nothing changes.
+    ///
+    /// - Returns: what the step measured, and the recurrent layers' final state.
+    private mutating func update(on batch: SequenceBatch, from state: RecurrentState?) throws -> (
+        result: StepResult, state: RecurrentState
+    ) {
         let learningRate = schedule.learningRate(base: baseLearningRate, step: step)
         var dropout = generator
-        let (output, _, cache) = try model.forward(batch.input, lengths: batch.lengths, generator: &dropout)
+        let (output, final, cache) = try model.forward(
+            batch.input, lengths: batch.lengths, initialState: state, generator: &dropout)
         let objective = try SequenceTrainer.objective(loss, model, output, batch)
         guard objective.value.isFinite else { throw RecurrentError.nonFinite(step: step + 1, what: "the loss") }
         let (_, _, gradients) = model.backward(objective.gradient, cache: cache)
@@ -87,7 +99,7 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
             maxGradientNorm: maxGradientNorm, step: step)
         generator = dropout
         step += 1
-        return StepResult(loss: objective.value, gradientNorm: norm, learningRate: learningRate)
+        return (StepResult(loss: objective.value, gradientNorm: norm, learningRate: learningRate), final)
     }
 
     /// Truncated backpropagation through time on one batch: the sequences
@@ -134,27 +146,16 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
         for start in stride(from: 0, to: t, by: window) {
             let range = start..<Swift.min(start + window, t)
             let input = batch.input.timeSlice(range)
-            var dropout = generator
             if !manyToMany && range.upperBound < t {
+                var dropout = generator
                 state = try model.forward(input, initialState: state, generator: &dropout).state
                 generator = dropout
                 continue
             }
             let chunk = SequenceBatch(
                 unchecked: input, lengths: nil, targets: manyToMany ? batch.targets.timeSlice(range) : batch.targets)
-            let learningRate = schedule.learningRate(base: baseLearningRate, step: step)
-            let (output, next, cache) = try model.forward(input, initialState: state, generator: &dropout)
-            let objective = try SequenceTrainer.objective(loss, model, output, chunk)
-            guard objective.value.isFinite else { throw RecurrentError.nonFinite(step: step + 1, what: "the loss") }
-            let (_, _, gradients) = model.backward(objective.gradient, cache: cache)
-            let norm = try applyUpdate(
-                gradients, to: &model, optimizer: &optimizer, learningRate: learningRate,
-                maxGradientNorm: maxGradientNorm, step: step)
-            generator = dropout
-            step += 1
-            state = next
-            total += Double(objective.value) * Double(manyToMany ? range.count : t)
-            last = StepResult(loss: objective.value, gradientNorm: norm, learningRate: learningRate)
+            (last, state) = try update(on: chunk, from: state)
+            total += Double(last.loss) * Double(manyToMany ? range.count : t)
         }
         return StepResult(
             loss: Float(total / Double(t)), gradientNorm: last.gradientNorm, learningRate: last.learningRate)
