@@ -90,6 +90,7 @@ VM_ATTR static void VM_SFX(rnn_backward)(int activation, const rc_cell_backward 
 VM_ATTR static void VM_SFX(lstm_forward)(const rc_cell_forward *s) {
     long H = s->hidden;
     long X = s->gate_stride ? s->gate_stride : H, Y = s->gh_gate_stride ? s->gh_gate_stride : H;
+    long Z = s->gx_gate_stride ? s->gx_gate_stride : X;
     const float *bi = s->bias_hh, *bf = bi ? bi + X : 0, *bg = bi ? bi + 2 * X : 0, *bo = bi ? bi + 3 * X : 0;
     const float *xi = s->bias_ih, *xf = xi ? xi + X : 0, *xg = xi ? xi + 2 * X : 0, *xo = xi ? xi + 3 * X : 0;
     for (long b = 0; b < s->rows; b++) {
@@ -106,11 +107,11 @@ VM_ATTR static void VM_SFX(lstm_forward)(const rc_cell_forward *s) {
         VM_FOR_CHUNKS(H,
             VM_F i = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + j, n) + VM_SFX(ld_bias)(xi ? xi + j : 0, n))
                 + (VM_SFX(ld)(gh + j, n) + VM_SFX(ld_bias)(bi ? bi + j : 0, n)));
-            VM_F f = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + X + j, n) + VM_SFX(ld_bias)(xf ? xf + j : 0, n))
+            VM_F f = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + Z + j, n) + VM_SFX(ld_bias)(xf ? xf + j : 0, n))
                 + (VM_SFX(ld)(gh + Y + j, n) + VM_SFX(ld_bias)(bf ? bf + j : 0, n)));
-            VM_F g = VM_SFX(vm_tanh)((VM_SFX(ld)(gx + 2 * X + j, n) + VM_SFX(ld_bias)(xg ? xg + j : 0, n))
+            VM_F g = VM_SFX(vm_tanh)((VM_SFX(ld)(gx + 2 * Z + j, n) + VM_SFX(ld_bias)(xg ? xg + j : 0, n))
                 + (VM_SFX(ld)(gh + 2 * Y + j, n) + VM_SFX(ld_bias)(bg ? bg + j : 0, n)));
-            VM_F o = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + 3 * X + j, n) + VM_SFX(ld_bias)(xo ? xo + j : 0, n))
+            VM_F o = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + 3 * Z + j, n) + VM_SFX(ld_bias)(xo ? xo + j : 0, n))
                 + (VM_SFX(ld)(gh + 3 * Y + j, n) + VM_SFX(ld_bias)(bo ? bo + j : 0, n)));
             VM_F cn = VM_FMA(f, VM_SFX(ld)(c + j, n), i * g);
             VM_F t = VM_SFX(vm_tanh)(cn);
@@ -169,6 +170,7 @@ VM_ATTR static void VM_SFX(lstm_backward)(const rc_cell_backward *s) {
 VM_ATTR static void VM_SFX(gru_forward)(const rc_cell_forward *s) {
     long H = s->hidden;
     long X = s->gate_stride ? s->gate_stride : H, Y = s->gh_gate_stride ? s->gh_gate_stride : H;
+    long Z = s->gx_gate_stride ? s->gx_gate_stride : X;
     const float *br = s->bias_hh, *bz = br ? br + X : 0, *bn = br ? br + 2 * X : 0;
     const float *xr = s->bias_ih, *xz = xr ? xr + X : 0, *xn = xr ? xr + 2 * X : 0;
     for (long b = 0; b < s->rows; b++) {
@@ -184,10 +186,10 @@ VM_ATTR static void VM_SFX(gru_forward)(const rc_cell_forward *s) {
         VM_FOR_CHUNKS(H,
             VM_F r = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + j, n) + VM_SFX(ld_bias)(xr ? xr + j : 0, n))
                 + (VM_SFX(ld)(gh + j, n) + VM_SFX(ld_bias)(br ? br + j : 0, n)));
-            VM_F z = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + X + j, n) + VM_SFX(ld_bias)(xz ? xz + j : 0, n))
+            VM_F z = VM_SFX(vm_sigmoid)((VM_SFX(ld)(gx + Z + j, n) + VM_SFX(ld_bias)(xz ? xz + j : 0, n))
                 + (VM_SFX(ld)(gh + Y + j, n) + VM_SFX(ld_bias)(bz ? bz + j : 0, n)));
             VM_F a = VM_SFX(ld)(gh + 2 * Y + j, n) + VM_SFX(ld_bias)(bn ? bn + j : 0, n);
-            VM_F nn = VM_SFX(vm_tanh)(VM_FMA(r, a, VM_SFX(ld)(gx + 2 * X + j, n) + VM_SFX(ld_bias)(xn ? xn + j : 0, n)));
+            VM_F nn = VM_SFX(vm_tanh)(VM_FMA(r, a, VM_SFX(ld)(gx + 2 * Z + j, n) + VM_SFX(ld_bias)(xn ? xn + j : 0, n)));
             VM_F hn = VM_FMA(z, VM_SFX(ld)(h + j, n) - nn, nn);
             VM_SFX(st)(hout + j, hn, n);
             VM_SFX(st)(out + j, hn, n);

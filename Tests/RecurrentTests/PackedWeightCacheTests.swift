@@ -1,14 +1,17 @@
 import Recurrent
 import Testing
 
-/// Inference keeps a large layer's packed recurrent weights between calls;
-/// a change to the weights must never meet a stale packing.
+/// Inference keeps a layer's packed weights between calls; a change to the
+/// weights must never meet a stale packing.
 @Suite struct PackedWeightCacheTests {
-    @Test func changedWeightsAreRepackedAndCopiesStayApart() throws {
+    /// W_hh of 4 MiB (hidden 512), large enough for the hidden-unit split,
+    /// which packs each thread's slices; and a smaller layer whose threads
+    /// split the batch, sharing whole packings of W_ih and W_hh.
+    @Test(arguments: [(512, [4, 3, 3]), (64, [8, 9, 3])])
+    func changedWeightsAreRepackedAndCopiesStayApart(hidden: Int, shape: [Int]) throws {
         var generator = RandomGenerator(seed: 4)
-        // W_hh of 4 MiB: large enough for the hidden-unit split that keeps its packing.
-        var layer = try RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: 512, generator: &generator)
-        let x = Tensor.normal([4, 3, 3], using: &generator)
+        var layer = try RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: hidden, generator: &generator)
+        let x = Tensor.normal(shape, using: &generator)
         let before = try layer(x).output
         // Later calls reuse the packing, or repack when the threads' timing moves the split
         // between them: the same bits either way.
@@ -36,5 +39,13 @@ import Testing
         let inPlace = try layer(x).output
         #expect(inPlace != after)
         #expect(try RecurrentLayer(stateDict: layer.parameters)(x).output == inPlace)
+
+        // The input weights are packed and kept as well.
+        layer.updateParameters { name, tensor in
+            if name == "weight_ih_l0" { tensor.withUnsafeMutableBufferPointer { $0[5] -= 0.5 } }
+        }
+        let input = try layer(x).output
+        #expect(input != inPlace)
+        #expect(try RecurrentLayer(stateDict: layer.parameters)(x).output == input)
     }
 }

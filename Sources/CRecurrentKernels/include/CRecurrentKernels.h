@@ -23,6 +23,13 @@ typedef enum {
     RC_ISA_NEON = 3,     ///< arm64 Advanced SIMD
 } rc_isa;
 
+/// Asks for `rows` rows of `count` floats, `ld` apart, to be brought into
+/// the caches ahead of use (a hint: nothing is read or faulted).
+static inline void rc_prefetch_rows(const float *p, long rows, long ld, long count) {
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < count; j += 16) __builtin_prefetch(p + r * ld + j, 0, 2);
+}
+
 /// A hint to the CPU that the caller is spinning on a shared variable.
 static inline void rc_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -129,10 +136,11 @@ typedef struct {
     float *hprev; long ldhprev;    ///< cache [rows, H]: h before the step
     float *cprev; long ldcprev;    ///< cache [rows, H]: LSTM c before the step
     float *aux; long ldaux;        ///< cache [rows, H]: LSTM tanh(c_t); GRU h·W_hnᵀ + b_hn
-    /// Distance between gate blocks in gx, bias_hh and gates (0: H) and in gh
-    /// (0: H). A part of the hidden units then runs on its own: H is the
-    /// part's width and every pointer starts at the part's first unit.
-    long gate_stride, gh_gate_stride;
+    /// Distance between gate blocks in the biases and gates (0: H), in gh
+    /// (0: H) and in gx (0: gate_stride). A part of the hidden units then
+    /// runs on its own: H is the part's width and every pointer starts at
+    /// the part's first unit.
+    long gate_stride, gh_gate_stride, gx_gate_stride;
     /// Where the new h goes (NULL: in place, into h). With a separate buffer,
     /// rows past their length copy h there unchanged.
     float *h_out;

@@ -159,6 +159,13 @@ extension RecurrentLayer {
 
     /// One layer and direction over the whole batch: fills its slice of
     /// `output` and of the final state.
+    ///
+    /// With more than one thread, each thread runs the whole sequence for its
+    /// own rows of the batch, input product included: it multiplies its rows
+    /// of x (rows r0·T ..< r1·T, contiguous) by the packed W_ihᵀ and then steps
+    /// through time, with no meeting between the threads until the end.
+    /// Every element of gx and gh is summed in the same order as by ``GEMM``,
+    /// so the result has the same bits on any number of threads.
     private func runDirection(
         index: Int, input: Tensor, lengths: [Int]?, initial: RecurrentState, final: inout RecurrentState,
         output: inout Tensor, keepCache: Bool, prepared: PreparedWeights?
@@ -172,17 +179,55 @@ extension RecurrentLayer {
         let column = (index % directions) * h
         let lstm = cell.hasCellState
 
-        // gx = x·W_ihᵀ for all steps at once: [B·T, G·H]; b_ih is added in the cell pass.
+        var state = Array(initial.h.scalars[(index * b * h)..<((index + 1) * b * h)])
+        var cell =
+            lstm
+            ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
+        // From h₀ = 0 the first step's recurrent product is zero: skipped.
+        // (0·w is ±0 for every finite w, and the sum of ±0 starting from +0 is +0.)
+        let zeroStart = !state.contains { $0 != 0 }
+        // Caches are written for every row and step the backward pass reads
+        // (gates and aux only where a sequence is active, which is all it reads).
+        let cacheCount = keepCache ? b * t : 0
+        var gates = scratch.take(keepCache && g > 1 ? cacheCount * gh : 0)
+        var hPrev = scratch.take(cacheCount * h)
+        var cPrev = scratch.take(keepCache && lstm ? cacheCount * h : 0)
+        var aux = scratch.take(keepCache && g > 1 ? cacheCount * h : 0)
+        // gx = x·W_ihᵀ for all steps: [B·T, G·H]; b_ih is added in the cell pass.
         var gx = scratch.take(b * t * gh)
-        input.withUnsafeBufferPointer { x in
-            gx.withUnsafeMutableBufferPointer { gx in
-                if let prepared {
-                    prepared.inputWeights[index].withUnsafeBufferPointer { p in
-                        rc_sgemm_prepacked(
-                            isa.rawValue, 0, b * t, gh, d, 1, x.baseAddress, d, p.baseAddress, gh, 0, 0,
-                            gx.baseAddress, gh)
-                    }
-                } else {
+        defer { scratch.give(gx) }
+        let parts = prepared == nil ? hiddenPartCount(batch: b) : 1
+        if parts > 1 {
+            runDirectionByHiddenUnits(
+                index: index, parts: parts, input: input, gx: &gx, lengths: lengths, zeroStart: zeroStart,
+                state: &state, cellState: &cell, gates: &gates, hPrev: &hPrev, cPrev: &cPrev, aux: &aux,
+                output: &output, isa: isa, keepPacking: !keepCache)
+            final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
+            if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
+            return keepCache ? stepCache(gates, hPrev, cPrev, aux) : nil
+        }
+        let chunks = chunkCount(batch: b, steps: t)
+        // W_hhᵀ packed once for the whole sequence, and W_ihᵀ too when the
+        // threads make their own input products (one thread: one product
+        // for all rows, which GEMM splits as it sees fit).
+        let keepPacking = !keepCache && prepared == nil
+        let packedHH =
+            prepared?.recurrentWeights[index]
+            ?? packed(w.weightHH, slot: 2 * index, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa)
+        let packedIH =
+            prepared?.inputWeights[index]
+            ?? (chunks > 1
+                ? packed(w.weightIH, slot: 2 * index + 1, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa)
+                : nil)
+        defer {
+            if prepared == nil && !keepPacking {
+                scratch.give(packedHH)
+                if let packedIH { scratch.give(packedIH) }
+            }
+        }
+        if packedIH == nil {
+            input.withUnsafeBufferPointer { x in
+                gx.withUnsafeMutableBufferPointer { gx in
                     w.weightIH.withUnsafeBufferPointer { wih in
                         GEMM.sgemm(
                             transA: .none, transB: .transposed, m: b * t, n: gh, k: d,
@@ -192,80 +237,71 @@ extension RecurrentLayer {
                 }
             }
         }
-        var state = Array(initial.h.scalars[(index * b * h)..<((index + 1) * b * h)])
-        var cell =
-            lstm
-            ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
-        // Caches are written for every row and step the backward pass reads
-        // (gates and aux only where a sequence is active, which is all it reads).
         var ghBuffer = scratch.take(b * gh)
-        let cacheCount = keepCache ? b * t : 0
-        var gates = scratch.take(keepCache && g > 1 ? cacheCount * gh : 0)
-        var hPrev = scratch.take(cacheCount * h)
-        var cPrev = scratch.take(keepCache && lstm ? cacheCount * h : 0)
-        var aux = scratch.take(keepCache && g > 1 ? cacheCount * h : 0)
+        defer { scratch.give(ghBuffer) }
         let outputStride = t * outputSize
         let recurrence = self.cell
-        let parts = prepared == nil ? hiddenPartCount(batch: b) : 1
-        if parts > 1 {
-            runDirectionByHiddenUnits(
-                index: index, parts: parts, batch: b, steps: t, gx: gx, lengths: lengths, state: &state,
-                cellState: &cell, gates: &gates, hPrev: &hPrev, cPrev: &cPrev, aux: &aux, output: &output, isa: isa,
-                keepPacking: !keepCache)
-            final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
-            if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
-            scratch.give(gx)
-            return keepCache ? stepCache(gates, hPrev, cPrev, aux) : nil
-        }
-        let chunks = chunkCount(batch: b, steps: t)
-        // W_hh packed once for the whole sequence, as op(B) = W_hhᵀ [H, G·H]
-        // (the hidden-unit split above packs its own slices instead).
-        let packed = prepared?.recurrentWeights[index] ?? packTransposed(w.weightHH, isa: isa)
 
         withPointers(
             &state, &cell, &ghBuffer, &gates, &hPrev, &cPrev, &aux, &output.scalars
         ) { state, cell, ghBuffer, gates, hPrev, cPrev, aux, out in
             let (state, cell, ghBuffer, out) = (state!, cell!, ghBuffer!, out!)
-            gx.withUnsafeBufferPointer { gx in
-                packed.withUnsafeBufferPointer { packed in
-                    withOptionalPointers(w.biasIH, w.biasHH) { biasIH, biasHH in
-                        withOptionalPointer(lengths) { lengths in
-                            ThreadPool.shared.parallelFor(chunks) { part in
-                                let r0 = b * part / chunks
-                                let rows = b * (part + 1) / chunks - r0
-                                guard rows > 0 else { return }
-                                var step = rc_cell_forward()
-                                step.rows = rows
-                                step.hidden = h
-                                step.lengths = lengths.map { UnsafePointer($0 + r0) }
-                                step.ldgx = t * gh
-                                step.gh = UnsafePointer(ghBuffer + r0 * gh)
-                                step.ldgh = gh
-                                step.bias_ih = biasIH
-                                step.bias_hh = biasHH
-                                step.h = state + r0 * h
-                                step.ldh = h
-                                step.c = cell + r0 * h
-                                step.ldc = h
-                                step.ldout = outputStride
-                                step.ldgates = t * gh
-                                step.ldhprev = t * h
-                                step.ldcprev = t * h
-                                step.ldaux = t * h
-                                for s in 0..<t {
-                                    let time = reverse ? t - 1 - s : s
-                                    rc_sgemm_prepacked(
-                                        isa.rawValue, 0, rows, gh, h, 1, state + r0 * h, h,
-                                        packed.baseAddress, gh, 0, 0, ghBuffer + r0 * gh, gh)
-                                    let row = r0 * t + time
-                                    step.t = time
-                                    step.gx = gx.baseAddress! + row * gh
-                                    step.out = out + r0 * outputStride + time * outputSize + column
-                                    step.hprev = hPrev.map { $0 + row * h }
-                                    step.gates = gates.map { $0 + row * gh }
-                                    step.aux = aux.map { $0 + row * h }
-                                    step.cprev = cPrev.map { $0 + row * h }
-                                    recurrence.forwardStep(&step, isa: isa)
+            gx.withUnsafeMutableBufferPointer { gx in
+                packedHH.withUnsafeBufferPointer { packedHH in
+                    withOptionalPointer(packedIH) { packedIH in
+                        withOptionalPointers(w.biasIH, w.biasHH) { biasIH, biasHH in
+                            withOptionalPointer(lengths) { lengths in
+                                input.withUnsafeBufferPointer { x in
+                                    ThreadPool.shared.parallelFor(chunks) { part in
+                                        let r0 = b * part / chunks
+                                        let rows = b * (part + 1) / chunks - r0
+                                        guard rows > 0 else { return }
+                                        if let packedIH {
+                                            rc_sgemm_prepacked(
+                                                isa.rawValue, 0, rows * t, gh, d, 1, x.baseAddress! + r0 * t * d, d,
+                                                packedIH, gh, 0, 0, gx.baseAddress! + r0 * t * gh, gh)
+                                        }
+                                        var step = rc_cell_forward()
+                                        step.rows = rows
+                                        step.hidden = h
+                                        step.lengths = lengths.map { UnsafePointer($0 + r0) }
+                                        step.ldgx = t * gh
+                                        step.gh = UnsafePointer(ghBuffer + r0 * gh)
+                                        step.ldgh = gh
+                                        step.bias_ih = biasIH
+                                        step.bias_hh = biasHH
+                                        step.h = state + r0 * h
+                                        step.ldh = h
+                                        step.c = cell + r0 * h
+                                        step.ldc = h
+                                        step.ldout = outputStride
+                                        step.ldgates = t * gh
+                                        step.ldhprev = t * h
+                                        step.ldcprev = t * h
+                                        step.ldaux = t * h
+                                        for s in 0..<t {
+                                            let time = reverse ? t - 1 - s : s
+                                            let row = r0 * t + time
+                                            // This step's gx rows, t·G·H apart, were written long
+                                            // ago: asked for now, they arrive during the product.
+                                            rc_prefetch_rows(gx.baseAddress! + row * gh, rows, t * gh, gh)
+                                            if s == 0 && zeroStart {
+                                                (ghBuffer + r0 * gh).update(repeating: 0, count: rows * gh)
+                                            } else {
+                                                rc_sgemm_prepacked(
+                                                    isa.rawValue, 0, rows, gh, h, 1, state + r0 * h, h,
+                                                    packedHH.baseAddress, gh, 0, 0, ghBuffer + r0 * gh, gh)
+                                            }
+                                            step.t = time
+                                            step.gx = UnsafePointer(gx.baseAddress! + row * gh)
+                                            step.out = out + r0 * outputStride + time * outputSize + column
+                                            step.hprev = hPrev.map { $0 + row * h }
+                                            step.gates = gates.map { $0 + row * gh }
+                                            step.aux = aux.map { $0 + row * h }
+                                            step.cprev = cPrev.map { $0 + row * h }
+                                            recurrence.forwardStep(&step, isa: isa)
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -275,9 +311,45 @@ extension RecurrentLayer {
         }
         final.h.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: state)
         if lstm { final.c!.scalars.replaceSubrange((index * b * h)..<((index + 1) * b * h), with: cell) }
-        scratch.give(gx)
-        scratch.give(ghBuffer)
         return keepCache ? stepCache(gates, hPrev, cPrev, aux) : nil
+    }
+
+    /// W [N, K] packed as op(B) = Wᵀ, the packing split between the threads.
+    /// For inference (`keep`) the packing stays in the layer's cache while
+    /// the weights are unchanged; otherwise it is taken from the scratch
+    /// pool, for the caller to give back.
+    private func packed(_ weight: Tensor, slot: Int, key: String, keep: Bool, isa: ISA) -> [Float] {
+        let (n, k) = (weight.shape[0], weight.shape[1])
+        func pack(into packed: inout [Float]) {
+            let nr = Int(rc_gemm_nr(isa.rawValue))
+            let kcMax = Int(rc_gemm_kc())
+            let paddedN = (n + nr - 1) / nr * nr
+            let parts = n * k >= 1 << 16 ? ThreadPool.shared.threadCount : 1
+            weight.withUnsafeBufferPointer { w in
+                packed.withUnsafeMutableBufferPointer { packed in
+                    ThreadPool.shared.parallelFor(parts) { part in
+                        let panels = paddedN / nr
+                        let (j0, j1) = (panels * part / parts * nr, min(panels * (part + 1) / parts * nr, n))
+                        for pc in stride(from: 0, to: k, by: kcMax) {
+                            rc_sgemm_pack_b_block(
+                                isa.rawValue, 1, min(kcMax, k - pc), n, w.baseAddress, k, pc, 0, j0, j1,
+                                packed.baseAddress! + pc * paddedN)
+                        }
+                    }
+                }
+            }
+        }
+        let count = rc_sgemm_packed_b_size(isa.rawValue, k, n)
+        if keep {
+            return packedCache.packed(slot: slot, weights: weight.scalars, key: key) {
+                var fresh = uninitializedFloats(count)
+                pack(into: &fresh)
+                return fresh
+            }
+        }
+        var buffer = scratch.take(count)
+        pack(into: &buffer)
+        return buffer
     }
 
     /// The step caches of one layer and direction, returned to the pool when
@@ -305,22 +377,25 @@ extension RecurrentLayer {
     /// The forward time loop with the hidden units split between threads:
     /// per step, part k computes gh_k = h·W_hh,kᵀ (its units' rows of every
     /// gate) and the cell update of its units. h is double-buffered, since
-    /// every part reads all of h_{t−1} while the others write h_t.
+    /// every part reads all of h_{t−1} while the others write h_t. Each part
+    /// also makes its own columns of the input product, gx_k = x·W_ih,kᵀ
+    /// [B·T, G·width_k], before its first step.
     private func runDirectionByHiddenUnits(
-        index: Int, parts: Int, batch b: Int, steps t: Int, gx: [Float], lengths: [Int]?,
+        index: Int, parts: Int, input: Tensor, gx: inout [Float], lengths: [Int]?, zeroStart: Bool,
         state: inout [Float], cellState: inout [Float], gates: inout [Float], hPrev: inout [Float],
         cPrev: inout [Float], aux: inout [Float], output: inout Tensor, isa: ISA, keepPacking: Bool
     ) {
         let w = weights[index]
+        let (b, t, d) = (input.shape[0], input.shape[1], input.shape[2])
         let (h, g) = (hiddenSize, cell.gateCount)
         let gh = g * h
         let reverse = index % directions == 1
         let column = (index % directions) * h
         let outputStride = t * outputSize
         let recurrence = self.cell
-        // Unit boundaries, multiples of 16 (one AVX-512 vector).
-        // Unit boundaries, multiples of 16; two parts split where the last
-        // call's timing says both threads finish together (cores differ).
+        // Unit boundaries, multiples of 16 (one AVX-512 vector); two parts
+        // split where the last call's timing says both threads finish
+        // together (cores differ).
         let split = parts == 2 ? packedCache.split(slot: index, hidden: h) : nil
         let bounds = (0...parts).map { part in
             part == parts ? h : part == 1 && split != nil ? split! : (h * part / parts) / 16 * 16
@@ -328,54 +403,64 @@ extension RecurrentLayer {
         let busy = UnsafeMutablePointer<Double>.allocate(capacity: parts)  // seconds each part worked
         busy.initialize(repeating: 0, count: parts)
         defer { busy.deallocate() }
-        // Each part's rows of W_hh (its units in every gate), packed one after
-        // another, each part by its own thread (into that core's cache).
-        let packedOffsets = (0...parts).map { part in
-            (0..<part).reduce(0) { $0 + rc_sgemm_packed_b_size(isa.rawValue, h, g * (bounds[$1 + 1] - bounds[$1])) }
+        // Each part's rows of W_hh and of W_ih (its units in every gate),
+        // packed one part after another, each part by its own thread (into
+        // that core's cache).
+        func offsets(_ k: Int) -> [Int] {
+            (0...parts).map { part in
+                (0..<part).reduce(0) { $0 + rc_sgemm_packed_b_size(isa.rawValue, k, g * (bounds[$1 + 1] - bounds[$1])) }
+            }
         }
-        // Each part's slices packed by its own thread; an inference call keeps
-        // the packing for the next while the weights are unchanged (training
-        // changes them every step, so it packs into scratch and gives it back).
-        func pack(into packed: inout [Float]) {
-            w.weightHH.withUnsafeBufferPointer { whh in
+        let (hhOffsets, ihOffsets) = (offsets(h), offsets(d))
+        func pack(_ weight: Tensor, offsets: [Int], into packed: inout [Float]) {
+            let k = weight.shape[1]
+            weight.withUnsafeBufferPointer { whole in
                 packed.withUnsafeMutableBufferPointer { packed in
                     ThreadPool.shared.parallelFor(parts) { part in
                         let width = bounds[part + 1] - bounds[part]
-                        // Gate blocks of this part's units, one pack per gate: op(B) = rowsᵀ [H, width].
                         let panel = Int(rc_gemm_nr(isa.rawValue))
                         if width % panel == 0 {
+                            // Gate block `gate` of this part's units: columns gate·width of its op(B) = rowsᵀ [K, G·width].
                             for gate in 0..<g {
-                                let rows = whh.baseAddress! + (gate * h + bounds[part]) * h
-                                let target = packed.baseAddress! + packedOffsets[part]
-                                // Panels of NR columns: gate block `gate` starts at column gate·width.
                                 packGateBlock(
-                                    rows: rows, width: width, h: h, columnOffset: gate * width,
-                                    totalColumns: g * width, into: target, isa: isa)
+                                    rows: whole.baseAddress! + (gate * h + bounds[part]) * k, width: width, length: k,
+                                    columnOffset: gate * width, totalColumns: g * width,
+                                    into: packed.baseAddress! + offsets[part], isa: isa)
                             }
                         } else {
                             let rowIndices = (0..<g).flatMap { gate in
                                 (bounds[part]..<bounds[part + 1]).map { gate * h + $0 }
                             }
-                            let slice = packTransposed(w.weightHH.gatheringRows(rowIndices), isa: isa)
-                            (packed.baseAddress! + packedOffsets[part]).update(from: slice, count: slice.count)
+                            let slice = packTransposed(weight.gatheringRows(rowIndices), isa: isa)
+                            (packed.baseAddress! + offsets[part]).update(from: slice, count: slice.count)
                         }
                     }
                 }
             }
         }
-        let key = "hidden-split \(isa.rawValue) \(bounds)"  // the packing's layout follows the bounds
-        var packed: [Float]
-        if keepPacking {
-            packed = packedCache.packed(slot: index, weights: w.weightHH.scalars, key: key) {
-                var fresh = uninitializedFloats(packedOffsets[parts])
-                pack(into: &fresh)
-                return fresh
+        // An inference call keeps the packings for the next while the weights
+        // are unchanged (training changes them every step, so it packs into
+        // scratch and gives it back). The layout follows the bounds.
+        func packing(_ weight: Tensor, slot: Int, offsets: [Int]) -> [Float] {
+            if keepPacking {
+                return packedCache.packed(slot: slot, weights: weight.scalars, key: "parts \(isa.rawValue) \(bounds)") {
+                    var fresh = uninitializedFloats(offsets[parts])
+                    pack(weight, offsets: offsets, into: &fresh)
+                    return fresh
+                }
             }
-        } else {
-            packed = scratch.take(packedOffsets[parts])
-            pack(into: &packed)
+            var packed = scratch.take(offsets[parts])
+            pack(weight, offsets: offsets, into: &packed)
+            return packed
         }
-        defer { if !keepPacking { scratch.give(packed) } }
+        let packedHH = packing(w.weightHH, slot: 2 * index, offsets: hhOffsets)
+        let packedIH = packing(w.weightIH, slot: 2 * index + 1, offsets: ihOffsets)
+        defer {
+            if !keepPacking {
+                scratch.give(packedHH)
+                scratch.give(packedIH)
+            }
+        }
         var ghParts = scratch.take(b * gh)  // part k at b·G·bounds[k]: [B, G·width_k]
         var other = scratch.take(b * h)
         defer {
@@ -386,59 +471,76 @@ extension RecurrentLayer {
             &state, &cellState, &other, &gates, &hPrev, &cPrev, &aux, &output.scalars
         ) { state, cell, other, gates, hPrev, cPrev, aux, out in
             let (state, cell, other, out) = (state!, cell!, other!, out!)
-            packed.withUnsafeBufferPointer { packed in
-                ghParts.withUnsafeMutableBufferPointer { ghParts in
-                    gx.withUnsafeBufferPointer { gx in
-                        withOptionalPointers(w.biasIH, w.biasHH) { biasIH, biasHH in
-                            withOptionalPointer(lengths) { lengths in
-                                for s in 0..<t {
-                                    let time = reverse ? t - 1 - s : s
-                                    let (hIn, hOut) = s % 2 == 0 ? (state, other) : (other, state)
-                                    ThreadPool.shared.parallelFor(parts) { part in
-                                        let started = monotonicSeconds()
-                                        defer { busy[part] += monotonicSeconds() - started }
-                                        let j0 = bounds[part]
-                                        let width = bounds[part + 1] - j0
-                                        let ghPart = ghParts.baseAddress! + b * g * j0
-                                        rc_sgemm_prepacked(
-                                            isa.rawValue, 0, b, g * width, h, 1, hIn, h,
-                                            packed.baseAddress! + packedOffsets[part], g * width, 0, 0, ghPart,
-                                            g * width)
-                                        var step = rc_cell_forward()
-                                        step.rows = b
-                                        step.hidden = width
-                                        step.t = time
-                                        step.lengths = lengths
-                                        step.gx = gx.baseAddress! + time * gh + j0
-                                        step.ldgx = t * gh
-                                        step.gh = UnsafePointer(ghPart)
-                                        step.ldgh = g * width
-                                        step.gh_gate_stride = width
-                                        step.gate_stride = h
-                                        step.bias_ih = biasIH.map { $0 + j0 }
-                                        step.bias_hh = biasHH.map { $0 + j0 }
-                                        step.h = hIn + j0
-                                        step.h_out = hOut + j0
-                                        step.ldh = h
-                                        step.c = cell + j0
-                                        step.ldc = h
-                                        step.out = out + time * outputSize + column + j0
-                                        step.ldout = outputStride
-                                        step.gates = gates.map { $0 + time * gh + j0 }
-                                        step.ldgates = t * gh
-                                        step.hprev = hPrev.map { $0 + time * h + j0 }
-                                        step.ldhprev = t * h
-                                        step.cprev = cPrev.map { $0 + time * h + j0 }
-                                        step.ldcprev = t * h
-                                        step.aux = aux.map { $0 + time * h + j0 }
-                                        step.ldaux = t * h
-                                        recurrence.forwardStep(&step, isa: isa)
+            packedHH.withUnsafeBufferPointer { packedHH in
+                packedIH.withUnsafeBufferPointer { packedIH in
+                    ghParts.withUnsafeMutableBufferPointer { ghParts in
+                        gx.withUnsafeMutableBufferPointer { gx in
+                            input.withUnsafeBufferPointer { x in
+                                withOptionalPointers(w.biasIH, w.biasHH) { biasIH, biasHH in
+                                    withOptionalPointer(lengths) { lengths in
+                                        for s in 0..<t {
+                                            let time = reverse ? t - 1 - s : s
+                                            let (hIn, hOut) = s % 2 == 0 ? (state, other) : (other, state)
+                                            ThreadPool.shared.parallelFor(parts) { part in
+                                                let started = monotonicSeconds()
+                                                defer { busy[part] += monotonicSeconds() - started }
+                                                let j0 = bounds[part]
+                                                let width = bounds[part + 1] - j0
+                                                let ghPart = ghParts.baseAddress! + b * g * j0
+                                                let gxPart = gx.baseAddress! + b * t * g * j0  // [B·T, G·width]
+                                                if s == 0 {
+                                                    rc_sgemm_prepacked(
+                                                        isa.rawValue, 0, b * t, g * width, d, 1, x.baseAddress, d,
+                                                        packedIH.baseAddress! + ihOffsets[part], g * width, 0, 0,
+                                                        gxPart, g * width)
+                                                }
+                                                rc_prefetch_rows(gxPart + time * g * width, b, t * g * width, g * width)
+                                                if s == 0 && zeroStart {
+                                                    ghPart.update(repeating: 0, count: b * g * width)
+                                                } else {
+                                                    rc_sgemm_prepacked(
+                                                        isa.rawValue, 0, b, g * width, h, 1, hIn, h,
+                                                        packedHH.baseAddress! + hhOffsets[part], g * width, 0, 0,
+                                                        ghPart, g * width)
+                                                }
+                                                var step = rc_cell_forward()
+                                                step.rows = b
+                                                step.hidden = width
+                                                step.t = time
+                                                step.lengths = lengths
+                                                step.gx = UnsafePointer(gxPart + time * g * width)
+                                                step.ldgx = t * g * width
+                                                step.gx_gate_stride = width
+                                                step.gh = UnsafePointer(ghPart)
+                                                step.ldgh = g * width
+                                                step.gh_gate_stride = width
+                                                step.gate_stride = h
+                                                step.bias_ih = biasIH.map { $0 + j0 }
+                                                step.bias_hh = biasHH.map { $0 + j0 }
+                                                step.h = hIn + j0
+                                                step.h_out = hOut + j0
+                                                step.ldh = h
+                                                step.c = cell + j0
+                                                step.ldc = h
+                                                step.out = out + time * outputSize + column + j0
+                                                step.ldout = outputStride
+                                                step.gates = gates.map { $0 + time * gh + j0 }
+                                                step.ldgates = t * gh
+                                                step.hprev = hPrev.map { $0 + time * h + j0 }
+                                                step.ldhprev = t * h
+                                                step.cprev = cPrev.map { $0 + time * h + j0 }
+                                                step.ldcprev = t * h
+                                                step.aux = aux.map { $0 + time * h + j0 }
+                                                step.ldaux = t * h
+                                                recurrence.forwardStep(&step, isa: isa)
+                                            }
+                                        }
+                                        if t % 2 == 1 { state.update(from: other, count: b * h) }
+                                        if parts == 2 {
+                                            packedCache.record(
+                                                slot: index, hidden: h, split: bounds[1], busy: (busy[0], busy[1]))
+                                        }
                                     }
-                                }
-                                if t % 2 == 1 { state.update(from: other, count: b * h) }
-                                if parts == 2 {
-                                    packedCache.record(
-                                        slot: index, hidden: h, split: bounds[1], busy: (busy[0], busy[1]))
                                 }
                             }
                         }
@@ -656,12 +758,12 @@ struct PreparedWeights: Sendable {
     }
 }
 
-/// Packs `width` rows of a weight (each `h` long) as columns
-/// `columnOffset ..< columnOffset + width` of a packed op(B) = [H, totalColumns],
+/// Packs `width` rows of a weight (each `length` long) as columns
+/// `columnOffset ..< columnOffset + width` of a packed op(B) = [length, totalColumns],
 /// whose other columns are packed by other calls. `columnOffset` and `width`
 /// are multiples of the ISA's panel width, so panels do not straddle calls.
 func packGateBlock(
-    rows: UnsafePointer<Float>, width: Int, h: Int, columnOffset: Int, totalColumns: Int,
+    rows: UnsafePointer<Float>, width: Int, length h: Int, columnOffset: Int, totalColumns: Int,
     into packed: UnsafeMutablePointer<Float>, isa: ISA
 ) {
     let kc = Int(rc_gemm_kc())
@@ -759,8 +861,8 @@ func withOptionalPointers<R>(
     withOptionalPointer(a) { a in withOptionalPointer(b) { b in body(a, b) } }
 }
 
-/// The base address of an optional array of lengths, or nil.
-func withOptionalPointer<R>(_ values: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
+/// The base address of an optional array's elements, or nil.
+func withOptionalPointer<T, R>(_ values: [T]?, _ body: (UnsafePointer<T>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }
