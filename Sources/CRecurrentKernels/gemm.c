@@ -40,6 +40,42 @@ static inline long tile_rows(long rows, long mr) {
     return mr;
 }
 
+typedef float rc_v8f __attribute__((ext_vector_type(8)));
+
+// Eight rows of a row-major matrix (src, lda apart), kc columns, written
+// column by column: dst[p*8 + i] = src[i*lda + p]. Eight columns at a time
+// through an 8 x 8 transpose in registers (unpacks of 32-bit, then 64-bit,
+// then 128-bit pairs), instead of 64 scalar moves with a stride.
+static inline __attribute__((always_inline)) void transpose_rows8(long kc, const float *src, long lda,
+                                                                  float *restrict dst) {
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        rc_v8f r[8];
+        for (int i = 0; i < 8; i++) memcpy(&r[i], src + i * lda + p, sizeof(rc_v8f));
+        rc_v8f t[8], u[8];
+        for (int i = 0; i < 4; i++) {
+            t[2 * i] = __builtin_shufflevector(r[2 * i], r[2 * i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+            t[2 * i + 1] = __builtin_shufflevector(r[2 * i], r[2 * i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+        }
+        // u[q]: columns q and q + 4 of rows 0–3 (q < 4) or rows 4–7 (q ≥ 4, as q − 4).
+        for (int half = 0; half < 2; half++) {
+            const rc_v8f *v = t + 4 * half;
+            u[4 * half + 0] = __builtin_shufflevector(v[0], v[2], 0, 1, 8, 9, 4, 5, 12, 13);
+            u[4 * half + 1] = __builtin_shufflevector(v[0], v[2], 2, 3, 10, 11, 6, 7, 14, 15);
+            u[4 * half + 2] = __builtin_shufflevector(v[1], v[3], 0, 1, 8, 9, 4, 5, 12, 13);
+            u[4 * half + 3] = __builtin_shufflevector(v[1], v[3], 2, 3, 10, 11, 6, 7, 14, 15);
+        }
+        for (int q = 0; q < 4; q++) {
+            rc_v8f low = __builtin_shufflevector(u[q], u[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+            rc_v8f high = __builtin_shufflevector(u[q], u[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+            memcpy(dst + (p + q) * 8, &low, sizeof low);
+            memcpy(dst + (p + q + 4) * 8, &high, sizeof high);
+        }
+    }
+    for (; p < kc; p++)
+        for (long i = 0; i < 8; i++) dst[p * 8 + i] = src[i * lda + p];
+}
+
 // Ap: the mc x kc block of op(A) at (ic, pc), as panels of mr rows; panel r
 // starts at Ap + r*mr*kc and holds, for each k, mr consecutive rows, zero
 // past M up to the rows its micro-kernel reads (tile_rows).
@@ -63,6 +99,8 @@ static inline __attribute__((always_inline)) void pack_a(int transA, long mc, lo
                 for (long i = 0; i < rows; i++) dst[i] = src[i];
                 for (long i = rows; i < padded; i++) dst[i] = 0.0f;
             }
+        } else if (mr == 8 && rows == 8) {
+            transpose_rows8(kc, A + (ic + ir) * lda + pc, lda, panel);
         } else {
             for (long i = 0; i < rows; i++) {
                 const float *src = A + (ic + ir + i) * lda + pc;

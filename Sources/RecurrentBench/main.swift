@@ -194,7 +194,7 @@ case "forward" where arguments.count == 6:
     let layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
     let x = Tensor.normal([b, t, d], using: &generator)
     let seconds = try medianSeconds(minimum: 2) { _ = try layer(x) }
-    print("forward \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(format1(seconds * 1e3)) ms")
+    print("forward \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
 case "train" where arguments.count == 6:
     // One configuration's training step: train CELL B T D H.
     let cell = cellNamed(arguments[1])
@@ -209,7 +209,7 @@ case "train" where arguments.count == 6:
         let (_, _, gradients) = layer.backward(ones, cache: cache)
         sgd.step(&layer, gradients: gradients)
     }
-    print("train \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(format1(seconds * 1e3)) ms")
+    print("train \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
 case "stream" where arguments.count == 2:
     // Batch-1 streaming step latency of one cell (D 32, H 128).
     let cell = cellNamed(arguments[1])
