@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The benchmark grid of ../shared/DESIGN.md, PyTorch and Recurrent interleaved row by row.
+
+    python3 scripts/interleaved_grid.py [--rounds 3] [--cells lstm,gru,rnn]
+        [--configs small,medium,large,stream] [--modes forward,train] [--bench PATH]
+
+Needs torch, and RecurrentBench built in release (`swift build -c release
+--product RecurrentBench`). For every row, each round times PyTorch in this
+process (the method of ../shared/bench/pytorch_rnn.py: median of at least 1 s
+and 5 calls, 2 threads) and then `RecurrentBench forward|train|stream` in a
+subprocess (median of at least 2 s), so the two figures of a round are seconds
+apart. Prints per row the median of each side over the rounds, the ratio of
+the medians (above 1: Recurrent is faster) and the range of the per-round
+ratios.
+
+Why: on the shared development machines the speed drifts by ±10% over
+minutes, more than some of the differences measured. Running PyTorch's whole
+grid and then Recurrent's puts minutes between the two figures of a row;
+alternating them puts seconds.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+# name, batch, seq, input, hidden: the grid of ../shared/bench/pytorch_rnn.py.
+GRID = {
+    "small": (32, 100, 32, 128),
+    "medium": (64, 100, 256, 256),
+    "large": (64, 50, 512, 1024),
+}
+CELLS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+
+
+def timeit(fn, min_time=1.0):
+    for _ in range(3):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < min_time or len(times) < 5:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def pytorch_ms(cell, config, mode):
+    """Median milliseconds of one PyTorch row, as pytorch_rnn.py times it."""
+    torch.manual_seed(0)
+    if config == "stream":
+        layer = CELLS[cell](32, 128, batch_first=True)
+        x = torch.randn(1, 1, 32)
+        carry = [None]
+
+        def step():
+            with torch.no_grad():
+                _, carry[0] = layer(x, carry[0])
+
+        return timeit(step) * 1e3
+    b, t, d, h = GRID[config]
+    layer = CELLS[cell](d, h, batch_first=True)
+    x = torch.randn(b, t, d)
+    if mode == "forward":
+        def forward():
+            with torch.no_grad():
+                layer(x)
+
+        return timeit(forward) * 1e3
+    optimizer = torch.optim.SGD(layer.parameters(), lr=1e-3)
+
+    def train():
+        optimizer.zero_grad(set_to_none=True)
+        y, _ = layer(x)
+        y.sum().backward()
+        optimizer.step()
+
+    return timeit(train) * 1e3
+
+
+def recurrent_ms(bench, cell, config, mode):
+    """Median milliseconds of one Recurrent row, from RecurrentBench."""
+    if config == "stream":
+        arguments = ["stream", cell]
+    else:
+        arguments = [mode, cell] + [str(v) for v in GRID[config]]
+    text = subprocess.run([bench] + arguments, check=True, capture_output=True, text=True).stdout
+    match = re.search(r": ([0-9.]+) (ms|ns per step)", text)
+    if not match:
+        sys.exit(f"unexpected RecurrentBench output: {text!r}")
+    value = float(match.group(1))
+    return value if match.group(2) == "ms" else value * 1e-6
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cells", default="rnn,lstm,gru")
+    parser.add_argument("--configs", default="small,medium,large,stream")
+    parser.add_argument("--modes", default="forward,train")
+    parser.add_argument("--bench", default=os.path.join(".build", "release", "RecurrentBench"))
+    options = parser.parse_args()
+    if not os.access(options.bench, os.X_OK):
+        sys.exit(f"{options.bench}: not found; run `swift build -c release --product RecurrentBench` first")
+    torch.set_num_threads(2)
+
+    print(f"PyTorch {torch.__version__}, 2 threads; {options.rounds} interleaved rounds per row, medians")
+    print(f"{'cell':5} {'config':7} {'mode':8} {'PyTorch ms':>11} {'Recurrent ms':>13} {'ratio':>7}  per-round ratios")
+    for cell in options.cells.split(","):
+        for config in options.configs.split(","):
+            modes = ["step"] if config == "stream" else options.modes.split(",")
+            for mode in modes:
+                pairs = []
+                for _ in range(options.rounds):
+                    p = pytorch_ms(cell, config, mode)
+                    r = recurrent_ms(options.bench, cell, config, mode)
+                    pairs.append((p, r))
+                p = statistics.median(a for a, _ in pairs)
+                r = statistics.median(b for _, b in pairs)
+                ratios = sorted(a / b for a, b in pairs)
+                print(f"{cell:5} {config:7} {mode:8} {p:11.4g} {r:13.4g} {p / r:6.2f}×  "
+                      f"{ratios[0]:.2f}–{ratios[-1]:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
