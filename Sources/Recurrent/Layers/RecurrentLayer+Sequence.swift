@@ -209,15 +209,17 @@ extension RecurrentLayer {
         }
         let chunks = chunkCount(batch: b, steps: t)
         // W_hhᵀ packed once for the whole sequence, and W_ihᵀ too when the
-        // threads make their own input products (one thread: one product
-        // for all rows, which GEMM splits as it sees fit).
+        // threads make their own input products step by step. One thread
+        // makes one input product for all rows and steps instead, which GEMM
+        // may still split (a long sequence of batch 1).
+        let perStep = chunks > 1
         let keepPacking = !keepCache && prepared == nil
         let packedHH =
             prepared?.recurrentWeights[index]
             ?? packed(w.weightHH, slot: 2 * index, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa)
         let packedIH =
             prepared?.inputWeights[index]
-            ?? (chunks > 1
+            ?? (perStep
                 ? packed(w.weightIH, slot: 2 * index + 1, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa)
                 : nil)
         defer {
@@ -229,16 +231,24 @@ extension RecurrentLayer {
         // gx = x·W_ihᵀ, b_ih added in the cell pass: per step into [B, G·H]
         // (row block r0 for the rows r0… of a thread), or for all steps at
         // once into [B·T, G·H].
-        var gx = scratch.take(packedIH == nil ? b * t * gh : b * gh)
+        var gx = scratch.take(perStep ? b * gh : b * t * gh)
         defer { scratch.give(gx) }
-        if packedIH == nil {
+        if !perStep {
             input.withUnsafeBufferPointer { x in
                 gx.withUnsafeMutableBufferPointer { gx in
-                    w.weightIH.withUnsafeBufferPointer { wih in
-                        GEMM.sgemm(
-                            transA: .none, transB: .transposed, m: b * t, n: gh, k: d,
-                            alpha: 1, a: x.baseAddress!, lda: d, b: wih.baseAddress!, ldb: d,
-                            beta: 0, c: gx.baseAddress!, ldc: gh)
+                    if let packedIH {
+                        packedIH.withUnsafeBufferPointer { p in
+                            rc_sgemm_prepacked(
+                                isa.rawValue, 0, b * t, gh, d, 1, x.baseAddress, d, p.baseAddress, gh, 0, 0,
+                                gx.baseAddress, gh)
+                        }
+                    } else {
+                        w.weightIH.withUnsafeBufferPointer { wih in
+                            GEMM.sgemm(
+                                transA: .none, transB: .transposed, m: b * t, n: gh, k: d,
+                                alpha: 1, a: x.baseAddress!, lda: d, b: wih.baseAddress!, ldb: d,
+                                beta: 0, c: gx.baseAddress!, ldc: gh)
+                        }
                     }
                 }
             }
@@ -266,7 +276,7 @@ extension RecurrentLayer {
                                         step.rows = rows
                                         step.hidden = h
                                         step.lengths = lengths.map { UnsafePointer($0 + r0) }
-                                        step.ldgx = packedIH == nil ? t * gh : gh
+                                        step.ldgx = perStep ? gh : t * gh
                                         step.gh = UnsafePointer(ghBuffer + r0 * gh)
                                         step.ldgh = gh
                                         step.bias_ih = biasIH
@@ -283,7 +293,7 @@ extension RecurrentLayer {
                                         for s in 0..<t {
                                             let time = reverse ? t - 1 - s : s
                                             let row = r0 * t + time
-                                            if let packedIH {
+                                            if perStep, let packedIH {
                                                 rc_sgemm_prepacked(
                                                     isa.rawValue, 0, rows, gh, d, 1, x.baseAddress! + row * d, t * d,
                                                     packedIH, gh, 0, 0, gx.baseAddress! + r0 * gh, gh)
@@ -296,7 +306,7 @@ extension RecurrentLayer {
                                                     packedHH.baseAddress, gh, 0, 0, ghBuffer + r0 * gh, gh)
                                             }
                                             step.t = time
-                                            step.gx = UnsafePointer(gx.baseAddress! + (packedIH == nil ? row : r0) * gh)
+                                            step.gx = UnsafePointer(gx.baseAddress! + (perStep ? r0 : row) * gh)
                                             step.out = out + r0 * outputStride + time * outputSize + column
                                             step.hprev = hPrev.map { $0 + row * h }
                                             step.gates = gates.map { $0 + row * gh }
