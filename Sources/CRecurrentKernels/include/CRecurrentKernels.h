@@ -23,13 +23,6 @@ typedef enum {
     RC_ISA_NEON = 3,     ///< arm64 Advanced SIMD
 } rc_isa;
 
-/// Asks for `rows` rows of `count` floats, `ld` apart, to be brought into
-/// the caches ahead of use (a hint: nothing is read or faulted).
-static inline void rc_prefetch_rows(const float *p, long rows, long ld, long count) {
-    for (long r = 0; r < rows; r++)
-        for (long j = 0; j < count; j += 16) __builtin_prefetch(p + r * ld + j, 0, 2);
-}
-
 /// A hint to the CPU that the caller is spinning on a shared variable.
 static inline void rc_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -5,9 +5,11 @@ import CRecurrentKernels
 //
 // Per layer and direction, forward:
 //   for each step t (reversed for the backward direction):
-//     gx = x_t·W_ihᵀ              one GEMM against W_ih packed once (or, on
-//                                 one thread, one GEMM over all B·T rows
-//                                 before the loop)
+//     gx = x_t·W_ihᵀ              one GEMM against W_ih packed once, when the
+//                                 threads split the batch; otherwise one GEMM
+//                                 over all B·T rows before the loop (per
+//                                 thread for its units' columns, when the
+//                                 threads split the hidden units)
 //     gh = h·W_hhᵀ                one GEMM against W_hh packed once
 //     fused cell pass             biases, activations, state update, caches
 // Backward runs the same loop in reverse order of steps, then forms
@@ -509,7 +511,6 @@ extension RecurrentLayer {
                                                         packedIH.baseAddress! + ihOffsets[part], g * width, 0, 0,
                                                         gxPart, g * width)
                                                 }
-                                                rc_prefetch_rows(gxPart + time * g * width, b, t * g * width, g * width)
                                                 if s == 0 && zeroStart {
                                                     ghPart.update(repeating: 0, count: b * g * width)
                                                 } else {
