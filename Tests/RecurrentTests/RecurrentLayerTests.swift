@@ -109,20 +109,26 @@ struct RecurrentLayerTests {
         }
     }
 
-    /// Large layers split the hidden units between threads, small ones the
-    /// batch; either way every number must be the same as on one thread.
-    @Test("results do not depend on the thread count", arguments: [Cell.lstm, .gru, .elman(.tanh)])
-    func threadCountChangesNoBit(cell: Cell) throws {
+    /// Large layers split the hidden units between threads, smaller ones the
+    /// batch (with the input product made a span of steps at a time once
+    /// W_ih is large); either way every number must be the same as on one
+    /// thread, which makes one input product before the time loop.
+    @Test(
+        "results do not depend on the thread count",
+        arguments: [Cell.lstm, .gru, .elman(.tanh)], [false, true])
+    func threadCountChangesNoBit(cell: Cell, splitHidden: Bool) throws {
         let pool = ThreadPool.shared
         guard pool.maximumThreadCount >= 2 else { return }
         var generator = RandomGenerator(seed: 14)
-        // Recurrent weights of 2 MiB or more: the hidden units are split between threads.
-        let hidden = cell == .lstm ? 384 : cell == .gru ? 448 : 768
+        // Recurrent weights of 2 MiB or more: the hidden units are split between
+        // threads. Otherwise D·G·H above 65 536: spans of 8 steps (11 steps: one short span).
+        let hidden = splitHidden ? (cell == .lstm ? 384 : cell == .gru ? 448 : 768) : 256
+        let (input, steps) = splitHidden ? (8, 6) : (cell == .elman(.tanh) ? 300 : 80, 11)
         let layer = try RecurrentLayer(
-            cell: cell, inputSize: 8, hiddenSize: hidden, layers: 1, bidirectional: true, generator: &generator)
-        let x = Tensor.normal([5, 6, 8], using: &generator)
-        let dOut = Tensor.normal([5, 6, 2 * hidden], using: &generator)
-        let lengths = [6, 2, 5, 1, 6]
+            cell: cell, inputSize: input, hiddenSize: hidden, layers: 1, bidirectional: true, generator: &generator)
+        let x = Tensor.normal([5, steps, input], using: &generator)
+        let dOut = Tensor.normal([5, steps, 2 * hidden], using: &generator)
+        let lengths = splitHidden ? [6, 2, 5, 1, 6] : [11, 2, 9, 1, 11]
         func run(threads: Int) throws -> (Tensor, RecurrentState, NamedTensors, Tensor) {
             let saved = pool.threadCount
             pool.threadCount = threads
