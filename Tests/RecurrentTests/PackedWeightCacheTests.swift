@@ -48,4 +48,26 @@ import Testing
         #expect(input != inPlace)
         #expect(try RecurrentLayer(stateDict: layer.parameters)(x).output == input)
     }
+
+    /// From a zero state the first step's recurrent product is skipped (it
+    /// is zero); but 0·∞ is NaN, and PyTorch's output is NaN from the first
+    /// step when W_hh holds an infinity: so is ours, in inference (cached
+    /// knowledge of the weights) and in training.
+    @Test(arguments: [64, 512])
+    func infiniteRecurrentWeightsGiveNaNFromTheFirstStep(hidden: Int) throws {
+        var generator = RandomGenerator(seed: 6)
+        var layer = try RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: hidden, generator: &generator)
+        let x = Tensor.normal([8, 9, 3], using: &generator)
+        #expect(try layer(x).output.scalars.allSatisfy { $0.isFinite })
+        layer.updateParameters { name, tensor in
+            if name == "weight_hh_l0" { tensor.withUnsafeMutableBufferPointer { $0[0] = .infinity } }
+        }
+        let inference = try layer(x).output
+        var unused = RandomGenerator(seed: 0)
+        let training = try layer.forward(x, generator: &unused).output
+        for output in [inference, training] {
+            // Unit 0 of every row at step 0: its gate i row of W_hh holds the infinity.
+            for row in 0..<8 { #expect(output.scalars[row * 9 * hidden].isNaN) }
+        }
+    }
 }

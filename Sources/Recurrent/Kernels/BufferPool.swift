@@ -85,6 +85,8 @@ final class PackedWeightCache: Sendable {
     private let entries = Mutex<[Int: Entry]>([:])
     /// Per slot: where two threads should split the hidden units.
     private let splits = Mutex<[Int: Int]>([:])
+    /// Per slot: whether a weight array (held, as in `entries`) is all finite.
+    private let finite = Mutex<[Int: (source: [Float], finite: Bool)]>([:])
 
     init() {}
 
@@ -102,6 +104,22 @@ final class PackedWeightCache: Sendable {
         let packed = pack()
         entries.withLock { $0[slot] = Entry(source: weights, key: key, packed: packed) }
         return packed
+    }
+
+    /// Whether every element of `weights` is finite, remembered for slot
+    /// `slot` while the same array is passed (one scan per version).
+    func isFinite(slot: Int, weights: [Float]) -> Bool {
+        let address = weights.withUnsafeBufferPointer { $0.baseAddress }
+        let known: Bool? = finite.withLock { finite in
+            guard let entry = finite[slot], entry.source.count == weights.count,
+                entry.source.withUnsafeBufferPointer({ $0.baseAddress }) == address
+            else { return nil }
+            return entry.finite
+        }
+        if let known { return known }
+        let result = weights.allSatisfy { $0.isFinite }
+        finite.withLock { $0[slot] = (weights, result) }
+        return result
     }
 
     /// The unit where part 1 of a two-way hidden split should start, from

@@ -190,9 +190,14 @@ extension RecurrentLayer {
         var cell =
             lstm
             ? Array(initial.c!.scalars[(index * b * h)..<((index + 1) * b * h)]) : [Float](repeating: 0, count: b * h)
-        // From h₀ = 0 the first step's recurrent product is zero: skipped.
-        // (0·w is ±0 for every finite w, and the sum of ±0 starting from +0 is +0.)
-        let zeroStart = !state.contains { $0 != 0 }
+        // From h₀ = 0 the first step's recurrent product is zero: skipped in
+        // inference. (0·w is ±0 for every finite w, and the sum of ±0 starting
+        // from +0 is +0; an infinite or NaN w makes it NaN, as in PyTorch, so
+        // the skip needs W_hh finite, which the layer's cache knows per
+        // version of the weights.)
+        let zeroStart =
+            !keepCache && prepared == nil && !state.contains { $0 != 0 }
+            && packedCache.isFinite(slot: index, weights: w.weightHH.scalars)
         // Caches are written for every row and step the backward pass reads
         // (gates and aux only where a sequence is active, which is all it reads).
         let cacheCount = keepCache ? b * t : 0
