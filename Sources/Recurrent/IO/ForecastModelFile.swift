@@ -63,15 +63,10 @@ public struct ForecastModelFile: Sendable {
 
     /// The metadata keys this type writes, beside ``metadata``.
     private func taskKeys() throws -> [String: String] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        func json<T: Encodable>(_ value: T) throws -> String {
-            String(decoding: try encoder.encode(value), as: UTF8.self)
-        }
         var keys = metadata.filter { !Self.reservedKeys.contains($0.key) }
         keys["task"] = Self.task
-        keys["series_options"] = try json(options)
-        keys["normalization"] = try json(normalization)
+        keys["series_options"] = try metadataJSON(options)
+        keys["normalization"] = try metadataJSON(normalization)
         keys["missing"] = missing.rawValue
         return keys
     }
@@ -81,18 +76,12 @@ public struct ForecastModelFile: Sendable {
     /// - Throws: ``SafetensorsError`` for the MLP, which is not a ``ModelFile``
     ///   (see ``write(to:)``).
     public func modelFile() throws -> ModelFile {
-        guard case .recurrent(let model) = network else {
-            throw SafetensorsError(file: "model data", problem: "holds an MLP, which a ModelFile cannot")
-        }
-        return try ModelFile(sequenceModel: model, metadata: try taskKeys())
+        try network.modelFile(metadata: try taskKeys())
     }
 
     /// Writes the file atomically: the old file or the new one, never a partial one.
     public func write(to url: URL) throws {
-        switch network {
-        case .recurrent: try modelFile().write(to: url)
-        case .mlp(let mlp): try mlp.safetensorsFile(metadata: try taskKeys()).write(to: url)
-        }
+        try network.write(to: url, metadata: try taskKeys())
     }
 
     /// Reads and checks a forecasting model file.

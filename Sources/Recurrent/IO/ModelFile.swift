@@ -199,12 +199,10 @@ extension ModelFile {
         var floats: [String: Tensor] = [:]
         for (tensorName, tensor) in layer.parameters { floats[tensorName] = tensor }
         for (tensorName, tensor) in tensors { floats[tensorName] = tensor }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var header = metadata
         header["format"] = Self.format
         header["format_version"] = String(Self.formatVersion)
-        header["architecture"] = String(decoding: try encoder.encode(architecture), as: UTF8.self)
+        header["architecture"] = try metadataJSON(architecture)
         return SafetensorsFile(tensors: floats, integerTensors: integerTensors, metadata: header)
     }
 

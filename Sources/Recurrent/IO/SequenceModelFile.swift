@@ -26,11 +26,9 @@ extension ModelFile {
         if let embedding = model.embedding { tensors["embedding.weight"] = embedding.weight }
         tensors["head.weight"] = model.head.dense.weight
         if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let head = SequenceHeadRecord(pooling: model.head.pooling, outputSize: model.head.outputSize)
         var keys = metadata
-        keys["head"] = String(decoding: try encoder.encode(head), as: UTF8.self)
+        keys["head"] = try metadataJSON(head)
         self.init(layer: model.recurrent, tensors: tensors, metadata: keys)
     }
 

@@ -32,6 +32,27 @@ public enum SequenceNetwork: Sendable {
         }
     }
 
+    /// The model file of a recurrent network, with `metadata` beside its
+    /// architecture.
+    ///
+    /// - Throws: ``SafetensorsError`` for the MLP, which is not a
+    ///   ``ModelFile`` (see ``write(to:metadata:)``).
+    public func modelFile(metadata: [String: String]) throws -> ModelFile {
+        guard case .recurrent(let model) = self else {
+            throw SafetensorsError(file: "model data", problem: "holds an MLP, which a ModelFile cannot")
+        }
+        return try ModelFile(sequenceModel: model, metadata: metadata)
+    }
+
+    /// Writes the network and `metadata` as a Recurrent model file,
+    /// atomically: the old file or the new one, never a partial one.
+    public func write(to url: URL, metadata: [String: String]) throws {
+        switch self {
+        case .recurrent: try modelFile(metadata: metadata).write(to: url)
+        case .mlp(let mlp): try mlp.safetensorsFile(metadata: metadata).write(to: url)
+        }
+    }
+
     /// The class with the largest output for each sequence of `batch`.
     public func predictedClasses(_ batch: SequenceBatch) throws -> [Int] {
         switch self {
@@ -63,15 +84,13 @@ extension WindowMLP {
     /// …, metadata `format` = `recurrent`, `format_version` = 1,
     /// `architecture` (see ``isMLPFile(_:)``) and `metadata`.
     public func safetensorsFile(metadata: [String: String]) throws -> SafetensorsFile {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         let sizes = network.layers.compactMap { ($0 as? Dense)?.outputSize }
         let architecture = WindowMLPArchitecture(
             kind: "mlp", input: input, steps: steps, layers: sizes, activation: "tanh")
         var keys = metadata
         keys["format"] = ModelFile.format
         keys["format_version"] = String(ModelFile.formatVersion)
-        keys["architecture"] = String(decoding: try encoder.encode(architecture), as: UTF8.self)
+        keys["architecture"] = try metadataJSON(architecture)
         var tensors: [String: Tensor] = [:]
         for (name, tensor) in parameters {
             guard tensor.isFinite else {
@@ -127,4 +146,12 @@ extension WindowMLP {
             throw SafetensorsError(file: name, tensor: "mlp.0.weight", problem: error.description)
         }
     }
+}
+
+/// `value` as compact JSON with sorted keys, for a metadata value: the same
+/// bytes for the same value in every process (Swift's key order is not).
+func metadataJSON(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

@@ -63,11 +63,9 @@ public struct TextModelFile: Sendable {
                 reason: "a text model needs an embedding of \(vocabulary.count) rows and "
                     + "\(vocabulary.count) outputs at every step")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var keys = metadata.filter { !Self.reservedKeys.contains($0.key) }
         keys["task"] = Self.task
-        keys["vocabulary"] = String(decoding: try encoder.encode(vocabulary), as: UTF8.self)
+        keys["vocabulary"] = try metadataJSON(vocabulary)
         keys["window"] = String(window)
         keys["unigram_entropy_bits"] = String(unigramEntropy)
         var tensors = NamedTensors()

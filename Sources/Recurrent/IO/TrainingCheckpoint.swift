@@ -141,19 +141,14 @@ extension TrainingCheckpoint {
         for (key, tensor) in parameters { tensors[Self.modelPrefix + key] = tensor }
         for (key, tensor) in optimizerTensors { tensors[Self.optimizerPrefix + key] = tensor }
         for (key, tensor) in userTensors { tensors[Self.userPrefix + key] = tensor }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func json(_ value: some Encodable) throws -> String {
-            String(decoding: try encoder.encode(value), as: UTF8.self)
-        }
         var header: [String: String] = [
             "format": Self.format,
             "format_version": String(Self.formatVersion),
             "step": String(step),
-            "generator": try json(generator),
-            "parameters": try json(parameters.names),
-            "optimizer_tensors": try json(optimizerTensors.names),
-            "user_tensors": try json(userTensors.names),
+            "generator": try metadataJSON(generator),
+            "parameters": try metadataJSON(parameters.names),
+            "optimizer_tensors": try metadataJSON(optimizerTensors.names),
+            "user_tensors": try metadataJSON(userTensors.names),
         ]
         for (key, value) in optimizerValues { header[Self.optimizerPrefix + key] = value }
         for (key, value) in metadata { header[Self.userPrefix + key] = value }

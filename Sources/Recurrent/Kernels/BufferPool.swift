@@ -93,11 +93,8 @@ final class PackedWeightCache: Sendable {
     /// The packing of `weights` under `key` (slot `slot`), made by `pack`
     /// unless a stored one was made from the same array with the same key.
     func packed(slot: Int, weights: [Float], key: String, pack: () -> [Float]) -> [Float] {
-        let address = weights.withUnsafeBufferPointer { $0.baseAddress }
         let hit: [Float]? = entries.withLock { entries in
-            guard let entry = entries[slot], entry.key == key, entry.source.count == weights.count,
-                entry.source.withUnsafeBufferPointer({ $0.baseAddress }) == address
-            else { return nil }
+            guard let entry = entries[slot], entry.key == key, Self.same(entry.source, weights) else { return nil }
             return entry.packed
         }
         if let hit { return hit }
@@ -109,17 +106,21 @@ final class PackedWeightCache: Sendable {
     /// Whether every element of `weights` is finite, remembered for slot
     /// `slot` while the same array is passed (one scan per version).
     func isFinite(slot: Int, weights: [Float]) -> Bool {
-        let address = weights.withUnsafeBufferPointer { $0.baseAddress }
         let known: Bool? = finite.withLock { finite in
-            guard let entry = finite[slot], entry.source.count == weights.count,
-                entry.source.withUnsafeBufferPointer({ $0.baseAddress }) == address
-            else { return nil }
+            guard let entry = finite[slot], Self.same(entry.source, weights) else { return nil }
             return entry.finite
         }
         if let known { return known }
         let result = weights.allSatisfy { $0.isFinite }
         finite.withLock { $0[slot] = (weights, result) }
         return result
+    }
+
+    /// Whether two arrays share one buffer (a held array is never changed in
+    /// place, so then they hold the same values).
+    private static func same(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count
+            && a.withUnsafeBufferPointer { $0.baseAddress } == b.withUnsafeBufferPointer { $0.baseAddress }
     }
 
     /// The unit where part 1 of a two-way hidden split should start, from

@@ -380,7 +380,9 @@ extension RecurrentLayer {
     /// pool, for the caller to give back.
     private func packed(_ weight: Tensor, slot: Int, key: String, keep: Bool, isa: ISA) -> [Float] {
         let (n, k) = (weight.shape[0], weight.shape[1])
-        func pack(into packed: inout [Float]) {
+        return packing(
+            of: weight, slot: slot, key: key, count: rc_sgemm_packed_b_size(isa.rawValue, k, n), keep: keep
+        ) { packed in
             let nr = Int(rc_gemm_nr(isa.rawValue))
             let kcMax = Int(rc_gemm_kc())
             let paddedN = (n + nr - 1) / nr * nr
@@ -399,16 +401,24 @@ extension RecurrentLayer {
                 }
             }
         }
-        let count = rc_sgemm_packed_b_size(isa.rawValue, k, n)
+    }
+
+    /// `count` floats that `pack` fills from `weight`: for inference (`keep`)
+    /// kept in the layer's cache under `slot` and `key` while the weights are
+    /// unchanged; otherwise taken from the scratch pool, for the caller to
+    /// give back.
+    private func packing(
+        of weight: Tensor, slot: Int, key: String, count: Int, keep: Bool, pack: (inout [Float]) -> Void
+    ) -> [Float] {
         if keep {
             return packedCache.packed(slot: slot, weights: weight.scalars, key: key) {
                 var fresh = uninitializedFloats(count)
-                pack(into: &fresh)
+                pack(&fresh)
                 return fresh
             }
         }
         var buffer = scratch.take(count)
-        pack(into: &buffer)
+        pack(&buffer)
         return buffer
     }
 
@@ -501,20 +511,15 @@ extension RecurrentLayer {
         // An inference call keeps the packings for the next while the weights
         // are unchanged (training changes them every step, so it packs into
         // scratch and gives it back). The layout follows the bounds.
-        func packing(_ weight: Tensor, slot: Int, offsets: [Int]) -> [Float] {
-            if keepPacking {
-                return packedCache.packed(slot: slot, weights: weight.scalars, key: "parts \(isa.rawValue) \(bounds)") {
-                    var fresh = uninitializedFloats(offsets[parts])
-                    pack(weight, offsets: offsets, into: &fresh)
-                    return fresh
-                }
-            }
-            var packed = scratch.take(offsets[parts])
-            pack(weight, offsets: offsets, into: &packed)
-            return packed
+        let key = "parts \(isa.rawValue) \(bounds)"
+        let packedHH = packing(of: w.weightHH, slot: 2 * index, key: key, count: hhOffsets[parts], keep: keepPacking) {
+            pack(w.weightHH, offsets: hhOffsets, into: &$0)
         }
-        let packedHH = packing(w.weightHH, slot: 2 * index, offsets: hhOffsets)
-        let packedIH = packing(w.weightIH, slot: 2 * index + 1, offsets: ihOffsets)
+        let packedIH = packing(
+            of: w.weightIH, slot: 2 * index + 1, key: key, count: ihOffsets[parts], keep: keepPacking
+        ) {
+            pack(w.weightIH, offsets: ihOffsets, into: &$0)
+        }
         defer {
             if !keepPacking {
                 scratch.give(packedHH)
