@@ -104,6 +104,12 @@ def main():
     parser.add_argument("--modes", default="forward,train")
     parser.add_argument("--bench", default=os.path.join(".build", "release", "RecurrentBench"))
     options = parser.parse_args()
+    if options.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {options.rounds}")
+    for option, known in (("cells", CELLS), ("configs", [*GRID, "stream"]), ("modes", ["forward", "train"])):
+        unknown = set(getattr(options, option).split(",")) - set(known)
+        if unknown:
+            parser.error(f"--{option}: unknown {', '.join(sorted(unknown))} (known: {', '.join(known)})")
     if not os.access(options.bench, os.X_OK):
         sys.exit(f"{options.bench}: not found; run `swift build -c release --product RecurrentBench` first")
     torch.set_num_threads(2)
