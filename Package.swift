@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Recurrent", targets: ["Recurrent"]),
+        .library(name: "RecurrentCore", targets: ["RecurrentCore"]),
+        .library(name: "RecurrentData", targets: ["RecurrentData"]),
+        .library(name: "RecurrentReports", targets: ["RecurrentReports"]),
         .executable(name: "recurrent", targets: ["recurrent"]),
     ],
     dependencies: [
@@ -15,7 +18,16 @@ let package = Package(
         // Hot loops: GEMM micro-kernels and packing, vectorised exp/tanh/sigmoid.
         // One set per ISA, selected at run time; no compiler flags needed.
         .target(name: "CRecurrentKernels"),
-        .target(name: "Recurrent", dependencies: ["CRecurrentKernels"]),
+        // Tensors, kernels, layers, cells, training and the model file: all a
+        // Swift app needs to build, train and run recurrent models.
+        .target(name: "RecurrentCore", dependencies: ["CRecurrentKernels"]),
+        // Data sets (CSV tables, series windows, labelled sequences, text
+        // corpora) and the task model files that record how they were made.
+        .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
+        // SVG line plots, bar charts and heat maps for training reports.
+        .target(name: "RecurrentReports", dependencies: ["RecurrentCore"]),
+        // The umbrella: `import Recurrent` brings all three.
+        .target(name: "Recurrent", dependencies: ["RecurrentCore", "RecurrentData", "RecurrentReports"]),
         .executableTarget(
             name: "recurrent",
             dependencies: [

@@ -1,0 +1,439 @@
+import RecurrentCore
+// A numeric series cut into forecasting windows: a chronological
+// train/validation/test split, a normalisation fitted on the training part,
+// the naive baselines and the error measures to compare a model with them.
+// Letters: N windows, L input steps, F features, h horizon, K targets; row e
+// is a window's last input step, so its inputs are rows e−L+1 … e and its
+// targets rows e+1 … e+h.
+
+/// The fractions of a series' rows given to training, validation and test,
+/// in that order from the start.
+///
+/// The cuts fall at `round(train·n)`, `round((train + validation)·n)` and
+/// `round((train + validation + test)·n)` of the n rows; when the fractions
+/// sum to less than 1, the rows after the last cut are not used.
+public struct SplitFractions: Sendable, Equatable, Codable {
+    /// The share of the rows for training, in (0, 1].
+    public var train: Double
+    /// The share for validation, in [0, 1].
+    public var validation: Double
+    /// The share for test, in [0, 1].
+    public var test: Double
+
+    /// Fractions that ``SeriesDataset/init(_:options:)`` checks: each in
+    /// [0, 1], train above 0, the sum at most 1.
+    public init(train: Double = 0.7, validation: Double = 0.15, test: Double = 0.15) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
+
+    func check() throws {
+        for (name, value) in [("train", train), ("validation", validation), ("test", test)]
+        where !(value >= 0 && value <= 1) {
+            throw RecurrentError.invalidArgument(name: "\(name) fraction", value: "\(value)", reason: "must lie in [0, 1]")
+        }
+        guard train > 0 else {
+            throw RecurrentError.invalidArgument(name: "train fraction", value: "0", reason: "must be > 0")
+        }
+        let sum = train + validation + test
+        guard sum <= 1 + 1e-9 else {
+            throw RecurrentError.invalidArgument(
+                name: "split fractions", value: "\(train) + \(validation) + \(test) = \(sum)", reason: "must sum to ≤ 1")
+        }
+    }
+}
+
+/// One of the three chronological parts of a series.
+public enum SeriesPart: String, Sendable, Codable, CaseIterable {
+    /// The first part, on which the model and the normalisation are fitted.
+    case train
+    /// The second part, for early stopping and model choice.
+    case validation
+    /// The third part, for the final measure.
+    case test
+}
+
+/// How a series is cut into windows: what ``SeriesDataset`` needs besides
+/// the data, stored with a model (as JSON with snake-case keys) so the same
+/// windows can be made again at forecast time.
+public struct SeriesOptions: Sendable, Equatable, Codable {
+    /// The columns a model reads at each input step, in order: F of them.
+    public var features: [String]
+    /// The columns it forecasts: K of them, which may also be features.
+    public var targets: [String]
+    /// L, the input steps of a window, ≥ 1.
+    public var inputLength: Int
+    /// h, the steps forecast at once (direct multi-step forecasting), ≥ 1.
+    public var horizon: Int
+    /// The rows between the ends of consecutive windows, ≥ 1.
+    public var stride: Int
+    /// The train/validation/test fractions.
+    public var split: SplitFractions
+    /// How the columns are scaled, fitted on the training part.
+    public var normalization: Normalization.Method
+
+    /// Options for a dataset; the defaults are one-step forecasts from every
+    /// row, 70/15/15 split, z-score scaling.
+    public init(
+        features: [String], targets: [String], inputLength: Int, horizon: Int = 1, stride: Int = 1,
+        split: SplitFractions = SplitFractions(), normalization: Normalization.Method = .zScore
+    ) {
+        self.features = features
+        self.targets = targets
+        self.inputLength = inputLength
+        self.horizon = horizon
+        self.stride = stride
+        self.split = split
+        self.normalization = normalization
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case features, targets, horizon, stride, split, normalization
+        case inputLength = "input_length"
+    }
+}
+
+/// The windows of one part of a series, as tensors.
+///
+/// `input[n, t, f]` is feature f at row `endRows[n] − L + 1 + t`, normalised;
+/// `targets[n, j·K + k]` is target k at row `endRows[n] + 1 + j`, normalised
+/// (reshape to [N, h, K] to see steps and targets apart). With a time
+/// column, `series.times?[endRows[n] + 1 + j]` labels step j of window n.
+public struct SeriesWindows: Sendable, Equatable {
+    /// Which part these windows belong to.
+    public let part: SeriesPart
+    /// The rows of the part: every window's targets lie in them.
+    public let rows: Range<Int>
+    /// Each window's last input row e.
+    public let endRows: [Int]
+    /// [N, L, F], normalised.
+    public let input: Tensor
+    /// [N, h·K], normalised.
+    public let targets: Tensor
+    /// [N, h·K], the targets in the file's units.
+    public let targetsInOriginalUnits: Tensor
+
+    /// N, the number of windows.
+    public var count: Int { endRows.count }
+
+    /// The windows as a many-to-one regression batch (input [N, L, F],
+    /// targets [N, h·K]), or nil when the part holds no window.
+    public var batch: SequenceBatch? {
+        count > 0 ? SequenceBatch(unchecked: input, lengths: nil, targets: targets) : nil
+    }
+}
+
+/// A numeric series cut into windows for forecasting, split by time, with a
+/// normalisation fitted on the training part only.
+///
+/// ## Windows and splits
+/// A window ending at row e reads rows e−L+1 … e of the features and
+/// forecasts rows e+1 … e+h of the targets (direct forecasting: all h steps
+/// at once). A window belongs to the part that holds all of its targets; its
+/// inputs may reach back into the part before, since that history is known
+/// when the forecast is made. So no training window reads a validation or
+/// test row, and no row is a target in two parts. In each part the windows
+/// start at the first end row whose targets fit (L − 1 in the training part,
+/// the row before the part's first row in the others) and step by `stride`.
+///
+/// ## Normalisation
+/// Fitted on the training part's rows only, for the features and targets
+/// together (``normalization``), and applied to every part. Forecasts come
+/// back to the original units through ``targetsInOriginalUnits(_:)``.
+///
+/// ## Bad input
+/// Every problem is a ``RecurrentError/invalidArgument(name:value:reason:)``
+/// naming the option: L, h or stride below 1, fractions out of range, an
+/// unknown or repeated column, a window longer than the series or than the
+/// training part, a validation or test part shorter than h.
+///
+/// ```swift
+/// let table = try CSVTable(contentsOf: URL(fileURLWithPath: "load.csv"))
+/// let options = SeriesOptions(features: ["load", "temperature"], targets: ["load"], inputLength: 48, horizon: 24)
+/// let data = try SeriesDataset(table: table, options: options, missing: .interpolate)
+/// let batch = data.train.batch!                        // input [N, 48, 2], targets [N, 24]
+/// let naive = data.persistenceForecast(for: .test)     // [N, 24], original units
+/// let errors = try ForecastErrors(prediction: naive, truth: data.test.targetsInOriginalUnits)
+/// ```
+public struct SeriesDataset: Sendable {
+    /// The options the windows were cut with.
+    public let options: SeriesOptions
+    /// The whole series, in original units.
+    public let series: NumericColumns
+    /// The scaling fitted on the training part, for the features followed
+    /// by the targets that are not features.
+    public let normalization: Normalization
+    /// The training windows.
+    public let train: SeriesWindows
+    /// The validation windows (none when the validation fraction is 0).
+    public let validation: SeriesWindows
+    /// The test windows (none when the test fraction is 0).
+    public let test: SeriesWindows
+
+    private let featureColumns: [Int]  // F indices into series
+    private let targetColumns: [Int]  // K indices into series
+
+    /// Reads the named columns of a CSV table and cuts them into windows.
+    ///
+    /// - Parameters:
+    ///   - table: The file's table.
+    ///   - options: Columns, window, split and scaling.
+    ///   - time: A column kept as strings in ``series`` for output; nil for none.
+    ///   - missing: What to do with missing cells.
+    /// - Throws: ``CSVError`` for a column that is not there or a cell that
+    ///   cannot be used; ``RecurrentError`` for options that do not fit.
+    public init(
+        table: CSVTable, options: SeriesOptions, time: String? = nil, missing: MissingValuePolicy = .error
+    ) throws {
+        try SeriesDataset.checkNames(options)
+        var names = options.features
+        for target in options.targets where !names.contains(target) { names.append(target) }
+        try self.init(table.numericColumns(names, time: time, missing: missing), options: options)
+    }
+
+    /// Cuts columns already in memory into windows.
+    ///
+    /// - Parameters:
+    ///   - series: The columns; it may hold more than the options name.
+    ///   - options: Columns, window, split and scaling.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)``
+    ///   naming the option at fault.
+    public init(_ series: NumericColumns, options: SeriesOptions) throws {
+        try SeriesDataset.checkNames(options)
+        try Check.positive(options.inputLength, "inputLength")
+        try Check.positive(options.horizon, "horizon")
+        try Check.positive(options.stride, "stride")
+        try options.split.check()
+        func column(_ name: String, _ role: String) throws -> Int {
+            guard let c = series.names.firstIndex(of: name) else {
+                throw RecurrentError.invalidArgument(
+                    name: role, value: "\"\(name)\"",
+                    reason: "no such column; the columns are \(series.names.map { "\"\($0)\"" }.joined(separator: ", "))")
+            }
+            return c
+        }
+        let features = try options.features.map { try column($0, "feature") }
+        let targets = try options.targets.map { try column($0, "target") }
+        let n = series.rowCount, (l, h) = (options.inputLength, options.horizon)
+        guard l + h <= n else {
+            throw RecurrentError.invalidArgument(
+                name: "inputLength", value: "\(l)",
+                reason: "with horizon \(h) a window spans \(l + h) rows, but the series has \(n)")
+        }
+        let split = options.split
+        let cuts = [split.train, split.train + split.validation, split.train + split.validation + split.test]
+            .map { min(n, Int(($0 * Double(n)).rounded())) }
+        let parts = [0..<cuts[0], cuts[0]..<cuts[1], cuts[1]..<max(cuts[1], cuts[2])]
+        guard l + h <= parts[0].count else {
+            throw RecurrentError.invalidArgument(
+                name: "inputLength", value: "\(l)",
+                reason: "with horizon \(h) a window spans \(l + h) rows, but the training part holds "
+                    + "\(parts[0].count) (rows 0..<\(cuts[0]) of \(n))")
+        }
+        for (part, fraction, rows) in [(SeriesPart.validation, split.validation, parts[1]), (.test, split.test, parts[2])]
+        where fraction > 0 && rows.count < h {
+            throw RecurrentError.invalidArgument(
+                name: "horizon", value: "\(h)",
+                reason: "the \(part.rawValue) part holds \(rows.count) row\(rows.count == 1 ? "" : "s") (\(rows) of \(n)), "
+                    + "too few for one window's targets")
+        }
+        let union = features + targets.filter { !features.contains($0) }
+        let normalization = try Normalization(
+            fitting: union.map { Array(series.values[$0][parts[0]]) }, columns: union.map { series.names[$0] },
+            method: options.normalization)
+        // scaled[c][r]: column c of the series normalised, for the columns in union;
+        // rowsOfFeatures[r·F + f]: feature f at row r, normalised, so a window's
+        // input is one contiguous run of it.
+        var scaled = [[Float]](repeating: [], count: series.names.count)
+        for (u, c) in union.enumerated() {
+            scaled[c] = series.values[c].map { Float(normalization.normalize($0, column: u)) }
+        }
+        var rowsOfFeatures = [Float](repeating: 0, count: n * features.count)
+        for (f, c) in features.enumerated() {
+            for r in 0..<n { rowsOfFeatures[r * features.count + f] = scaled[c][r] }
+        }
+
+        func windows(_ part: SeriesPart, _ rows: Range<Int>) -> SeriesWindows {
+            let first = max(rows.lowerBound - 1, l - 1), last = rows.upperBound - 1 - h
+            let ends = first <= last ? Array(Swift.stride(from: first, through: last, by: options.stride)) : []
+            let (f, k) = (features.count, targets.count)
+            var input = [Float](), target = [Float](), original = [Float]()
+            input.reserveCapacity(ends.count * l * f)
+            target.reserveCapacity(ends.count * h * k)
+            original.reserveCapacity(ends.count * h * k)
+            for e in ends {
+                input.append(contentsOf: rowsOfFeatures[((e - l + 1) * f)..<((e + 1) * f)])
+                for r in (e + 1)...(e + h) {
+                    for c in targets {
+                        target.append(scaled[c][r])
+                        original.append(Float(series.values[c][r]))
+                    }
+                }
+            }
+            return SeriesWindows(
+                part: part, rows: rows, endRows: ends,
+                input: Tensor(shape: [ends.count, l, f], scalars: input),
+                targets: Tensor(shape: [ends.count, h * k], scalars: target),
+                targetsInOriginalUnits: Tensor(shape: [ends.count, h * k], scalars: original))
+        }
+
+        self.options = options
+        self.series = series
+        self.normalization = normalization
+        self.featureColumns = features
+        self.targetColumns = targets
+        self.train = windows(.train, parts[0])
+        self.validation = windows(.validation, parts[1])
+        self.test = windows(.test, parts[2])
+    }
+
+    private static func checkNames(_ options: SeriesOptions) throws {
+        for (role, names) in [("features", options.features), ("targets", options.targets)] {
+            guard !names.isEmpty else {
+                throw RecurrentError.invalidArgument(name: role, value: "[]", reason: "need at least one column")
+            }
+            if let twice = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) }) {
+                throw RecurrentError.invalidArgument(name: role, value: "\"\(twice.element)\"", reason: "named twice")
+            }
+        }
+    }
+
+    /// The windows of one part.
+    public subscript(part: SeriesPart) -> SeriesWindows {
+        switch part {
+        case .train: train
+        case .validation: validation
+        case .test: test
+        }
+    }
+
+    /// The persistence forecast of each window of `part`: every target's
+    /// last observed value, at row e, repeated for all h steps.
+    ///
+    /// - Returns: [N, h·K] in original units, laid out as the targets.
+    public func persistenceForecast(for part: SeriesPart) -> Tensor {
+        baseline(for: part) { e, _ in e }
+    }
+
+    /// The seasonal-naive forecast of each window of `part`: for step j
+    /// (1 … h), the target's value at the latest observed row of the same
+    /// season phase, `e + j − s·⌈j/s⌉` (one season ago when j ≤ s).
+    ///
+    /// - Parameters:
+    ///   - part: Which windows.
+    ///   - season: s, the season's length in rows, ≥ 1.
+    /// - Returns: [N, h·K] in original units, laid out as the targets.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    ///   s < 1, or when a window of `part` ends before row s − 1 and so has
+    ///   no full season of history.
+    public func seasonalNaiveForecast(for part: SeriesPart, season: Int) throws -> Tensor {
+        try Check.positive(season, "season")
+        if let e = self[part].endRows.first, e + 1 < season {
+            throw RecurrentError.invalidArgument(
+                name: "season", value: "\(season)",
+                reason: "the first \(part.rawValue) window ends at row \(e), so only \(e + 1) rows of history precede its forecast")
+        }
+        return baseline(for: part) { e, j in e + j - season * ((j + season - 1) / season) }
+    }
+
+    /// [N, h·K]: target k at step j (1 … h) taken from row `source(e, j)`.
+    private func baseline(for part: SeriesPart, source: (Int, Int) -> Int) -> Tensor {
+        let windows = self[part]
+        let (h, k) = (options.horizon, targetColumns.count)
+        var scalars = [Float]()
+        scalars.reserveCapacity(windows.count * h * k)
+        for e in windows.endRows {
+            for j in 1...h {
+                for c in targetColumns { scalars.append(Float(series.values[c][source(e, j)])) }
+            }
+        }
+        return Tensor(shape: [windows.count, h * k], scalars: scalars)
+    }
+
+    /// A model's normalised forecasts in the original units.
+    ///
+    /// - Parameter prediction: [N, h·K], [N, h, K] or any shape whose last
+    ///   dimension is a multiple of K, targets innermost.
+    /// - Returns: The same shape, denormalised.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    ///   the last dimension does not fit K.
+    public func targetsInOriginalUnits(_ prediction: Tensor) throws -> Tensor {
+        try normalization.denormalizing(prediction, columns: options.targets)
+    }
+
+    /// [1, L, F]: the series' last L rows of features, normalised — the
+    /// input for forecasting the h rows after the end of the data.
+    public func latestInput() -> Tensor {
+        let (n, l) = (series.rowCount, options.inputLength)
+        var scalars = [Float]()
+        for r in (n - l)..<n {
+            for (f, c) in featureColumns.enumerated() {
+                scalars.append(Float(normalization.normalize(series.values[c][r], column: f)))
+            }
+        }
+        return Tensor(shape: [1, l, featureColumns.count], scalars: scalars)
+    }
+}
+
+/// Forecast errors in original units: RMSE, MAE and MAPE.
+///
+/// `RMSE = √(Σ(ŷ − y)² / n)`, `MAE = Σ|ŷ − y| / n` over all n elements;
+/// `MAPE = 100 · Σ|ŷ − y| / |y| / m` in percent, over the m elements whose
+/// target y is not zero (zero targets are skipped, and targets near zero
+/// make it large). Computed in `Double`.
+///
+/// ```swift
+/// let errors = try ForecastErrors(prediction: Tensor([2, 4]), truth: Tensor([1, 4]))
+/// // rmse 0.7071…, mae 0.5, mape 50 (only y = 1 and 4 count; 100·(1/1 + 0/4)/2)
+/// ```
+public struct ForecastErrors: Sendable, Equatable, Codable {
+    /// Root mean squared error.
+    public let rmse: Double
+    /// Mean absolute error.
+    public let mae: Double
+    /// Mean absolute percentage error, in percent; nil when every target is 0.
+    public let mape: Double?
+    /// n, the elements compared.
+    public let count: Int
+    /// m, the elements MAPE counts: those with a non-zero target.
+    public let mapeCount: Int
+
+    /// The errors of `prediction` against `truth`.
+    ///
+    /// - Parameters:
+    ///   - prediction: Any shape, every value finite.
+    ///   - truth: The same shape, at least one element.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    ///   the shapes differ, are empty, or the prediction is not finite.
+    public init(prediction: Tensor, truth: Tensor) throws {
+        guard prediction.shape == truth.shape else {
+            throw RecurrentError.invalidArgument(
+                name: "prediction", value: "of shape \(prediction.shape)", reason: "must have the truth's shape \(truth.shape)")
+        }
+        guard truth.count > 0 else {
+            throw RecurrentError.invalidArgument(
+                name: "prediction", value: "of shape \(prediction.shape)", reason: "holds no values to compare")
+        }
+        if let i = prediction.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw RecurrentError.invalidArgument(
+                name: "prediction", value: "\(prediction.scalars[i]) at element \(i)", reason: "must be finite")
+        }
+        var squared = 0.0, absolute = 0.0, relative = 0.0, nonZero = 0
+        for (p, y) in zip(prediction.scalars, truth.scalars) {
+            let error = Double(p) - Double(y)
+            squared += error * error
+            absolute += abs(error)
+            if y != 0 {
+                relative += abs(error) / abs(Double(y))
+                nonZero += 1
+            }
+        }
+        let n = Double(truth.count)
+        self.rmse = (squared / n).squareRoot()
+        self.mae = absolute / n
+        self.mape = nonZero > 0 ? 100 * relative / Double(nonZero) : nil
+        self.count = truth.count
+        self.mapeCount = nonZero
+    }
+}
