@@ -80,7 +80,7 @@ struct Compare: ParsableCommand {
         var rows: [Row] = []
         var metric: String?
         var baseline: [String: Double] = [:]
-        var histories: [(String, [EpochRecord])] = []
+        var histories: [(String, [EpochSummary])] = []
         for name in modelList {
             var options = modelOptions
             options.model = name
@@ -174,7 +174,7 @@ struct Compare: ParsableCommand {
     }
 
     private func writePlots(
-        _ rows: [Row], _ histories: [(String, [EpochRecord])], measure: String, loss: Loss
+        _ rows: [Row], _ histories: [(String, [EpochSummary])], measure: String, loss: Loss
     ) throws -> [String] {
         guard let plots else { return [] }
         let folder = URL(fileURLWithPath: plots)

@@ -127,15 +127,15 @@ struct Train: ParsableCommand {
 }
 
 /// Training and validation loss per epoch, on a log scale.
-func lossPlot(_ history: [EpochRecord], loss: Loss) -> LinePlot {
+func lossPlot(_ history: [EpochSummary], loss: Loss) -> LinePlot {
     let epochs = history.map { Double($0.epoch) }
-    let positive = history.allSatisfy { $0.trainLoss > 0 && $0.validationLoss > 0 }
+    let positive = history.allSatisfy { $0.trainLoss > 0 && ($0.validationLoss ?? 1) > 0 }
     return LinePlot(
         title: "Loss per epoch, as trained (a series in normalised units)", xAxis: PlotAxis("epoch"),
         yAxis: PlotAxis("loss", unit: "\(loss)", scale: positive ? .logarithmic : .linear),
         series: [
             LineSeries(name: "training", x: epochs, y: history.map(\.trainLoss)),
-            LineSeries(name: "validation", x: epochs, y: history.map(\.validationLoss), dashed: true),
+            LineSeries(name: "validation", x: epochs, y: history.map { $0.validationLoss ?? .nan }, dashed: true),
         ])
 }
 

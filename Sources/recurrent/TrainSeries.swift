@@ -122,7 +122,8 @@ struct SeriesJob: TrainingJob {
             )
         }
         let data = try SeriesDataset(series, options: options)
-        guard let train = data.train.batch, let validation = data.validation.batch else {
+        let (train, validation) = (data.train.batch, data.validation.batch)
+        guard train.count > 0, validation.count > 0 else {
             throw RecurrentError.invalidArgument(
                 name: "--window", value: "\(window)", reason: "leaves no training or validation window")
         }

@@ -51,7 +51,7 @@ import Testing
         }
         #expect(data.train.targetsInOriginalUnits.scalars.prefix(2) == [30, 40])
         #expect(data.test.targetsInOriginalUnits.scalars.suffix(2) == [180, 190])
-        let batch = try #require(data.validation.batch)
+        let batch = data.validation.batch
         #expect(batch.input == data.validation.input && batch.targets == data.validation.targets && batch.lengths == nil)
     }
 
@@ -85,7 +85,7 @@ import Testing
         #expect(partial.test.endRows == [13], "targets 14, 15; rows 16… are not used")
         let noValidation = try SeriesDataset(
             Self.series(), options: Self.options(split: SplitFractions(train: 0.8, validation: 0, test: 0.2)))
-        #expect(noValidation.validation.count == 0 && noValidation.validation.batch == nil)
+        #expect(noValidation.validation.count == 0 && noValidation.validation.batch.count == 0)
         #expect(noValidation.validation.input.shape == [0, 3, 2])
         #expect(noValidation.test.endRows == [15, 16, 17])
     }

@@ -202,6 +202,10 @@ import Testing
         // 40 steps in windows of 10: four updates per batch, the state carried between them.
         let epochs = try Self.jsonObjects(result.stdout).dropLast()
         #expect(epochs.count == 2 && epochs.allSatisfy { ($0["train_loss"] as? Double)?.isFinite == true })
+        for epoch in epochs {
+            let batches = try #require(epoch["steps"] as? Int)
+            #expect(batches > 0 && epoch["updates"] as? Int == 4 * batches, "\(epoch)")
+        }
     }
 
     /// A model trained on a generated series is evaluated and forecast on

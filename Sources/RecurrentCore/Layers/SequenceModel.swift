@@ -103,6 +103,36 @@ public struct SequenceModel: Module {
         try self.init(embedding: embedding, recurrent: recurrent, head: head)
     }
 
+    /// A model with freshly drawn weights from a generator seeded with
+    /// `seed`: the same model as
+    /// ``init(input:cell:hiddenSize:layers:bidirectional:dropout:initialization:outputSize:pooling:activation:generator:)``
+    /// given `RandomGenerator(seed: seed)`.
+    ///
+    /// - Parameters:
+    ///   - input: numeric features, or tokens through an embedding.
+    ///   - cell: the recurrence.
+    ///   - hiddenSize: H.
+    ///   - layers: stacked recurrent layers.
+    ///   - bidirectional: whether each layer also runs backwards.
+    ///   - dropout: between recurrent layers, in training, in [0, 1).
+    ///   - initialization: of the recurrent weights.
+    ///   - outputSize: O.
+    ///   - pooling: many-to-many (``SequencePooling/everyStep``) or a many-to-one pooling.
+    ///   - activation: φ of the head; identity for regression and logits.
+    ///   - seed: seeds the source of every initial weight.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad size or dropout.
+    public init(
+        input: SequenceInput, cell: Cell, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
+        dropout: Float = 0, initialization: RecurrentInitialization = .pytorch, outputSize: Int,
+        pooling: SequencePooling, activation: Activation = .identity, seed: UInt64
+    ) throws {
+        var generator = RandomGenerator(seed: seed)
+        try self.init(
+            input: input, cell: cell, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional,
+            dropout: dropout, initialization: initialization, outputSize: outputSize, pooling: pooling,
+            activation: activation, generator: &generator)
+    }
+
     /// What the backward pass needs from a training forward pass.
     public struct Cache {
         let embedding: Embedding.Cache?

@@ -37,6 +37,9 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
     public let maxGradientNorm: Float?
     /// Draws the dropout masks between recurrent layers.
     public var generator: RandomGenerator
+    /// The window of truncated backpropagation that ``fitStep(_:)`` uses
+    /// (``trainStep(_:truncation:)``), or nil for full backpropagation through time.
+    public let truncation: Int?
     /// The number of updates made so far; the schedule's t for the next one.
     public internal(set) var step = 0
 
@@ -52,12 +55,17 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
     ///   - schedule: the learning rate per step; constant by default.
     ///   - maxGradientNorm: clip the global gradient norm to this (finite, > 0), or nil.
     ///   - seed: seeds ``generator``, the dropout masks' source.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad `maxGradientNorm`.
+    ///   - truncation: the window k of truncated backpropagation through time
+    ///     for ``fitStep(_:)`` (≥ 1), or nil for full backpropagation.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a
+    ///   bad `maxGradientNorm` or `truncation`.
     public init(
         model: SequenceModel, optimizer: Rule, loss: Loss, schedule: LearningRateSchedule = .constant,
-        maxGradientNorm: Float? = nil, seed: UInt64 = 0
+        maxGradientNorm: Float? = nil, seed: UInt64 = 0, truncation: Int? = nil
     ) throws {
         if let maxGradientNorm { try Check.positive(maxGradientNorm, "maxGradientNorm") }
+        if let truncation { try Check.positive(truncation, "truncation") }
+        self.truncation = truncation
         self.model = model
         self.optimizer = optimizer
         self.loss = loss

@@ -117,11 +117,9 @@ public struct SeriesWindows: Sendable, Equatable {
     /// N, the number of windows.
     public var count: Int { endRows.count }
 
-    /// The windows as a many-to-one regression batch (input [N, L, F],
-    /// targets [N, h·K]), or nil when the part holds no window.
-    public var batch: SequenceBatch? {
-        count > 0 ? SequenceBatch(unchecked: input, lengths: nil, targets: targets) : nil
-    }
+    /// The windows as a many-to-one regression batch: input [N, L, F],
+    /// targets [N, h·K] (N = 0 for a part of fraction 0).
+    public var batch: SequenceBatch { SequenceBatch(unchecked: input, lengths: nil, targets: targets) }
 }
 
 /// A numeric series cut into windows for forecasting, split by time, with a
@@ -152,7 +150,7 @@ public struct SeriesWindows: Sendable, Equatable {
 /// let table = try CSVTable(contentsOf: URL(fileURLWithPath: "load.csv"))
 /// let options = SeriesOptions(features: ["load", "temperature"], targets: ["load"], inputLength: 48, horizon: 24)
 /// let data = try SeriesDataset(table: table, options: options, missing: .interpolate)
-/// let batch = data.train.batch!                        // input [N, 48, 2], targets [N, 24]
+/// let batch = data.train.batch                         // input [N, 48, 2], targets [N, 24]
 /// let naive = data.persistenceForecast(for: .test)     // [N, 24], original units
 /// let errors = try ForecastErrors(prediction: naive, truth: data.test.targetsInOriginalUnits)
 /// ```
