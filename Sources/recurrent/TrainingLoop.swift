@@ -260,11 +260,13 @@ struct TrainingLoop {
             throw RecurrentError.invalidArgument(name: "--checkpoint", value: value, reason: reason)
         }
         if history.stop == .callback, interrupt.stopped {
-            let last = history.epochs.last.map { "after epoch \($0.epoch)" } ?? "in epoch 1"
+            let last =
+                interrupt.lastStep.map { "epoch \($0.epoch), step \($0.batch) of \($0.batches)" }
+                ?? "at the end of epoch \(history.epochs.count)"
             let resume =
                 run.checkpoint.map { "checkpoint written to \($0); continue with the same command and --resume" }
                 ?? "no checkpoint: give --checkpoint FILE to be able to continue an interrupted run"
-            printError("interrupted at update \(trainer.step) (\(last)); \(resume)")
+            printError("interrupted in \(last) (update \(trainer.step)); \(resume)")
             throw ExitCode(130)
         }
         if history.stop == .earlyStopping, let best = history.bestEpoch, let loss = history.bestValidationLoss {
@@ -308,6 +310,8 @@ final class Interruption: FitCallback {
     private var stepsPerEpoch = 1
     /// Whether this callback stopped the run.
     private(set) var stopped = false
+    /// The last mini-batch run.
+    private(set) var lastStep: StepSummary?
 
     init(afterSteps: Int?) {
         self.afterSteps = afterSteps
@@ -321,6 +325,7 @@ final class Interruption: FitCallback {
     func fitWillStart(_ plan: FitPlan) { stepsPerEpoch = plan.stepsPerEpoch }
 
     func stepDidEnd(_ step: StepSummary) -> FitControl {
+        lastStep = step
         let done = (step.epoch - 1) * stepsPerEpoch + step.batch
         if Self.signalled.load(ordering: .relaxed) > 0 || afterSteps.map({ done >= $0 }) == true { stopped = true }
         return stopped ? .stop : .proceed
