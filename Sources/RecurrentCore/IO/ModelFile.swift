@@ -236,8 +236,7 @@ extension ModelFile {
         if (try? JSONDecoder().decode(WindowMLPArchitecture.self, from: data))?.kind == "mlp" {
             throw problem(
                 "architecture",
-                "holds an MLP (`recurrent train --model mlp`), not a recurrent layer; evaluate, forecast and info "
-                    + "read it")
+                "holds an MLP (a WindowMLP), not a recurrent layer; read it as a SequenceNetwork")
         }
         let architecture: RecurrentArchitecture
         do {

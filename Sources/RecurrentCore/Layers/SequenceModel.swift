@@ -17,7 +17,7 @@ public enum SequenceInput: Sendable, Equatable {
 /// A whole sequence model: an optional ``Embedding``, a ``RecurrentLayer``
 /// and a ``SequenceHead``.
 ///
-/// Its `state_dict` (``Module/parameters``) names follow DESIGN.md:
+/// Its `state_dict` (``Module/parameters``) names are PyTorch's:
 /// `embedding.weight` [V, E]; the recurrent weights unprefixed, exactly as
 /// PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` name them (`weight_ih_l0`,
 /// `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `…_reverse`); `head.weight`

@@ -131,7 +131,7 @@ public struct ForecastModelFile: Sendable {
             throw fail(
                 "task",
                 "is \(metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
-                    + "not a series-forecasting model (made by `recurrent train`)")
+                    + "not a series-forecasting model (a ForecastModelFile)")
         }
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
             guard let text = metadata[key] else { throw fail(key, "is missing") }

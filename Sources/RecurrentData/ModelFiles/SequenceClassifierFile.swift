@@ -136,7 +136,7 @@ public struct SequenceClassifierFile: Sendable {
             throw fail(
                 "task",
                 "is \(metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
-                    + "not a sequence classifier (made by `recurrent train --sequences`)")
+                    + "not a sequence classifier (a SequenceClassifierFile)")
         }
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
             guard let text = metadata[key] else { throw fail(key, "is missing") }

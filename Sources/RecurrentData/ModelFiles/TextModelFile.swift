@@ -98,7 +98,7 @@ public struct TextModelFile: Sendable {
             throw fail(
                 "task",
                 "is \(file.metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
-                    + "not a text model (made by `recurrent train --text`)")
+                    + "not a text model (a TextModelFile)")
         }
         guard let vocabularyText = file.metadata["vocabulary"] else { throw fail("vocabulary", "is missing") }
         let vocabulary: Vocabulary

@@ -58,7 +58,7 @@ public struct TextError: Error, Sendable, Equatable, CustomStringConvertible {
             let hex = String(byte, radix: 16, uppercase: true)
             text =
                 "byte 0x\(hex.count < 2 ? "0" + hex : hex) at offset \(offset) is not UTF-8 "
-                + "(a character vocabulary reads UTF-8 text; --vocabulary byte reads any bytes)"
+                + "(a character vocabulary reads UTF-8 text; a byte vocabulary reads any bytes)"
         case .unknownCharacter(let scalar, let size):
             text =
                 "character \"\(scalar.escaped(asASCII: false))\" (\(TextError.code(scalar))) is not in the model's "
