@@ -2,31 +2,58 @@ import ArgumentParser
 import Foundation
 import Recurrent
 
+/// What `recurrent export` writes.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case pytorch, onnx
+}
+
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a Recurrent model's recurrent layer as a plain PyTorch state_dict.",
+        abstract: "Write a Recurrent model as a PyTorch state_dict or as a whole ONNX model.",
         discussion: """
-            The output holds only the layer's weights under PyTorch's names \
-            (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …_reverse), as \
-            float32, with no metadata: `module.load_state_dict(load_file(path), \
+            --format pytorch (the default) writes only the recurrent layer's weights \
+            under PyTorch's names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, \
+            …_reverse), as float32, with no metadata: `module.load_state_dict(load_file(path), \
             strict=True)` loads it into the module printed on success, built with \
             batch_first=True. Other modules' tensors (head.weight) are left out. \
             A sigmoid Elman RNN has no PyTorch module.
+
+            --format onnx writes the whole model for ONNX Runtime (opset 14; RNN, LSTM \
+            and GRU operators): a forecaster with its normalisation inside, reading \
+            and writing the CSV's units (input → forecast); a classifier (input → \
+            logits, probabilities); a character model (input token ids → logits per \
+            step); the MLP baseline; or a bare recurrent layer (input → output, as \
+            `recurrent predict`). Inputs are batch-first with dynamic batch and time; \
+            `lengths` [B] int64 (ragged batches) and the initial states h0, c0 are \
+            optional; h_n, c_n are outputs.
             """)
 
     @Argument(help: "The Recurrent model file (.safetensors).")
     var model: String
 
-    @Option(name: .shortAndLong, help: "The state_dict file to write (its folder must exist).")
+    @Option(help: "pytorch (the recurrent layer's state_dict) or onnx (the whole model).")
+    var format: ExportFormat = .pytorch
+
+    @Option(name: .shortAndLong, help: "The file to write (its folder must exist).")
     var output: String
 
     func validate() throws {
         try validateExistingFile(model, "MODEL")
         try validateOutputPath(output)
+        if URL(fileURLWithPath: model).standardizedFileURL.path == URL(fileURLWithPath: output).standardizedFileURL.path {
+            throw ValidationError("--output \(output) is also MODEL; the export would overwrite it")
+        }
     }
 
     func run() throws {
+        switch format {
+        case .pytorch: try exportStateDict()
+        case .onnx: try exportONNX()
+        }
+    }
+
+    private func exportStateDict() throws {
         let layer = try reportingFileErrors {
             let layer = try ModelFile(contentsOf: URL(fileURLWithPath: model)).layer
             let stateDict = Dictionary(uniqueKeysWithValues: layer.parameters.map { ($0.name, $0.tensor) })
@@ -34,6 +61,42 @@ struct Export: ParsableCommand {
             return layer
         }
         print("\(pytorchModule(layer.architecture)): \(layer.parameters.count) tensors → \(output)")
+    }
+
+    private func exportONNX() throws {
+        let url = URL(fileURLWithPath: model)
+        let (exportable, kind) = try reportingFileErrors { try onnxExportable(url) }
+        let data: Data
+        do {
+            data = try exportable.onnxData()
+        } catch let error as ONNXExportError {
+            throw usageFailure("\(model): cannot be expressed in ONNX: \(error.problem)")
+        }
+        try reportingFileErrors {
+            do {
+                try AtomicFile.write(data, to: URL(fileURLWithPath: output))
+            } catch let error as AtomicFileError {
+                throw SafetensorsError(file: output, problem: error.description)
+            }
+        }
+        print("\(kind): ONNX opset 14, \(data.count) bytes → \(output)")
+    }
+
+    /// The model in the file, as the task it was trained for records it.
+    private func onnxExportable(_ url: URL) throws -> (any ONNXExportable, String) {
+        let raw = try SafetensorsFile(contentsOf: url)
+        switch raw.metadata["task"] {
+        case ForecastModelFile.task?:
+            return (try ForecastModelFile(contentsOf: url), "forecaster")
+        case SequenceClassifierFile.task?:
+            return (try SequenceClassifierFile(contentsOf: url), "sequence classifier")
+        case TextModelFile.task?:
+            return (try TextModelFile(contentsOf: url), "character model")
+        default:
+            if WindowMLP.isMLPFile(raw) { return (try WindowMLP(file: raw, name: model), "MLP") }
+            let file = try ModelFile(checking: raw, name: model, nonlinearity: nil)
+            return (file, file.metadata["head"] == nil ? "recurrent layer \(file.layer.architecture)" : "sequence model")
+        }
     }
 }
 
