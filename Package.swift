@@ -3,7 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "Recurrent",
-    platforms: [.macOS(.v15)],
+    // The first releases with the Synchronization module (Mutex, Atomic), which
+    // the thread pool and the weight caches use. Linux (x86-64 and arm64, Glibc
+    // or Musl) needs no declaration.
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "Recurrent", targets: ["Recurrent"]),
         .library(name: "RecurrentCore", targets: ["RecurrentCore"]),

@@ -13,15 +13,13 @@ import Recurrent
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+func now() -> Double { monotonicSeconds() }
 
 /// Median seconds per call of `body`, over `repetitions` samples, each
 /// sample long enough (≥ 20 ms) to swamp the clock.

@@ -2,12 +2,6 @@ import ArgumentParser
 import Foundation
 import Recurrent
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the Mackey–Glass series with an LSTM, beside an MLP and the persistence forecast.",
@@ -204,11 +198,8 @@ struct Demo: ParsableCommand {
     }
 }
 
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+/// Seconds on a monotonic clock (the library's, which runs on every platform).
+func now() -> Double { monotonicSeconds() }
 
 func pad(_ value: Int, _ width: Int) -> String {
     let text = String(value)

@@ -3,9 +3,10 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Musl)
+    import Musl
 #elseif canImport(Darwin)
     import Darwin
-    private typealias Glibc = Darwin
 #endif
 
 @main
@@ -38,7 +39,19 @@ struct RecurrentCommand: ParsableCommand {
             }
             let help = "recurrent " + (subcommand.map { $0 + " " } ?? "") + "--help"
             FileHandle.standardError.write(Data("Error: \(message) (see '\(help)')\n".utf8))
-            Glibc.exit(code.rawValue)
+            exitProcess(code.rawValue)
         }
     }
+}
+
+/// Ends the process with `code`. Inside a `ParsableCommand` a bare `exit`
+/// names its `exit(withError:)`, so the C library's is named by its module.
+private func exitProcess(_ code: Int32) -> Never {
+    #if canImport(Glibc)
+        Glibc.exit(code)
+    #elseif canImport(Musl)
+        Musl.exit(code)
+    #elseif canImport(Darwin)
+        Darwin.exit(code)
+    #endif
 }

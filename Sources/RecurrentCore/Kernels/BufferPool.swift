@@ -147,8 +147,9 @@ final class PackedWeightCache: Sendable {
     }
 }
 
-/// Seconds on a monotonic clock.
-func monotonicSeconds() -> Double {
+/// Seconds on a monotonic clock (`CLOCK_MONOTONIC`, in every C library
+/// the package builds with).
+package func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
