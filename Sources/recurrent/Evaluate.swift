@@ -11,9 +11,12 @@ struct Evaluate: ParsableCommand {
             splits the rows in time as in training (the model's --split), normalises with the statistics stored in the model, and \
             prints RMSE, MAE and MAPE (in percent, over non-zero targets) of the \
             model's forecasts of the test windows, in the file's units, beside the \
-            persistence forecast's (the window's last value repeated), and with \
-            --season S the seasonal-naive forecast's (the value S rows before each \
-            forecast row). A model trained on a generated sequence task (adding, \
+            baselines': persistence (the window's last value repeated), the \
+            seasonal-naive forecast (the value one season S earlier, with --season S \
+            or a season detected from --time), drift, and a ridge regression on the \
+            same window; sMAPE and MASE (scaled by the in-sample seasonal-naive \
+            error) beside them, an error table per horizon step, and one line when \
+            the model loses to the best baseline. A model trained on a generated sequence task (adding, \
             copy, reber) is measured on fresh test sequences, with no data file. A text model \
             (`train --text`) reports its loss and bits per character on --text; a \
             sequence classifier (`train --sequences`) its accuracy, per-class \
@@ -38,6 +41,12 @@ struct Evaluate: ParsableCommand {
             "For a series: also score the seasonal-naive forecast, the value one season (this many rows) earlier (≥ 1)."
     )
     var season: Int?
+
+    @Option(
+        help:
+            "For a series: a time column of ISO 8601 dates; its spacing gives the season (hourly 24, daily 7, monthly 12, …) when --season is not given."
+    )
+    var time: String?
 
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
@@ -91,8 +100,10 @@ struct Evaluate: ParsableCommand {
     }
 
     private func evaluateSeries(_ csv: String?) throws {
-        let (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
-        let (errors, naive, seasonal, windows, perTarget) = try reportingDataErrors {
+        let (file, series, source) = try reportingDataErrors {
+            try loadForecastModelAndSeries(model, csv, missing, time: time)
+        }
+        let report = try reportingDataErrors {
             let options = file.options
             let rows = series.rowCount
             let trainRows = Int((options.split.train * Double(rows)).rounded())
@@ -107,70 +118,17 @@ struct Evaluate: ParsableCommand {
             let input = try file.normalization.normalizing(
                 data.normalization.denormalizing(data.test.input, columns: options.features), columns: options.features)
             let prediction = try file.normalization.denormalizing(file.network(input), columns: options.targets)
-            let truth = data.test.targetsInOriginalUnits
-            let seasonal = try season.map { season in
-                do {
-                    return try ForecastErrors(
-                        prediction: data.seasonalNaiveForecast(for: .test, season: season), truth: truth)
-                } catch {
-                    throw RecurrentError.invalidArgument(
-                        name: "--season", value: "\(season)",
-                        reason: "is longer than the history before the test windows (\(series.rowCount) rows in all)")
-                }
-            }
-            // With several targets, each one's errors in its own units: columns j·K + k of [N, h·K].
-            let k = options.targets.count
-            let perTarget: [(String, ForecastErrors)] =
-                k == 1
-                ? []
-                : try options.targets.enumerated().map { index, name in
-                    let columns = (0..<options.horizon).map { $0 * k + index }
-                    func pick(_ t: Tensor) -> Tensor {
-                        Tensor(
-                            shape: [t.shape[0], columns.count],
-                            scalars: (0..<t.shape[0]).flatMap { row in columns.map { t[row, $0] } })
-                    }
-                    return (name, try ForecastErrors(prediction: pick(prediction), truth: pick(truth)))
-                }
-            return (
-                try ForecastErrors(prediction: prediction, truth: truth),
-                try ForecastErrors(prediction: data.persistenceForecast(for: .test), truth: truth), seasonal,
-                data.test.count, perTarget
-            )
+            let detected = series.times.flatMap { TimeStamp.season(ofTimes: $0) }
+            return try SeriesEvaluation(data: data, part: .test, prediction: prediction, season: season ?? detected)
         }
         if json {
-            var figures: [String: Double] = ["test_windows": Double(windows)]
-            for (name, e) in [("", errors), ("persistence_", naive)]
-                + (seasonal.map { [("seasonal_naive_", $0)] } ?? [])
-            {
-                figures[name + "test_rmse"] = e.rmse
-                figures[name + "test_mae"] = e.mae
-                if let mape = e.mape { figures[name + "test_mape"] = mape }
-            }
-            for (target, e) in perTarget {
-                figures["test_rmse_\(target)"] = e.rmse
-                figures["test_mae_\(target)"] = e.mae
-            }
-            print(jsonLine(figures))
+            print(jsonLine(report.figures))
             return
         }
         print(
-            "\(windows) test windows of \(source), forecasting \(file.options.targets.joined(separator: ", ")) "
+            "\(report.windows) test windows of \(source), forecasting \(file.options.targets.joined(separator: ", ")) "
                 + "\(file.options.horizon) step(s) ahead")
-        print("forecast          RMSE          MAE       MAPE %")
-        for (name, e) in [("model", errors), ("persistence", naive)] + (seasonal.map { [("seasonal", $0)] } ?? []) {
-            print(
-                name.padding(toLength: 12, withPad: " ", startingAt: 0) + format(Float(e.rmse), 10) + "   "
-                    + format(Float(e.mae), 10) + "   " + (e.mape.map { format(Float($0), 10) } ?? "         —"))
-        }
-        if !perTarget.isEmpty {
-            print("model, by target (in each column's units; the rows above pool them)")
-            for (target, e) in perTarget {
-                print(
-                    "  " + target.padding(toLength: 10, withPad: " ", startingAt: 0) + format(Float(e.rmse), 10) + "   "
-                        + format(Float(e.mae), 10) + "   " + (e.mape.map { format(Float($0), 10) } ?? "         —"))
-            }
-        }
+        for line in report.lines { print(line) }
     }
 }
 
@@ -180,7 +138,7 @@ struct Evaluate: ParsableCommand {
 /// mackey-glass|sine` and no file given, the same generated series again;
 /// and what to call the source.
 func loadForecastModelAndSeries(
-    _ modelPath: String, _ csvPath: String?, _ missing: MissingValuePolicy?
+    _ modelPath: String, _ csvPath: String?, _ missing: MissingValuePolicy?, time: String? = nil
 ) throws -> (ForecastModelFile, NumericColumns, String) {
     let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: modelPath))
     guard let csvPath else {
@@ -194,5 +152,5 @@ func loadForecastModelAndSeries(
     let table = try CSVTable(contentsOf: URL(fileURLWithPath: csvPath))
     var names = file.options.features
     for target in file.options.targets where !names.contains(target) { names.append(target) }
-    return (file, try table.numericColumns(names, missing: missing ?? file.missing), csvPath)
+    return (file, try table.numericColumns(names, time: time, missing: missing ?? file.missing), csvPath)
 }

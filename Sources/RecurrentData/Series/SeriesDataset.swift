@@ -169,8 +169,8 @@ public struct SeriesDataset: Sendable {
     /// The test windows (none when the test fraction is 0).
     public let test: SeriesWindows
 
-    private let featureColumns: [Int]  // F indices into series
-    private let targetColumns: [Int]  // K indices into series
+    let featureColumns: [Int]  // F indices into series
+    let targetColumns: [Int]  // K indices into series
 
     /// Reads the named columns of a CSV table and cuts them into windows.
     ///
@@ -336,7 +336,7 @@ public struct SeriesDataset: Sendable {
     }
 
     /// [N, h·K]: target k at step j (1 … h) taken from row `source(e, j)`.
-    private func baseline(for part: SeriesPart, source: (Int, Int) -> Int) -> Tensor {
+    func baseline(for part: SeriesPart, source: (Int, Int) -> Int) -> Tensor {
         let windows = self[part]
         let (h, k) = (options.horizon, targetColumns.count)
         var scalars = [Float]()
@@ -371,67 +371,5 @@ public struct SeriesDataset: Sendable {
             }
         }
         return Tensor(shape: [1, l, featureColumns.count], scalars: scalars)
-    }
-}
-
-/// Forecast errors in original units: RMSE, MAE and MAPE.
-///
-/// `RMSE = √(Σ(ŷ − y)² / n)`, `MAE = Σ|ŷ − y| / n` over all n elements;
-/// `MAPE = 100 · Σ|ŷ − y| / |y| / m` in percent, over the m elements whose
-/// target y is not zero (zero targets are skipped, and targets near zero
-/// make it large). Computed in `Double`.
-///
-/// ```swift
-/// let errors = try ForecastErrors(prediction: Tensor([2, 4]), truth: Tensor([1, 4]))
-/// // rmse 0.7071…, mae 0.5, mape 50 (only y = 1 and 4 count; 100·(1/1 + 0/4)/2)
-/// ```
-public struct ForecastErrors: Sendable, Equatable, Codable {
-    /// Root mean squared error.
-    public let rmse: Double
-    /// Mean absolute error.
-    public let mae: Double
-    /// Mean absolute percentage error, in percent; nil when every target is 0.
-    public let mape: Double?
-    /// n, the elements compared.
-    public let count: Int
-    /// m, the elements MAPE counts: those with a non-zero target.
-    public let mapeCount: Int
-
-    /// The errors of `prediction` against `truth`.
-    ///
-    /// - Parameters:
-    ///   - prediction: Any shape, every value finite.
-    ///   - truth: The same shape, at least one element.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
-    ///   the shapes differ, are empty, or the prediction is not finite.
-    public init(prediction: Tensor, truth: Tensor) throws {
-        guard prediction.shape == truth.shape else {
-            throw RecurrentError.invalidArgument(
-                name: "prediction", value: "of shape \(prediction.shape)", reason: "must have the truth's shape \(truth.shape)")
-        }
-        guard truth.count > 0 else {
-            throw RecurrentError.invalidArgument(
-                name: "prediction", value: "of shape \(prediction.shape)", reason: "holds no values to compare")
-        }
-        if let i = prediction.scalars.firstIndex(where: { !$0.isFinite }) {
-            throw RecurrentError.invalidArgument(
-                name: "prediction", value: "\(prediction.scalars[i]) at element \(i)", reason: "must be finite")
-        }
-        var squared = 0.0, absolute = 0.0, relative = 0.0, nonZero = 0
-        for (p, y) in zip(prediction.scalars, truth.scalars) {
-            let error = Double(p) - Double(y)
-            squared += error * error
-            absolute += abs(error)
-            if y != 0 {
-                relative += abs(error) / abs(Double(y))
-                nonZero += 1
-            }
-        }
-        let n = Double(truth.count)
-        self.rmse = (squared / n).squareRoot()
-        self.mae = absolute / n
-        self.mape = nonZero > 0 ? 100 * relative / Double(nonZero) : nil
-        self.count = truth.count
-        self.mapeCount = nonZero
     }
 }

@@ -1,0 +1,88 @@
+import Recurrent
+
+/// A ``ForecastComparison`` as `evaluate` and `backtest` print it: a table of
+/// the model beside every baseline, the errors per horizon step, a line when
+/// the model loses, and the same figures by name for `--json`.
+struct SeriesEvaluation {
+    let comparison: ForecastComparison
+    var windows: Int { comparison.windows }
+
+    /// With several targets, each one's errors in its own units (columns j·K + k of [N, h·K]).
+    let perTarget: [(String, ForecastErrors)]
+
+    init(data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?) throws {
+        comparison = try ForecastComparison(data: data, part: part, prediction: prediction, season: season)
+        let options = data.options, k = options.targets.count
+        let truth = data[part].targetsInOriginalUnits
+        perTarget =
+            k == 1
+            ? []
+            : try options.targets.enumerated().map { index, name in
+                let columns = (0..<options.horizon).map { $0 * k + index }
+                func pick(_ t: Tensor) -> Tensor {
+                    Tensor(
+                        shape: [t.shape[0], columns.count],
+                        scalars: (0..<t.shape[0]).flatMap { row in columns.map { t[row, $0] } })
+                }
+                return (name, try ForecastErrors(prediction: pick(prediction), truth: pick(truth)))
+            }
+    }
+
+    /// The figures by name: `test_rmse`, `persistence_test_rmse`,
+    /// `seasonal_naive_test_mase`, `test_rmse_h1`, ….
+    var figures: [String: Double] {
+        var figures: [String: Double] = ["test_windows": Double(windows)]
+        if let season = comparison.season { figures["season"] = Double(season) }
+        let rows = [("", comparison.model)] + comparison.baselines.map {
+            ($0.baseline.rawValue.replacingOccurrences(of: "-", with: "_") + "_", $0.errors)
+        }
+        for (name, e) in rows {
+            figures[name + "test_rmse"] = e.rmse
+            figures[name + "test_mae"] = e.mae
+            if let mape = e.mape { figures[name + "test_mape"] = mape }
+            if let smape = e.smape { figures[name + "test_smape"] = smape }
+            if let mase = e.mase { figures[name + "test_mase"] = mase }
+        }
+        for (target, e) in perTarget {
+            figures["test_rmse_\(target)"] = e.rmse
+            figures["test_mae_\(target)"] = e.mae
+        }
+        for (j, e) in comparison.modelPerStep.enumerated() {
+            figures["test_rmse_h\(j + 1)"] = e.rmse
+            figures["test_mae_h\(j + 1)"] = e.mae
+            if let mase = e.mase { figures["test_mase_h\(j + 1)"] = mase }
+        }
+        return figures
+    }
+
+    /// The printed table.
+    var lines: [String] {
+        func cell(_ value: Double?) -> String { value.map { format(Float($0), 10) } ?? "         —" }
+        func row(_ name: String, _ e: ForecastErrors) -> String {
+            name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                + [e.rmse, e.mae, e.mape, e.smape, e.mase].map(cell).joined(separator: "   ")
+        }
+        var lines = ["forecast            RMSE          MAE       MAPE %      sMAPE %         MASE"]
+        lines.append(row("model", comparison.model))
+        for (baseline, errors) in comparison.baselines {
+            let name = baseline == .seasonalNaive ? "seasonal(\(comparison.season ?? 1))" : baseline.rawValue
+            lines.append(row(name, errors))
+        }
+        let season = comparison.season.map { "seasonal-naive error, season \($0)" } ?? "naive error"
+        lines.append("MASE is scaled by the training part's in-sample \(season)")
+        if !perTarget.isEmpty {
+            lines.append("model, by target (in each column's units; the rows above pool them)")
+            for (target, e) in perTarget { lines.append(row("  " + target, e)) }
+        }
+        if comparison.modelPerStep.count > 1 {
+            lines.append("model, by horizon step")
+            for (j, e) in comparison.modelPerStep.enumerated() { lines.append(row("  h=\(j + 1)", e)) }
+        }
+        if let best = comparison.bestBaseline, best.errors.rmse < comparison.model.rmse {
+            lines.append(
+                "the model loses to the \(best.baseline.rawValue) baseline: RMSE \(format(Float(comparison.model.rmse))) "
+                    + "against \(format(Float(best.errors.rmse)))")
+        }
+        return lines
+    }
+}
