@@ -77,16 +77,16 @@ struct DataOptions: ParsableArguments {
         }
         if let window, window < 1 { throw ValidationError("--window must be at least 1, got \(window)") }
         try refuseOptionsOfOtherSources()
-        if let length, task.map(Self.seriesTasks.contains) == true, length > 10_000_000 {
-            throw ValidationError("--length must be at most 10000000 rows, got \(length)")
+        if let length, task.map(Self.seriesTasks.contains) == true, length > Limits.seriesLength {
+            throw ValidationError("--length must be at most \(Limits.seriesLength) rows, got \(length)")
         }
-        if let length, task == "adding" || task == "copy", length > 10_000 {
-            throw ValidationError("--length must be at most 10000 steps for --task \(task!), got \(length)")
+        if let length, task == "adding" || task == "copy", length > Limits.taskLength {
+            throw ValidationError("--length must be at most \(Limits.taskLength) steps for --task \(task!), got \(length)")
         }
         if GeneratedTaskSpec.names.contains(task ?? "") {
             let steps = task == "copy" ? (length ?? 20) + 20 : task == "adding" ? (length ?? 50) : 30
             let elements = Double(taskOptions.samples) * Double(steps) * (task == "adding" ? 2 : 1)
-            guard elements <= 2e8 else {
+            guard elements <= Double(Limits.taskElements) else {
                 throw ValidationError(
                     "--samples \(taskOptions.samples) of \(steps) steps would take \(Int(elements / 2.5e8)) GB; "
                         + "keep samples × steps below 200 million")
@@ -161,6 +161,15 @@ struct GeneratedSeriesSpec: Codable, Equatable {
     var task: String
     var length: Int
     var seed: UInt64
+
+    /// Throws unless the task is known and its length lies within ``Limits``,
+    /// as on the command line: for a spec read from a model file.
+    func check() throws {
+        guard ["sine", "mackey-glass"].contains(task) else {
+            throw RecurrentError.invalidArgument(name: "task", value: "\"\(task)\"", reason: "must be sine or mackey-glass")
+        }
+        try Limits.check(length, "length", in: 2...Limits.seriesLength)
+    }
 
     /// The series as one column, `value`.
     func columns() throws -> NumericColumns {

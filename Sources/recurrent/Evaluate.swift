@@ -147,6 +147,9 @@ func loadForecastModelAndSeries(
         else {
             throw usageFailure("\(modelPath) was trained on a CSV file; give the series with --csv FILE")
         }
+        do { try series.check() } catch {
+            throw usageFailure("\(modelPath): metadata \"generated_series\": \(error)")
+        }
         return (file, try series.columns(), "--task \(series.task)")
     }
     let table = try CSVTable(contentsOf: URL(fileURLWithPath: csvPath))

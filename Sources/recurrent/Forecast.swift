@@ -43,7 +43,7 @@ struct Forecast: ParsableCommand {
         try validateExistingFile(model, "--model")
         if let csv { try validateExistingFile(csv, "--csv") }
         if missing != nil, csv == nil { throw ValidationError("--missing applies to a series read with --csv FILE") }
-        try validateOutputPath(output)
+        if output != "-" { try validateOutputPath(output) }
         if let steps, !(1...Self.maximumSteps).contains(steps) {
             throw ValidationError("--steps must be between 1 and \(Self.maximumSteps), got \(steps)")
         }
@@ -105,15 +105,20 @@ struct Forecast: ParsableCommand {
             }
             return text
         }
+        let summary =
+            "\(steps ?? file.options.horizon) step(s) (\(method)) of \(file.options.targets.joined(separator: ", ")) after row \(series.rowCount) of \(source) → \(output == "-" ? "standard output" : output)"
+        if output == "-" {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+            return
+        }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try AtomicFile.write(Data(text.utf8), to: URL(fileURLWithPath: output))
         } catch {
-            printError("\(output): cannot be written: \(error.localizedDescription)")
+            printError("\(error)")
             throw ExitCode.validationFailure
         }
-        print(
-            "\(steps ?? file.options.horizon) step(s) (\(method)) of \(file.options.targets.joined(separator: ", ")) after row \(series.rowCount) of \(source) → \(output)"
-        )
+        print(summary)
     }
 }
 

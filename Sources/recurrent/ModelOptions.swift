@@ -75,8 +75,9 @@ struct ModelOptions: ParsableArguments {
         }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
         for (name, value, most) in [
-            ("--hidden", hidden, 16384), ("--layers", layers, 64), ("--embedding", embedding, 16384),
-            ("--batch-size", batchSize, 1 << 20), ("--epochs", epochs, 1_000_000),
+            ("--hidden", hidden, Limits.hiddenSize), ("--layers", layers, Limits.layers),
+            ("--embedding", embedding, Limits.hiddenSize), ("--batch-size", batchSize, Limits.batchSize),
+            ("--epochs", epochs, Limits.epochs),
         ] where value > most {
             throw ValidationError("\(name) must be at most \(most), got \(value)")
         }
@@ -104,7 +105,10 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("--schedule must be constant or cosine, got '\(schedule)'")
         }
         guard clip.isFinite, clip > 0 else { throw ValidationError("--clip must be finite and > 0, got \(clip)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let threads, threads < 1 || threads > ThreadPool.shared.maximumThreadCount {
+            throw ValidationError(
+                "--threads must lie in 1...\(ThreadPool.shared.maximumThreadCount) (the processors online), got \(threads)")
+        }
         if let tbptt {
             guard tbptt >= 1 else { throw ValidationError("--tbptt must be at least 1, got \(tbptt)") }
             if bidirectional {

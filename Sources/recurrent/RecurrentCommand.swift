@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Recurrent
 
 #if canImport(Glibc)
     import Glibc
@@ -26,6 +27,14 @@ struct RecurrentCommand: ParsableCommand {
     /// instead of the message followed by the usage text.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if let text = ProcessInfo.processInfo.environment["RECURRENT_THREADS"] {
+            let most = ThreadPool.onlineProcessorCount
+            guard let value = Int(text), (1...most).contains(value) else {
+                FileHandle.standardError.write(
+                    Data("Error: RECURRENT_THREADS=\(text) must be a whole number in 1...\(most) (the processors online)\n".utf8))
+                Glibc.exit(ExitCode.validationFailure.rawValue)
+            }
+        }
         var command: any ParsableCommand
         do {
             command = try parseAsRoot(arguments)

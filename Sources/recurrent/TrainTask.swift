@@ -30,6 +30,20 @@ struct GeneratedTaskSpec: Codable, Equatable {
 
     var validationCount: Int { max(1, samples * 15 / 100) }
 
+    /// Steps of one sequence.
+    var steps: Int { name == "copy" ? length + 20 : name == "adding" ? length : 30 }
+
+    /// Throws unless the task is known and its sizes lie within ``Limits``,
+    /// as on the command line: for a spec read from a model file.
+    func check() throws {
+        guard Self.names.contains(name) else {
+            throw RecurrentError.invalidArgument(name: "name", value: "\"\(name)\"", reason: "must be adding, copy or reber")
+        }
+        let least = name == "copy" ? 1 : name == "adding" ? 2 : 0
+        try Limits.check(length, "length", in: least...(name == "reber" ? 0 : Limits.taskLength))
+        try Limits.check(samples, "samples", in: 1...max(1, Limits.taskElements / (steps * (name == "adding" ? 2 : 1))))
+    }
+
     /// A part's sequences: 0 training, 1 validation, 2 test.
     func batch(part: Int) throws -> SequenceBatch {
         // Streams of their own: not the weights' (seed) nor another seed's parts.
@@ -177,10 +191,12 @@ struct GeneratedTaskJob: TrainingJob {
 func evaluateGeneratedTask(_ file: ModelFile, modelPath: String, json: Bool) throws {
     let model = try reportingDataErrors { () throws -> SequenceModel in
         guard let text = file.metadata["generated_task"],
-            let spec = try? JSONDecoder().decode(GeneratedTaskSpec.self, from: Data(text.utf8)),
-            GeneratedTaskSpec.names.contains(spec.name)
+            let spec = try? JSONDecoder().decode(GeneratedTaskSpec.self, from: Data(text.utf8))
         else {
             throw SafetensorsError(file: modelPath, problem: "metadata \"generated_task\" is missing or not valid")
+        }
+        do { try spec.check() } catch {
+            throw SafetensorsError(file: modelPath, problem: "metadata \"generated_task\": \(error)")
         }
         return try file.sequenceModel(name: modelPath)
     }

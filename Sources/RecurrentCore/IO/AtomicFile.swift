@@ -24,7 +24,10 @@ import Foundation
 ///
 /// A file that replaces an existing one keeps that file's permission bits;
 /// a new file gets `0666` less the process's umask, as `open` would give it.
-/// A symbolic link at the target is replaced by the file, not followed. A
+/// A symbolic link at the target is followed: the file it points to is
+/// replaced and the link stays (a dangling link is refused). A target that
+/// is not a regular file — a device such as `/dev/stdout`, a pipe — is
+/// written in place, since it cannot be replaced. A
 /// process killed between creating and renaming the temporary file leaves it
 /// behind, named `.NAME.PID.RANDOM.tmp`; it never takes the target's name.
 public enum AtomicFile {
@@ -38,9 +41,23 @@ public enum AtomicFile {
         guard url.isFileURL else {
             throw AtomicFileError(file: url.absoluteString, problem: "not a file URL")
         }
-        let path = url.path
-        let folder = url.deletingLastPathComponent().path
-        let base = url.lastPathComponent
+        var path = url.path
+        var link = stat()
+        if lstat(path, &link) == 0, link.st_mode & mode_t(S_IFMT) == mode_t(S_IFLNK) {
+            guard let resolved = realpath(path, nil) else {
+                throw AtomicFileError(file: path, problem: "is a symbolic link to nothing: \(lastErrorText())")
+            }
+            path = String(cString: resolved)
+            free(resolved)
+        }
+        var existing = stat()
+        if stat(path, &existing) == 0, existing.st_mode & mode_t(S_IFMT) != mode_t(S_IFREG) {
+            try writeInPlace(bytes, to: path)
+            return
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        try removeStaleTemporaries(of: base, in: folder)
 
         var descriptor: Int32 = -1
         var temporaryPath = ""
@@ -62,7 +79,6 @@ public enum AtomicFile {
             return error
         }
 
-        var existing = stat()
         if stat(path, &existing) == 0, existing.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) {
             guard fchmod(descriptor, existing.st_mode & 0o7777) == 0 else { throw fail("cannot set permissions") }
         }
@@ -77,6 +93,30 @@ public enum AtomicFile {
         if folderDescriptor >= 0 {
             _ = flush(folderDescriptor)
             close(folderDescriptor)
+        }
+    }
+
+    /// Writes to a device or pipe, which cannot be replaced by a rename.
+    private static func writeInPlace(_ bytes: some ContiguousBytes, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw AtomicFileError(file: path, problem: "cannot open: \(lastErrorText())") }
+        defer { close(descriptor) }
+        guard writeAll(bytes, to: descriptor) else {
+            throw AtomicFileError(file: path, problem: "cannot write: \(lastErrorText())")
+        }
+    }
+
+    /// Removes `.BASE.PID.RANDOM.tmp` files left in `folder` by killed runs
+    /// (their process no longer exists) that were writing the same file.
+    private static func removeStaleTemporaries(of base: String, in folder: String) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        let prefix = "." + base + "."
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let middle = name.dropFirst(prefix.count).dropLast(4).split(separator: ".")
+            guard middle.count == 2, let pid = Int32(middle[0]), UInt64(middle[1], radix: 16) != nil else { continue }
+            if pid == getpid() { continue }
+            if kill(pid, 0) == 0 || errno == EPERM { continue }  // still running
+            unlink(folder + "/" + name)
         }
     }
 

@@ -74,7 +74,14 @@ public enum NumpyFile {
             throw fail("holds dtype '\(descr)'; expected float16, float32 or float64 ('<f2', '<f4', '<f8')")
         }
         let width = Int(kind.dropFirst())!
-        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? .max : $0 * $1 }
+        // Every partial product must fit, even when a later dimension is 0:
+        // Tensor counts its elements the same way.
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            count = overflow ? .max : product
+            if overflow { break }
+        }
         guard count < Int.max / 8, count * width == bytes.count - dataStart else {
             throw fail(
                 "has \(bytes.count - dataStart) data bytes; shape \(shape) of \(descr) needs "

@@ -36,8 +36,11 @@ public final class ThreadPool: @unchecked Sendable {
             if let value = Int(text), value >= 1 { return value }
             writeStandardError("recurrent: RECURRENT_THREADS=\(text) is not a positive integer; using all processors")
         }
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        return onlineProcessorCount
     }
+
+    /// The number of processors online (at least 1).
+    public static var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// The most threads (caller included) this pool can use.
     public let maximumThreadCount: Int
@@ -99,6 +102,16 @@ public final class ThreadPool: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         wake = .allocate(capacity: 1)
         pthread_cond_init(wake, nil)
+    }
+
+    // A started worker keeps its pool alive (it holds a strong reference for
+    // good), so this runs only for pools whose workers never started: no
+    // thread can be waiting on the mutex or the condition.
+    deinit {
+        pthread_cond_destroy(wake)
+        wake.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
     }
 
     /// Runs `body(0)`, …, `body(count − 1)`, spread over the pool's threads,

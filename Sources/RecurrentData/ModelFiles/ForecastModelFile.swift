@@ -149,6 +149,14 @@ public struct ForecastModelFile: Sendable {
         guard !options.features.isEmpty, !options.targets.isEmpty, options.inputLength >= 1, options.horizon >= 1 else {
             throw fail("series_options", "needs features, targets, input_length ≥ 1 and horizon ≥ 1")
         }
+        do {
+            for (value, key) in [(options.inputLength, "input_length"), (options.horizon, "horizon"), (options.stride, "stride")] {
+                try Limits.check(value, key, in: 1...Limits.windowSteps)
+            }
+            try options.split.check()
+        } catch {
+            throw fail("series_options", "\(error)")
+        }
         for column in options.features + options.targets where !normalization.columns.contains(column) {
             throw fail("normalization", "has no statistics for column \"\(column)\"")
         }

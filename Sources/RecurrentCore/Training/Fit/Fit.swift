@@ -228,6 +228,14 @@ struct FitRun<Trainer: FitTrainer> {
             throw RecurrentError.invalidArgument(
                 name: "checkpoint", value: path, reason: "was not written by fit(_:validation:options:callbacks:)")
         }
+        do {  // a hand-edited record gets the limits a run could reach
+            try Limits.check(state.epochsDone, "loop.epochsDone", in: 0...max(epochs, 0))
+            try Limits.check(state.batchesDone, "loop.batchesDone", in: 0...stepsPerEpoch)
+            try Limits.check(state.epochUpdates, "loop.epochUpdates", in: 0...stepsPerEpoch)
+            try Limits.check(state.lossSum, "loop.lossSum", in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude)
+        } catch {
+            throw RecurrentError.invalidArgument(name: "checkpoint", value: path, reason: "\(error)")
+        }
         if let differing = Set(key.keys).union(recorded.keys).sorted().first(where: { recorded[$0] != key[$0] }) {
             let what =
                 differing == "data"
