@@ -33,7 +33,7 @@ public struct ForecastComparison: Sendable {
     ///   - part: Which windows `prediction` forecasts.
     ///   - prediction: [N, h·K], original units.
     ///   - season: s ≥ 1, or nil for none.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   the prediction does not fit the part or the part has no window.
     public init(data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?) throws {
         let truth = data[part].targetsInOriginalUnits
