@@ -19,7 +19,7 @@ public struct ForecastComparison: Sendable {
     public let model: ForecastErrors
     /// The model's errors at each horizon step, h of them.
     public let modelPerStep: [ForecastErrors]
-    /// Each baseline's errors, in the order of ``ForecastBaseline/allCases``.
+    /// Each baseline's errors, in the order of `ForecastBaseline.allCases`.
     public let baselines: [(baseline: ForecastBaseline, errors: ForecastErrors)]
     /// The season used for the seasonal-naive baseline and MASE, if any.
     public let season: Int?
