@@ -25,11 +25,11 @@ public protocol SVGPlot: Sendable {
 }
 
 extension SVGPlot {
-    /// Writes ``svg`` to `url` atomically (``AtomicFile/write(_:to:)``): a
+    /// Writes ``svg`` to `url` atomically (`AtomicFile/write(_:to:)`): a
     /// reader sees the old file or the whole new one, never half a plot.
     ///
     /// - Parameter url: A file URL whose folder exists; `.svg` by convention.
-    /// - Throws: ``AtomicFileError`` naming the file and the failing step.
+    /// - Throws: `AtomicFileError` naming the file and the failing step.
     public func write(to url: URL) throws {
         try AtomicFile.write(Array(svg.utf8), to: url)
     }

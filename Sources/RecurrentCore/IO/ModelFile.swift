@@ -32,7 +32,7 @@ import Foundation
 /// shapes. Any other safetensors file — a PyTorch `state_dict` saved with
 /// `safetensors.torch.save_file`, in any float dtype — is read by inferring
 /// the architecture from names and shapes, as
-/// ``RecurrentLayer/init(stateDict:nonlinearity:dropout:)`` does. Either
+/// ``RecurrentLayer/init(stateDict:nonlinearity:dropout:)-(NamedTensors,_,_)`` does. Either
 /// way, weights must be finite, and a name without a dot that is not one of
 /// the layer's weights is an error. A plain file's own `format` key (`pt`, for
 /// instance) describes that file, not the model, and is dropped with the

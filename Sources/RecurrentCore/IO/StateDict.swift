@@ -10,7 +10,7 @@
 /// the layer count, the directions, biases and dropout.
 ///
 /// It is what a model file's metadata records (see ``ModelFile``), and what a
-/// PyTorch `state_dict` implies (see ``RecurrentLayer/init(stateDict:nonlinearity:dropout:)``).
+/// PyTorch `state_dict` implies (see ``RecurrentLayer/init(stateDict:nonlinearity:dropout:)-(NamedTensors,_,_)``).
 /// As JSON it uses the names of PyTorch's constructor arguments: without
 /// `cell`, the keys are the arguments of `nn.RNN`, `nn.LSTM` or `nn.GRU`.
 ///

@@ -29,11 +29,19 @@ public enum GEMM {
     /// `C = α·op(A)·op(B) + β·C` on raw row-major buffers.
     ///
     /// - Parameters:
-    ///   - transA, transB: whether A, B are stored transposed.
-    ///   - m, n, k: the product's dimensions.
-    ///   - a, lda: op(A) [M, K] and its leading dimension.
-    ///   - b, ldb: op(B) [K, N] and its leading dimension.
-    ///   - c, ldc: C [M, N] and its leading dimension.
+    ///   - transA: Whether A is stored transposed.
+    ///   - transB: Whether B is stored transposed.
+    ///   - m: Rows of op(A) and of C.
+    ///   - n: Columns of op(B) and of C.
+    ///   - k: Columns of op(A), rows of op(B).
+    ///   - alpha: The product's scale, α.
+    ///   - a: op(A) [M, K], row-major.
+    ///   - lda: A's leading dimension (row stride in floats).
+    ///   - b: op(B) [K, N], row-major.
+    ///   - ldb: B's leading dimension.
+    ///   - beta: C's scale, β; at 0, C is not read (NaN in it does not propagate).
+    ///   - c: C [M, N], overwritten with the result.
+    ///   - ldc: C's leading dimension.
     ///   - isa: the kernel set; ``ISA/active`` by default.
     ///   - pool: threads to split over; ``ThreadPool/shared`` by default.
     public static func sgemm(

@@ -30,7 +30,11 @@ extension RecurrentLayer {
     /// The forward pass of training: applies dropout between layers and
     /// keeps what ``backward(_:finalStateGradient:cache:)`` needs.
     ///
-    /// - Parameter generator: draws the dropout masks.
+    /// - Parameters:
+    ///   - input: [B, T, D], a batch of sequences.
+    ///   - lengths: each sequence's real length (1…T); nil means all are T.
+    ///   - initialState: the state before the first step; nil means zeros.
+    ///   - generator: draws the dropout masks.
     public func forward(
         _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil,
         generator: inout RandomGenerator

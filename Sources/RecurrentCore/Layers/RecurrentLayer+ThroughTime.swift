@@ -260,6 +260,7 @@ extension RecurrentLayer {
     ///   - dOutput: ∂loss/∂output, [B, T, directions·H]. Entries past a
     ///     sequence's length are ignored (those outputs are constant zero).
     ///   - finalStateGradient: ∂loss/∂(final state); nil means zero.
+    ///   - cache: what the forward pass kept.
     /// - Returns: ∂loss/∂input [B, T, D], ∂loss/∂(initial state), and
     ///   ∂loss/∂parameter for every parameter, by name.
     public func backward(

@@ -171,6 +171,7 @@ public struct SequenceModel: Module {
     ///   - dOutput: ∂loss/∂output, the output's shape; entries past a
     ///     sequence's length are ignored.
     ///   - finalStateGradient: ∂loss/∂(final state); nil means zero.
+    ///   - cache: what the forward pass kept.
     /// - Returns: ∂loss/∂input for numeric input [B, T, D] (nil for token
     ///   ids), ∂loss/∂(initial state), and ∂loss/∂parameter under the model's
     ///   parameter names, in the order of ``visitParameters(_:)``.

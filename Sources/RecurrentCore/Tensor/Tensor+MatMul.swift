@@ -27,8 +27,10 @@ extension Tensor {
     /// `dW.addMatmul(dz, x, transposeA: true)` adds `dzᵀ·x`.
     ///
     /// - Parameters:
-    ///   - a, b: the factors, 2-D.
-    ///   - transposeA, transposeB: use the factor transposed.
+    ///   - a: the left factor, 2-D.
+    ///   - b: the right factor, 2-D.
+    ///   - transposeA: use `aᵀ` as the left factor.
+    ///   - transposeB: use `bᵀ` as the right factor.
     ///   - alpha: scale of the product.
     ///   - beta: scale of the current contents; with 0 they are not read,
     ///     so NaN in them does not propagate.

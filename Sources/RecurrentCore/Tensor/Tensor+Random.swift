@@ -68,6 +68,7 @@ extension Tensor {
     /// - Parameters:
     ///   - shape: [out, in, ...], at least 2-D.
     ///   - gain: scale factor (1 for tanh and linear layers in Keras's convention).
+    ///   - generator: the source of the random draws.
     public static func glorotUniform(
         _ shape: [Int], gain: Float = 1, using generator: inout RandomGenerator
     ) -> Tensor {
@@ -84,6 +85,7 @@ extension Tensor {
     ///   - shape: any shape (biases too).
     ///   - fanIn: the layer's input size for `Linear`; the hidden size for
     ///     the recurrent layers.
+    ///   - generator: the source of the random draws.
     public static func pytorchDefault(
         _ shape: [Int], fanIn: Int, using generator: inout RandomGenerator
     ) -> Tensor {
@@ -110,6 +112,7 @@ extension Tensor {
     ///   - shape: at least 2-D; for an LSTM's recurrent weight [4H, H], four
     ///     stacked blocks whose columns together are orthonormal.
     ///   - gain: scale factor.
+    ///   - generator: the source of the random draws.
     public static func orthogonal(
         _ shape: [Int], gain: Float = 1, using generator: inout RandomGenerator
     ) -> Tensor {

@@ -2,13 +2,13 @@ import Foundation
 import RecurrentCore
 
 /// A series-forecasting model as one Recurrent model file: a
-/// ``SequenceModel`` with numeric input and a many-to-one head, with the
+/// `SequenceModel` with numeric input and a many-to-one head, with the
 /// ``SeriesOptions`` that cut its windows and the ``Normalization`` fitted
 /// on its training part, so the same windows and units can be made again
 /// from a CSV file at evaluation and forecast time.
 ///
 /// ## Layout
-/// A ``ModelFile``: the recurrent layer's weights under PyTorch's names,
+/// A `ModelFile`: the recurrent layer's weights under PyTorch's names,
 /// `head.weight` [h·K, F·directions] and `head.bias` [h·K], and the metadata
 /// keys
 /// - `task` = `series-forecast`;
@@ -20,7 +20,7 @@ import RecurrentCore
 ///
 /// Reading checks that the pieces fit: the layer reads F = features.count
 /// values, the head gives h·K outputs, and the normalisation knows every
-/// feature and target. Every problem is a ``SafetensorsError`` naming the
+/// feature and target. Every problem is a `SafetensorsError` naming the
 /// file and the tensor or metadata key at fault.
 public struct ForecastModelFile: Sendable {
     /// The network: recurrent layers and a dense head on the pooled output,
@@ -74,7 +74,7 @@ public struct ForecastModelFile: Sendable {
 
     /// The model file's contents, for a recurrent network.
     ///
-    /// - Throws: ``SafetensorsError`` for the MLP, which is not a ``ModelFile``
+    /// - Throws: `SafetensorsError` for the MLP, which is not a `ModelFile`
     ///   (see ``write(to:)``).
     public func modelFile() throws -> ModelFile {
         try network.modelFile(metadata: try taskKeys())
@@ -87,7 +87,7 @@ public struct ForecastModelFile: Sendable {
 
     /// Reads and checks a forecasting model file.
     ///
-    /// - Throws: ``SafetensorsError`` naming the file and the tensor or
+    /// - Throws: `SafetensorsError` naming the file and the tensor or
     ///   metadata key at fault.
     public init(contentsOf url: URL) throws {
         let name = url.displayName
@@ -120,7 +120,7 @@ public struct ForecastModelFile: Sendable {
     }
 
     /// The task's metadata, checked (the head's record is the network's: see
-    /// ``ModelFile/sequenceModel(name:)``).
+    /// `ModelFile/sequenceModel(name:)`).
     private static func parse(_ metadata: [String: String], name: String) throws -> (
         options: SeriesOptions, normalization: Normalization, missing: MissingValuePolicy
     ) {

@@ -1,14 +1,14 @@
 import Foundation
 import RecurrentCore
 
-/// A sequence classifier as one Recurrent model file: a ``SequenceModel``
+/// A sequence classifier as one Recurrent model file: a `SequenceModel`
 /// with a many-to-one head of K logits, with everything needed to read
 /// labelled sequences again — the file's layout, the alphabet or the
 /// features' normalisation, the class names — and the seeded split, so
 /// evaluation finds the training run's test part.
 ///
 /// ## Layout
-/// A ``ModelFile``: `embedding.weight` [V, E] for symbol input, the
+/// A `ModelFile`: `embedding.weight` [V, E] for symbol input, the
 /// recurrent layer's weights under PyTorch's names, `head.weight` [K, F] and
 /// `head.bias` [K], and the metadata keys
 /// - `task` = `sequence-classification`;
@@ -24,7 +24,7 @@ import RecurrentCore
 /// its feature columns, safetensors with raw features); the embedding has
 /// one row per symbol and the recurrent layer's input width; the head pools
 /// the sequence and gives one logit per class. Every problem is a
-/// ``SafetensorsError`` naming the file and the tensor or metadata key at fault.
+/// `SafetensorsError` naming the file and the tensor or metadata key at fault.
 public struct SequenceClassifierFile: Sendable {
     /// The network: embedding (symbol input), recurrent layers and a dense
     /// head on the pooled output; or the MLP baseline on the flattened window.
@@ -81,7 +81,7 @@ public struct SequenceClassifierFile: Sendable {
 
     /// The model file's contents, for a recurrent network.
     ///
-    /// - Throws: ``SafetensorsError`` for the MLP, which is not a ``ModelFile``
+    /// - Throws: `SafetensorsError` for the MLP, which is not a `ModelFile`
     ///   (see ``write(to:)``).
     public func modelFile() throws -> ModelFile {
         try network.modelFile(metadata: try taskKeys())
@@ -94,7 +94,7 @@ public struct SequenceClassifierFile: Sendable {
 
     /// Reads and checks a sequence-classifier file.
     ///
-    /// - Throws: ``SafetensorsError`` naming the file and the tensor or
+    /// - Throws: `SafetensorsError` naming the file and the tensor or
     ///   metadata key at fault.
     public init(contentsOf url: URL) throws {
         let name = url.displayName
@@ -125,7 +125,7 @@ public struct SequenceClassifierFile: Sendable {
     }
 
     /// The task's metadata, checked (the head's record is the network's: see
-    /// ``ModelFile/sequenceModel(name:)``).
+    /// `ModelFile/sequenceModel(name:)`).
     private static func parse(_ metadata: [String: String], name: String) throws -> (
         layout: LabelledSequenceLayout, encoding: SequenceEncoding, classes: [String], split: SequenceSplit
     ) {

@@ -2,12 +2,12 @@ import Foundation
 import RecurrentCore
 
 /// A character (or byte) language model as one Recurrent model file: a
-/// ``SequenceModel`` with an embedding of the vocabulary's V symbols and a
+/// `SequenceModel` with an embedding of the vocabulary's V symbols and a
 /// head giving V logits at every step, with the ``Vocabulary``, the window
 /// it was trained on and the unigram entropy of its training text.
 ///
 /// ## Layout
-/// A ``ModelFile``: `embedding.weight` [V, E], the recurrent layer's weights
+/// A `ModelFile`: `embedding.weight` [V, E], the recurrent layer's weights
 /// under PyTorch's names, `head.weight` [V, F] and `head.bias` [V] (F =
 /// directions·H), and the metadata keys
 /// - `task` = `text-model`;
@@ -21,7 +21,7 @@ import RecurrentCore
 /// symbol and as many columns as the recurrent layer reads, the head reads
 /// the layer's output and gives one logit per symbol, every weight is
 /// finite, and the entropy lies in [0, log₂ V]. Every problem is a
-/// ``SafetensorsError`` naming the file and the tensor or metadata key at fault.
+/// `SafetensorsError` naming the file and the tensor or metadata key at fault.
 public struct TextModelFile: Sendable {
     /// The network: embedding, recurrent layers, a dense head at every step.
     public var model: SequenceModel
@@ -53,7 +53,7 @@ public struct TextModelFile: Sendable {
 
     /// The model file's contents.
     ///
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   the model has no embedding or does not predict one logit per symbol at every step.
     public func modelFile() throws -> ModelFile {
         guard let embedding = model.embedding, embedding.vocabularySize == vocabulary.count,
@@ -83,7 +83,7 @@ public struct TextModelFile: Sendable {
 
     /// Reads and checks a text model file.
     ///
-    /// - Throws: ``SafetensorsError`` naming the file and the tensor or metadata key at fault.
+    /// - Throws: `SafetensorsError` naming the file and the tensor or metadata key at fault.
     public init(contentsOf url: URL) throws {
         let name = url.displayName
         try self.init(ModelFile(contentsOf: url), name: name)

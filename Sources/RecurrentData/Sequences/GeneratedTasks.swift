@@ -43,7 +43,7 @@ public struct AddingProblem: Sendable, Equatable {
     /// The task at sequence length T.
     ///
     /// - Parameter length: T, at least 2 (one step per half).
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for T < 2.
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for T < 2.
     public init(length: Int) throws {
         guard length >= 2 else {
             throw RecurrentError.invalidArgument(
@@ -54,7 +54,7 @@ public struct AddingProblem: Sendable, Equatable {
 
     /// `count` fresh sequences.
     ///
-    /// Per sequence, in this order: the T values (``RandomGenerator/nextFloat()``),
+    /// Per sequence, in this order: the T values (`RandomGenerator/nextFloat()`),
     /// the first marker's step (`next(below: ⌊T/2⌋)`), the second's
     /// (`⌊T/2⌋ + next(below: T − ⌊T/2⌋)`). The target is computed in `Float`
     /// as `u₁ + u₂`.
@@ -93,8 +93,8 @@ public struct AddingProblem: Sendable, Equatable {
 ///     input:   a₁ … a_S   0 … 0 (T − 1)   K+1   0 … 0 (S)
 ///     target:  0 … 0 (T + S)                    a₁ … a_S
 ///
-/// Input and targets are token ids [B, T + 2S] (for an ``Embedding`` and
-/// ``Loss/softmaxCrossEntropy`` over K + 2 classes, many-to-many). Answering
+/// Input and targets are token ids [B, T + 2S] (for an `Embedding` and
+/// `Loss/softmaxCrossEntropy` over K + 2 classes, many-to-many). Answering
 /// blank until the delimiter and then a uniform guess over the K symbols
 /// scores S·ln K / (T + 2S), the ``baselineCrossEntropy`` to beat.
 ///
@@ -120,7 +120,7 @@ public struct CopyMemoryTask: Sendable, Equatable {
     ///   - delay: T, at least 1.
     ///   - symbols: K, at least 1.
     ///   - copyLength: S, at least 1.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a size below 1.
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for a size below 1.
     public init(delay: Int, symbols: Int = 8, copyLength: Int = 10) throws {
         try Check.positive(delay, "delay")
         try Check.positive(symbols, "symbols")
@@ -142,7 +142,7 @@ public struct CopyMemoryTask: Sendable, Equatable {
     }
 
     /// `count` fresh sequences; the S symbols of each are drawn in order
-    /// with ``RandomGenerator/next(below:)``.
+    /// with `RandomGenerator/next(below:)`.
     ///
     /// - Parameters:
     ///   - count: B, at least 1.
@@ -184,7 +184,7 @@ public struct CopyMemoryTask: Sendable, Equatable {
 /// A batch is next-symbol prediction, many-to-many with lengths: input the
 /// string without its last symbol as token ids [B, T] (T the longest in the
 /// batch, padding 0), targets [B, T, 7] holding at each step a 1 for every
-/// symbol that may come next (for ``Loss/binaryCrossEntropyWithLogits``).
+/// symbol that may come next (for `Loss/binaryCrossEntropyWithLogits`).
 ///
 /// ```swift
 /// var generator = RandomGenerator(seed: 4)

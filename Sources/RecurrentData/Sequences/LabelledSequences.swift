@@ -127,7 +127,7 @@ public struct LabelledSequences: Sendable {
     /// - Throws: ``CSVError`` naming the file, line and column of a missing
     ///   column, a ragged row, an empty sequence or label, a non-numeric cell,
     ///   a label that changes within a long-form sequence or a repeated step;
-    ///   ``SafetensorsError`` naming the tensor that is missing, of the wrong
+    ///   `SafetensorsError` naming the tensor that is missing, of the wrong
     ///   kind or shape, or holds a value out of range.
     public init(contentsOf url: URL, layout: LabelledSequenceLayout) throws {
         let name = url.displayName
@@ -167,7 +167,7 @@ public struct LabelledSequences: Sendable {
     /// numbers: their alphabet, sorted; or their features' z-score
     /// statistics; or, for a safetensors input, the features as they are.
     ///
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   `indices` is empty or the alphabet is too large for an embedding.
     public func fittedEncoding(on indices: [Int]) throws -> SequenceEncoding {
         guard !indices.isEmpty else {
@@ -200,10 +200,10 @@ public struct LabelledSequences: Sendable {
     /// by `encoding`, padded with 0 to the longest, with their lengths, and
     /// targets [B] the class ids of their labels in `classes`.
     ///
-    /// - Throws: ``CSVError`` (or ``SafetensorsError`` for a safetensors file)
+    /// - Throws: ``CSVError`` (or `SafetensorsError` for a safetensors file)
     ///   naming the line and column, or the tensor, of a symbol outside the
     ///   alphabet or a label outside `classes`;
-    ///   ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    ///   `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   `indices` is empty or the encoding does not fit the steps.
     public func batch(_ indices: [Int], encoding: SequenceEncoding, classes: [String]) throws -> SequenceBatch {
         guard !indices.isEmpty else {
@@ -323,7 +323,7 @@ public enum SequenceEncoding: Sendable, Equatable, Codable {
 }
 
 /// A seeded split of N sequences into training, validation and test parts:
-/// a shuffle (``RandomGenerator/permutation(count:)`` seeded with ``seed``),
+/// a shuffle (`RandomGenerator/permutation(count:)` seeded with ``seed``),
 /// then the first ``train`` share, the next ``validation`` share, and the
 /// rest. Stored with a model so evaluation finds the same test part.
 ///
@@ -357,7 +357,7 @@ public struct SequenceSplit: Sendable, Equatable, Codable {
     /// The parts of `count` sequences: round(train·N) for training,
     /// round(validation·N) for validation, the rest for test.
     ///
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   a part would be empty.
     public func parts(count: Int) throws -> Parts {
         let order = RandomGenerator(seed: seed).permutationOf(count)

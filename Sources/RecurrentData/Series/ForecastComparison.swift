@@ -19,7 +19,7 @@ public struct ForecastComparison: Sendable {
     public let model: ForecastErrors
     /// The model's errors at each horizon step, h of them.
     public let modelPerStep: [ForecastErrors]
-    /// Each baseline's errors, in the order of ``ForecastBaseline/allCases``.
+    /// Each baseline's errors, in the order of `ForecastBaseline.allCases`.
     public let baselines: [(baseline: ForecastBaseline, errors: ForecastErrors)]
     /// The season used for the seasonal-naive baseline and MASE, if any.
     public let season: Int?
@@ -33,7 +33,7 @@ public struct ForecastComparison: Sendable {
     ///   - part: Which windows `prediction` forecasts.
     ///   - prediction: [N, h·K], original units.
     ///   - season: s ≥ 1, or nil for none.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   the prediction does not fit the part or the part has no window.
     public init(data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?) throws {
         let truth = data[part].targetsInOriginalUnits

@@ -47,7 +47,7 @@ public struct ForecastErrors: Sendable, Equatable, Codable {
     ///   - truth: The same shape, at least one element.
     ///   - scales: s_k for MASE, one per target (the innermost K elements
     ///     cycle through them), each finite and > 0; nil for no MASE.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   the shapes differ, are empty, the prediction is not finite, or the
     ///   scales do not divide the elements or are not positive.
     public init(prediction: Tensor, truth: Tensor, scales: [Double]? = nil) throws {

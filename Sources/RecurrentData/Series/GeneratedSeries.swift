@@ -38,7 +38,7 @@ public struct SineMixture: Sendable, Equatable {
     ///   - periods: p_k in steps, at least one, each finite and > 0.
     ///   - amplitudes: a_k, one per period; nil means all 1.
     ///   - noise: σ, finite and ≥ 0.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` naming the bad value.
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` naming the bad value.
     public init(periods: [Double] = [20, 37, 91], amplitudes: [Double]? = nil, noise: Double = 0) throws {
         guard !periods.isEmpty else {
             throw RecurrentError.invalidArgument(name: "periods", value: "[]", reason: "need at least one")
@@ -60,8 +60,8 @@ public struct SineMixture: Sendable, Equatable {
     }
 
     /// `length` steps of the series: the phases φ_k are drawn first, uniform
-    /// in [0, 2π) from ``RandomGenerator/nextDouble()``, then (when σ > 0) the
-    /// noise, two steps per ``RandomGenerator/nextNormalPair()``.
+    /// in [0, 2π) from `RandomGenerator/nextDouble()`, then (when σ > 0) the
+    /// noise, two steps per `RandomGenerator/nextNormalPair()`.
     ///
     /// - Parameters:
     ///   - length: N, at least 1.
@@ -115,7 +115,7 @@ public struct MackeyGlass: Sendable, Equatable {
 
     /// The equation with the given constants; the defaults are the benchmark's.
     ///
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   τ is not a positive multiple of h, a constant is not finite, or
     ///   `stepsPerUnit` is below 1.
     public init(

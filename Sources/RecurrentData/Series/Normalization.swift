@@ -46,7 +46,7 @@ public struct Normalization: Sendable, Equatable, Codable {
     /// A normalisation with the given statistics, such as one read back from
     /// a model file.
     ///
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   the counts differ, a name repeats, an offset is not finite or a
     ///   scale is not finite and positive.
     public init(method: Method, columns: [String], offsets: [Double], scales: [Double]) throws {
@@ -77,7 +77,7 @@ public struct Normalization: Sendable, Equatable, Codable {
     ///     training part), each column non-empty and finite.
     ///   - columns: One name per column.
     ///   - method: See the table above.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for
     ///   an empty column or statistics that overflow a `Double`.
     public init(fitting values: [[Double]], columns: [String], method: Method) throws {
         guard values.count == columns.count else {
@@ -131,7 +131,7 @@ public struct Normalization: Sendable, Equatable, Codable {
     ///     [N, T, K] and a flattened [N, h·K] all work.
     ///   - columns: Names this normalisation knows.
     /// - Returns: The same shape, normalised (computed in `Double`, rounded to `Float`).
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for
     ///   an unknown name or a last dimension that does not fit.
     public func normalizing(_ tensor: Tensor, columns: [String]) throws -> Tensor {
         try mapping(tensor, columns: columns, normalize)

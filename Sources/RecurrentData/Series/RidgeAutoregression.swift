@@ -34,7 +34,7 @@ public struct RidgeAutoregression: Sendable, Equatable {
     ///   - inputs: [N, L, F] or [N, P], N ≥ 1.
     ///   - targets: [N, O].
     ///   - lambda: λ, finite and > 0.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for
     ///   shapes that do not fit or a bad λ.
     public init(inputs: Tensor, targets: Tensor, lambda: Double) throws {
         guard lambda.isFinite, lambda > 0 else {
@@ -90,7 +90,7 @@ public struct RidgeAutoregression: Sendable, Equatable {
     ///
     /// - Parameter input: [N, L, F] or [N, P].
     /// - Returns: [N, O], in the units of the fitted targets.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   a window does not hold P values.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let p = weight.shape[0], o = weight.shape[1]

@@ -47,7 +47,7 @@ extension SeriesDataset {
     /// - Parameter season: s ≥ 1 (1 for the plain naive forecast).
     /// - Returns: K scales, or nil when a target repeats its value every
     ///   season over the whole training part (a zero scale), so MASE is undefined.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   s < 1 or the training part has no more than s rows.
     public func naiveScales(season: Int) throws -> [Double]? {
         try Check.positive(season, "season")

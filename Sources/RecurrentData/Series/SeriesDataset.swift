@@ -141,7 +141,7 @@ public struct SeriesWindows: Sendable, Equatable {
 /// back to the original units through ``targetsInOriginalUnits(_:)``.
 ///
 /// ## Bad input
-/// Every problem is a ``RecurrentError/invalidArgument(name:value:reason:)``
+/// Every problem is a `RecurrentError/invalidArgument(name:value:reason:)`
 /// naming the option: L, h or stride below 1, fractions out of range, an
 /// unknown or repeated column, a window longer than the series or than the
 /// training part, a validation or test part shorter than h.
@@ -180,7 +180,7 @@ public struct SeriesDataset: Sendable {
     ///   - time: A column kept as strings in ``series`` for output; nil for none.
     ///   - missing: What to do with missing cells.
     /// - Throws: ``CSVError`` for a column that is not there or a cell that
-    ///   cannot be used; ``RecurrentError`` for options that do not fit.
+    ///   cannot be used; `RecurrentError` for options that do not fit.
     public init(
         table: CSVTable, options: SeriesOptions, time: String? = nil, missing: MissingValuePolicy = .error
     ) throws {
@@ -195,7 +195,7 @@ public struct SeriesDataset: Sendable {
     /// - Parameters:
     ///   - series: The columns; it may hold more than the options name.
     ///   - options: Columns, window, split and scaling.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)``
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)`
     ///   naming the option at fault.
     public init(_ series: NumericColumns, options: SeriesOptions) throws {
         try SeriesDataset.checkNames(options)
@@ -322,7 +322,7 @@ public struct SeriesDataset: Sendable {
     ///   - part: Which windows.
     ///   - season: s, the season's length in rows, ≥ 1.
     /// - Returns: [N, h·K] in original units, laid out as the targets.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for
     ///   s < 1, or when a window of `part` ends before row s − 1 and so has
     ///   no full season of history.
     public func seasonalNaiveForecast(for part: SeriesPart, season: Int) throws -> Tensor {
@@ -354,7 +354,7 @@ public struct SeriesDataset: Sendable {
     /// - Parameter prediction: [N, h·K], [N, h, K] or any shape whose last
     ///   dimension is a multiple of K, targets innermost.
     /// - Returns: The same shape, denormalised.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   the last dimension does not fit K.
     public func targetsInOriginalUnits(_ prediction: Tensor) throws -> Tensor {
         try normalization.denormalizing(prediction, columns: options.targets)

@@ -65,7 +65,7 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case repeatedStep(sequence: String, step: String, firstLine: Int)
     }
 
-    /// The file's path, or the name given to ``CSVTable/init(string:name:)``.
+    /// The file's path, or the name given to ``CSVTable/init(string:name:delimiter:)``.
     public var file: String
     /// The line, counted from 1 with the header as line 1, if one is at fault.
     public var line: Int?

@@ -28,7 +28,7 @@ import RecurrentCore
 /// print(series.rowCount, series.values(of: "load")!.prefix(3))
 /// ```
 public struct CSVTable: Sendable, Equatable {
-    /// The file's path, or the name given to ``init(string:name:)``, used in errors.
+    /// The file's path, or the name given to ``init(string:name:delimiter:)``, used in errors.
     public let name: String
     /// The header's column names, trimmed of spaces and tabs.
     public let header: [String]
@@ -51,7 +51,7 @@ public struct CSVTable: Sendable, Equatable {
     ///     tab-separated file, `\t`; any ASCII character but a quote, CR or LF.
     /// - Throws: ``CSVError`` when the file is missing, unreadable, empty,
     ///   has no data rows, has a row of the wrong length or an unclosed quote;
-    ///   ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad delimiter.
+    ///   `RecurrentError/invalidArgument(name:value:reason:)` for a bad delimiter.
     public init(contentsOf url: URL, delimiter: Unicode.Scalar = ",") throws {
         let separator = try CSVParser.separator(delimiter)
         let name = url.displayName
@@ -143,7 +143,7 @@ public struct CSVTable: Sendable, Equatable {
     /// - Throws: ``CSVError`` naming the file, line and column of a cell
     ///   that is not a number, of a missing cell the policy does not accept,
     ///   or the header line for a column that is not there;
-    ///   ``RecurrentError/invalidArgument(name:value:reason:)`` when a name
+    ///   `RecurrentError/invalidArgument(name:value:reason:)` when a name
     ///   is asked for twice.
     public func numericColumns(
         _ columns: [String], time: String? = nil, missing: MissingValuePolicy = .error

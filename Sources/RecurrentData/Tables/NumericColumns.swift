@@ -51,7 +51,7 @@ public struct NumericColumns: Sendable, Equatable {
     ///     every value finite.
     ///   - times: Optional labels, one per row.
     ///   - source: A name for the data in messages.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` naming
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` naming
     ///   what does not fit.
     public init(names: [String], values: [[Double]], times: [String]? = nil, source: String = "<memory>") throws {
         guard !names.isEmpty, names.count == values.count else {

@@ -37,7 +37,7 @@ public struct TextCorpus: Sendable {
     /// validation and test never meet an unknown character.
     ///
     /// - Throws: ``TextError`` for an empty text or bytes that are not UTF-8
-    ///   under a character vocabulary; ``RecurrentError`` for bad split fractions.
+    ///   under a character vocabulary; `RecurrentError` for bad split fractions.
     public init(data: Data, source: String, kind: Vocabulary.Kind, split: SplitFractions = SplitFractions()) throws {
         let vocabulary = try Vocabulary(kind: kind, of: data, source: source)
         try self.init(data: data, source: source, vocabulary: vocabulary, split: split)

@@ -57,7 +57,7 @@ public struct Vocabulary: Sendable, Equatable, Codable, CustomStringConvertible 
 
     /// The character vocabulary of the distinct scalars in `characters`, sorted by code point.
     ///
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when there are none.
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when there are none.
     public init(characters: some Sequence<Unicode.Scalar>) throws {
         let distinct = Set(characters.map(\.value)).sorted()
         guard !distinct.isEmpty else {

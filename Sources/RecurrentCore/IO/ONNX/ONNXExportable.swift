@@ -10,7 +10,7 @@ import Foundation
 /// batch and time as dynamic axes, optional `lengths` [B] (int64) for ragged
 /// batches, and optional initial states `h0`/`c0` [layers·directions, B, H];
 /// it gives the model's output and the final states `h_n`/`c_n`. The
-/// protobuf is written by Recurrent's own small writer (``ProtobufWriter``
+/// protobuf is written by Recurrent's own small writer (`ProtobufWriter`
 /// says why); the same model always gives the same bytes.
 ///
 /// ```swift
