@@ -12,8 +12,8 @@ import Darwin
 #endif
 
 /// The pool's threads, as the platform reports them: every part runs once,
-/// parts run on workers as well as the caller, and a worker's stack is the
-/// documented 4 MiB whatever the system's default (8 MiB from `ulimit -s`
+/// parts run on workers as well as the caller, and a worker's stack is at
+/// least the documented 4 MiB whatever the system's default (8 MiB from `ulimit -s`
 /// on Glibc, 512 KiB on Darwin, 128 KiB on Musl).
 struct ThreadPoolTests {
     /// The stack size of the calling thread, from the system: Darwin's
@@ -59,6 +59,9 @@ struct ThreadPoolTests {
         #expect(counts.withLock { $0 } == [Int](repeating: 1, count: parts))
         let stacks = workerStacks.withLock { $0 }
         #expect(!stacks.isEmpty, "no part ran on a worker thread")
-        #expect(stacks.allSatisfy { $0 == 4 << 20 }, "worker stacks: \(Set(stacks)) bytes, expected \(4 << 20)")
+        // At least the documented size: Glibc may hand a new thread a larger
+        // stack from its cache of stacks of threads that have ended (those of
+        // other pools in a parallel test run), never a smaller one.
+        #expect(stacks.allSatisfy { $0 >= 4 << 20 }, "worker stacks: \(Set(stacks)) bytes, expected ≥ \(4 << 20)")
     }
 }
