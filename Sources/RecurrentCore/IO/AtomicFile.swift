@@ -51,7 +51,9 @@ public enum AtomicFile {
             free(resolved)
         }
         var existing = stat()
-        if stat(path, &existing) == 0, existing.st_mode & mode_t(S_IFMT) != mode_t(S_IFREG) {
+        if stat(path, &existing) == 0,
+            [mode_t(S_IFCHR), mode_t(S_IFIFO), mode_t(S_IFSOCK)].contains(existing.st_mode & mode_t(S_IFMT))
+        {
             try writeInPlace(bytes, to: path)
             return
         }
