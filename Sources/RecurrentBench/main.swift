@@ -184,12 +184,14 @@ case "prepacked" where arguments.count == 4:
         rc_sgemm_prepacked(isa.rawValue, 0, m, n, k, 1, a, k, packed, n, 0, 0, &c, n)
     }
     print("prepacked \(m)×\(n)×\(k), 1 thread: \(format1(seconds * 1e6)) µs, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
-case "forward" where arguments.count == 6:
-    // One configuration's inference: forward CELL B T D H.
+case "forward" where arguments.count == 6 || arguments.count == 7:
+    // One configuration's inference: forward CELL B T D H [ONNX_PATH]; with a
+    // path, the same layer is also written as ONNX (scripts/onnx_latency.py).
     let cell = cellNamed(arguments[1])
     let (b, t, d, h) = (Int(arguments[2])!, Int(arguments[3])!, Int(arguments[4])!, Int(arguments[5])!)
     var generator = RandomGenerator(seed: 0)
     let layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    if arguments.count == 7 { try layer.exportONNX(to: URL(fileURLWithPath: arguments[6])) }
     let x = Tensor.normal([b, t, d], using: &generator)
     let seconds = try medianSeconds(minimum: 2) { _ = try layer(x) }
     print("forward \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
