@@ -142,6 +142,10 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
                 name: "model", value: "bidirectional",
                 reason: "truncated backpropagation carries the state forwards; a backward direction has none to carry")
         }
+        if let skip = model.skip, skip.steps > window {  // the last window alone reaches the head
+            throw RecurrentError.invalidArgument(
+                name: "truncation", value: "\(window)", reason: "is shorter than the model's skip of \(skip.steps) steps")
+        }
         let manyToMany = model.head.pooling == .everyStep
         guard manyToMany || model.head.pooling == .last else {
             throw RecurrentError.invalidArgument(
