@@ -148,6 +148,13 @@ struct DataOptions: ParsableArguments {
                 throw RecurrentError.invalidArgument(
                     name: "--skip-steps", value: "\(steps)", reason: "must be at most --window \(job.options.inputLength)")
             }
+            // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
+            let t = job.options.inputLength
+            if let k = modelOptions.tbptt, k < t, t - (t - 1) / k * k < steps {
+                throw RecurrentError.invalidArgument(
+                    name: "--skip-steps", value: "\(steps)",
+                    reason: "reads more steps than the last --tbptt window, \(t - (t - 1) / k * k), that reaches the output")
+            }
             job.skipSteps = steps
         }
         return job

@@ -302,6 +302,7 @@ struct TrainingLoop {
             key["--dropout"] = "\(o.dropout)"
             key["--embedding"] = "\(o.embedding)"
             key["--tbptt"] = o.tbptt.map(String.init) ?? "none"
+            if let p = job.skipSteps { key["--skip-steps"] = "\(p)" }  // absent without --skip, as in older checkpoints
         }
         return key
     }

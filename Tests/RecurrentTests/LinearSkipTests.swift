@@ -69,6 +69,20 @@ import Testing
         #expect(throws: SafetensorsError.self) { try wrong.sequenceModel(name: "wrong") }
     }
 
+    /// Truncated backpropagation trains through its last window only: a
+    /// skip longer than that window (T − (T − 1)/k·k steps) is refused.
+    @Test func truncationShorterThanTheSkipIsRefused() throws {
+        var generator = RandomGenerator(seed: 6)
+        let batch = try SequenceBatch(
+            input: Tensor.normal([4, 10, 2], using: &generator), lengths: nil,
+            targets: Tensor.normal([4, 2], using: &generator))
+        var trainer = try SequenceTrainer(
+            model: try model(steps: 3), optimizer: try Adam(learningRate: 0.01), loss: .meanSquaredError)
+        #expect(throws: RecurrentError.self) { try trainer.trainStep(batch, truncation: 4) }  // last window: 2 steps
+        #expect(throws: RecurrentError.self) { try trainer.trainStep(batch, truncation: 3) }  // 1 step
+        #expect(try trainer.trainStep(batch, truncation: 5).loss.isFinite)  // 5 steps
+    }
+
     /// A skip needs numeric input and a many-to-one head.
     @Test func refusesAManyToManyHead() throws {
         let model = try SequenceModel(input: .features(2), cell: .gru, hiddenSize: 3, outputSize: 2, pooling: .everyStep, seed: 1)
