@@ -6,7 +6,9 @@ hidden size 32 (one LSTM layer), epochs, batch size and learning rate on both
 sides; z-scored with the training part's mean and standard deviation.
 
 - Recurrent: `recurrent train --csv` (the direct head: last state -> dense h),
-  then `recurrent evaluate --json`, which also scores the baselines.
+  then `recurrent evaluate --json`, which also scores the baselines; with
+  `--skip`, a second run adds the linear skip (`train --skip`: the whole
+  window through a zero-initialised linear map, added to the head's output).
 - Darts: `BlockRNNModel(model="LSTM")` (the last h outputs through a shared
   linear layer) fitted on the training part, forecasting every test window
   (the same end rows as Recurrent's test windows).
@@ -15,7 +17,7 @@ MASE is scaled by the training part's in-sample seasonal-naive MAE (season 1
 where the series has none), as `recurrent evaluate` computes it. Wall time:
 Recurrent's is the whole `train` process, Darts' the `fit` call alone.
 
-Usage: scripts/forecast_benchmark.py RECURRENT_BINARY [--epochs 30] [--output FILE]
+Usage: scripts/forecast_benchmark.py RECURRENT_BINARY [--epochs 30] [--skip] [--output FILE]
 Needs: pip install darts statsmodels (both bring numpy, pandas, torch).
 """
 
@@ -68,7 +70,7 @@ def scale(values, train_end, season):
     return float(np.mean(np.abs(y[s:] - y[:-s])))
 
 
-def run_recurrent(binary, name, times, values, season, window, horizon, args, folder):
+def run_recurrent(binary, name, times, values, season, window, horizon, args, folder, extra=()):
     csv = os.path.join(folder, "series.csv")
     with open(csv, "w") as f:
         f.write("time,value\n")
@@ -79,6 +81,7 @@ def run_recurrent(binary, name, times, values, season, window, horizon, args, fo
         binary, "train", "--csv", csv, "--target", "value", "--time", "time", "--window", str(window),
         "--horizon", str(horizon), "--hidden", "32", "--epochs", str(args.epochs), "--batch-size", "32",
         "--learning-rate", str(args.learning_rate), "--split", "0.7,0.15", "--seed", "1", "--quiet", "-o", model,
+        *extra,
     ]
     start = time.perf_counter()
     done = subprocess.run(train, capture_output=True, text=True)
@@ -132,28 +135,35 @@ def main():
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--learning-rate", type=float, default=5e-3)
     parser.add_argument("--output", help="also write the table to this file")
+    parser.add_argument("--skip", action="store_true", help="add a column: the LSTM with `train --skip`")
     args = parser.parse_args()
     if args.epochs < 1 or not args.learning_rate > 0:
         sys.exit("--epochs must be ≥ 1 and --learning-rate > 0")
     if not os.access(args.recurrent, os.X_OK):
         sys.exit(f"{args.recurrent}: not an executable")
     rows = []
-    header = ("| series | rows | L / h | Recurrent LSTM MASE / RMSE | Darts BlockRNN LSTM MASE / RMSE "
-              "| best baseline MASE / RMSE | Recurrent train s | Darts fit s |")
+    skip_column = " Recurrent LSTM + skip MASE / RMSE |" if args.skip else ""
+    header = ("| series | rows | L / h | Recurrent LSTM MASE / RMSE |" + skip_column
+              + " Darts BlockRNN LSTM MASE / RMSE | best baseline MASE / RMSE | Recurrent train s | Darts fit s |")
     lines = [f"epochs {args.epochs}, batch 32, learning rate {args.learning_rate}, hidden 32, split 70/15/15", "",
-             header, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             header, "|" + " --- |" * (header.count("|") - 1)]
     print("\n".join(lines), flush=True)
     for name, times, values, season, window, horizon in load_series():
         values = np.asarray(values, dtype=np.float64)
         with tempfile.TemporaryDirectory() as folder:
             figures, recurrent_seconds = run_recurrent(
                 args.recurrent, name, times, values, season, window, horizon, args, folder)
+            skip = ""
+            if args.skip:
+                skipped, _ = run_recurrent(
+                    args.recurrent, name, times, values, season, window, horizon, args, folder, ["--skip"])
+                skip = f" {skipped['test_mase']:.3f} / {skipped['test_rmse']:.4g} |"
         darts_rmse, darts_mase, darts_seconds = run_darts(values, window, horizon, season, args)
         baselines = {b: (figures[f"{b}_test_mase"], figures[f"{b}_test_rmse"])
                      for b in ["persistence", "seasonal_naive", "drift", "linear_ar"] if f"{b}_test_rmse" in figures}
         best = min(baselines, key=lambda b: baselines[b][1])
         line = (f"| {name} | {len(values)} | {window} / {horizon} "
-                f"| {figures['test_mase']:.3f} / {figures['test_rmse']:.4g} | {darts_mase:.3f} / {darts_rmse:.4g} "
+                f"| {figures['test_mase']:.3f} / {figures['test_rmse']:.4g} |{skip} {darts_mase:.3f} / {darts_rmse:.4g} "
                 f"| {best} {baselines[best][0]:.3f} / {baselines[best][1]:.4g} "
                 f"| {recurrent_seconds:.2f} | {darts_seconds:.2f} |")
         print(line, flush=True)

@@ -42,6 +42,9 @@ struct Compare: ParsableCommand {
     func validate() throws {
         try data.validateData()
         try modelOptions.validateModel()
+        if data.series.skip, modelList.contains("mlp") {
+            throw ValidationError("--skip does not apply to the MLP; leave mlp out of --models")
+        }
         if modelOptions.tbptt != nil, modelList.contains("mlp") {
             throw ValidationError("--tbptt does not apply to the MLP; leave mlp out of --models")
         }

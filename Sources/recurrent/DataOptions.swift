@@ -97,7 +97,9 @@ struct DataOptions: ParsableArguments {
     /// The options each kind of data reads; another kind's option given on
     /// the command line is an error rather than silently ignored.
     private func refuseOptionsOfOtherSources() throws {
-        let seriesOnly = ["--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling"]
+        let seriesOnly = [
+            "--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling", "--skip", "--skip-steps",
+        ]
         let taskOnly = ["--length", "--samples"]
         let textOnly = ["--vocabulary"]
         let sequencesOnly = ["--sequence-column", "--label-column", "--id-column", "--step-column", "--pooling"]
@@ -140,6 +142,21 @@ struct DataOptions: ParsableArguments {
         let (columns, source) = try loadSeries(seed: modelOptions.seed)
         var job = try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
         if let task { job.generated = GeneratedSeriesSpec(task: task, length: length ?? 1000, seed: modelOptions.seed) }
+        if series.skip {
+            let steps = series.skipSteps ?? job.options.inputLength
+            guard steps <= job.options.inputLength else {
+                throw RecurrentError.invalidArgument(
+                    name: "--skip-steps", value: "\(steps)", reason: "must be at most --window \(job.options.inputLength)")
+            }
+            // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
+            let t = job.options.inputLength
+            if let k = modelOptions.tbptt, k < t, t - (t - 1) / k * k < steps {
+                throw RecurrentError.invalidArgument(
+                    name: "--skip-steps", value: "\(steps)",
+                    reason: "reads more steps than the last --tbptt window, \(t - (t - 1) / k * k), that reaches the output")
+            }
+            job.skipSteps = steps
+        }
         return job
     }
 

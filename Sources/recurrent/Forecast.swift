@@ -89,6 +89,8 @@ struct Forecast: ParsableCommand {
                         name: "forecast", value: "\(next[i])", reason: "the model gave a non-finite value")
                 }
                 forecast += next.prefix(min(h, wanted - forecast.count / k) * k)
+                // Direct: one window; feeding back needs every feature to be a target (checked above).
+                if method == "direct" { break }
                 rows.removeFirst(max(0, rows.count - l))  // only the last window is read again
                 for j in 0..<h {
                     rows.append(
@@ -96,7 +98,6 @@ struct Forecast: ParsableCommand {
                             Double(next[j * k + options.targets.firstIndex(of: feature)!])
                         })
                 }
-                if method == "direct" { break }
             }
             var text = (["step"] + options.targets.map(csvField)).joined(separator: ",") + "\n"
             for j in 0..<wanted {

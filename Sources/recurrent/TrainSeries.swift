@@ -38,6 +38,15 @@ struct SeriesDataOptions: ParsableArguments {
     @Option(help: "How every column is scaled, with statistics of the training part.")
     var scaling: Normalization.Method = .zScore
 
+    @Flag(
+        help:
+            "Add a linear skip to the recurrent model (LSTNet's highway): output = head(h_last) + W·(last --skip-steps steps of the window, flattened) + b, W and b starting at zero."
+    )
+    var skip = false
+
+    @Option(parsing: .unconditional, help: "Window steps the --skip reads (1…--window; default: the whole window).")
+    var skipSteps: Int?
+
     /// `--split` as fractions (checked by ``validateSeries(generated:)``).
     var splitFractions: SplitFractions {
         let parts = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -74,6 +83,10 @@ struct SeriesDataOptions: ParsableArguments {
         if let time, featureList.contains(time) || targetList.contains(time) {
             throw ValidationError("--time \(time) is the time column; it cannot also be a feature or a target")
         }
+        if let skipSteps {
+            guard skip else { throw ValidationError("--skip-steps needs --skip") }
+            guard skipSteps >= 1 else { throw ValidationError("--skip-steps must be at least 1, got \(skipSteps)") }
+        }
         guard stride >= 1 else { throw ValidationError("--stride must be at least 1, got \(stride)") }
         let parts = split.split(separator: ",", omittingEmptySubsequences: false).map {
             Double($0.trimmingCharacters(in: .whitespaces))
@@ -99,6 +112,8 @@ struct SeriesJob: TrainingJob {
     let validation: SequenceBatch
     /// The generated series this data came from, if any: kept in the model file.
     var generated: GeneratedSeriesSpec?
+    /// p of the model's ``LinearSkip`` (`--skip`), or nil for none.
+    var skipSteps: Int?
 
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {

@@ -27,6 +27,8 @@ protocol TrainingJob {
     var pooling: SequencePooling { get }
     /// The objective, in the units the per-epoch lines print.
     var loss: Loss { get }
+    /// p of a ``LinearSkip`` to add to the recurrent model (`--skip`), or nil; nil by default.
+    var skipSteps: Int? { get }
     /// The trained model's quality on the validation part, in the data's own
     /// terms (RMSE beside persistence, accuracy, bits per character): lines to
     /// print, and the same figures by name for `--json`.
@@ -60,6 +62,8 @@ struct JobSummary {
 }
 
 extension TrainingJob {
+    var skipSteps: Int? { nil }
+
     func testSummary(of model: TrainedModel) throws -> JobSummary? { nil }
 
     func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)] { [] }

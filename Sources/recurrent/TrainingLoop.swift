@@ -167,7 +167,8 @@ struct TrainingLoop {
         return try SequenceModel(
             input: input, cell: cell, hiddenSize: options.hidden, layers: options.layers,
             bidirectional: options.bidirectional, dropout: options.dropout, outputSize: job.outputSize,
-            pooling: job.pooling, generator: &generator)
+            pooling: job.pooling, generator: &generator
+        ).withSkip(steps: job.skipSteps)
     }
 
     /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
@@ -206,6 +207,10 @@ struct TrainingLoop {
         let schedule: LearningRateSchedule =
             options.schedule == "cosine" ? try .cosine(steps: max(1, updates)) : .constant
         if options.model == "mlp" {
+            if let p = job.skipSteps {
+                throw RecurrentError.invalidArgument(
+                    name: "--skip", value: "over \(p) steps", reason: "applies to a recurrent model; the MLP reads the whole window")
+            }
             guard job.pooling != .everyStep else {
                 throw RecurrentError.invalidArgument(
                     name: "--model", value: "mlp",
@@ -297,6 +302,7 @@ struct TrainingLoop {
             key["--dropout"] = "\(o.dropout)"
             key["--embedding"] = "\(o.embedding)"
             key["--tbptt"] = o.tbptt.map(String.init) ?? "none"
+            if let p = job.skipSteps { key["--skip-steps"] = "\(p)" }  // absent without --skip, as in older checkpoints
         }
         return key
     }

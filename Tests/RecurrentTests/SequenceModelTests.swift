@@ -52,8 +52,11 @@ import Testing
         var dropout: Float = 0
         var pooling: SequencePooling
         var lengths: [Int]? = [4, 1, 3]
+        /// p of a ``LinearSkip`` (random weights), or nil for none.
+        var skip: Int?
         var description: String {
-            "\(input) \(cell) layers \(layers)\(bidirectional ? " bi" : "") dropout \(dropout) \(pooling) lengths \(lengths ?? [])"
+            "\(input) \(cell) layers \(layers)\(bidirectional ? " bi" : "") dropout \(dropout) \(pooling) "
+                + "lengths \(lengths ?? [])\(skip.map { " skip \($0)" } ?? "")"
         }
     }
 
@@ -65,20 +68,29 @@ import Testing
     /// (the bound of RecurrentGradientTests, which this chain extends); max
     /// pooling uses h = 1e-3, so that no two real steps' outputs swap order.
     /// A missing factor anywhere in the chain (a dropped dropout mask, the
-    /// embedding's rows, the mean's 1/L) is an error of order 1.
+    /// embedding's rows, the mean's 1/L) is an error of order 1. With a
+    /// ``LinearSkip`` (random weights, so that it adds to ∂/∂input; p longer
+    /// than some sequences) its path is checked too.
     @Test(arguments: [
         Config(input: .features(3), cell: .lstm, pooling: .last, lengths: nil),
         Config(input: .tokens(vocabularySize: 7, embeddingSize: 3), cell: .gru, layers: 2, bidirectional: true, pooling: .everyStep),
         Config(input: .features(3), cell: .elman(.tanh), bidirectional: true, pooling: .mean),
         Config(input: .tokens(vocabularySize: 7, embeddingSize: 3), cell: .lstm, pooling: .max),
         Config(input: .features(3), cell: .lstm, layers: 2, bidirectional: true, dropout: 0.4, pooling: .last),
+        Config(input: .features(3), cell: .lstm, pooling: .last, skip: 3),
+        Config(input: .features(3), cell: .gru, layers: 2, bidirectional: true, dropout: 0.4, pooling: .mean, skip: 4),
+        Config(input: .features(3), cell: .elman(.tanh), pooling: .max, lengths: nil, skip: 1),
     ])
     func backwardMatchesFiniteDifferences(config: Config) throws {
         var generator = RandomGenerator(seed: 2)
-        let model = try SequenceModel(
+        var model = try SequenceModel(
             input: config.input, cell: config.cell, hiddenSize: 4, layers: config.layers,
             bidirectional: config.bidirectional, dropout: config.dropout, outputSize: 2, pooling: config.pooling,
-            generator: &generator)
+            generator: &generator
+        ).withSkip(steps: config.skip)
+        model.updateParameters { name, tensor in
+            if name.hasPrefix("skip.") { tensor = Tensor.normal(tensor.shape, using: &generator) }
+        }
         let (b, t) = (3, 4)
         let input: Tensor
         if case .tokens(let v, _) = config.input {

@@ -1,21 +1,25 @@
 import Foundation
 
 /// How a ``SequenceModel``'s head is recorded in a model file's metadata
-/// key `head`: `{"output_size":O,"pooling":"last"}`.
+/// key `head`: `{"output_size":O,"pooling":"last"}`, with `"skip_steps":p`
+/// when the model has a ``LinearSkip`` (files without it have none).
 struct SequenceHeadRecord: Codable {
     var pooling: SequencePooling
     var outputSize: Int
+    var skipSteps: Int?
     enum CodingKeys: String, CodingKey {
         case pooling
         case outputSize = "output_size"
+        case skipSteps = "skip_steps"
     }
 }
 
 extension ModelFile {
     /// A model file holding a whole ``SequenceModel``: the recurrent weights
     /// under PyTorch's names, `embedding.weight` [V, E] when the model reads
-    /// tokens, `head.weight` [O, F] and `head.bias` [O], and the metadata key
-    /// `head` recording the pooling and O, beside `metadata`.
+    /// tokens, `head.weight` [O, F] and `head.bias` [O], `skip.weight`
+    /// [O, p·D] and `skip.bias` [O] when it has a ``LinearSkip``, and the
+    /// metadata key `head` recording the pooling, O and p, beside `metadata`.
     ///
     /// - Throws: ``SafetensorsError`` if `metadata` uses the key `head`.
     public init(sequenceModel model: SequenceModel, metadata: [String: String] = [:]) throws {
@@ -26,7 +30,12 @@ extension ModelFile {
         if let embedding = model.embedding { tensors["embedding.weight"] = embedding.weight }
         tensors["head.weight"] = model.head.dense.weight
         if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
-        let head = SequenceHeadRecord(pooling: model.head.pooling, outputSize: model.head.outputSize)
+        if let skip = model.skip {
+            tensors["skip.weight"] = skip.dense.weight
+            if let bias = skip.dense.bias { tensors["skip.bias"] = bias }
+        }
+        let head = SequenceHeadRecord(
+            pooling: model.head.pooling, outputSize: model.head.outputSize, skipSteps: model.skip?.steps)
         var keys = metadata
         keys["head"] = try metadataJSON(head)
         self.init(layer: model.recurrent, tensors: tensors, metadata: keys)
@@ -71,10 +80,28 @@ extension ModelFile {
                 throw SafetensorsError(file: name, tensor: "embedding.weight", problem: error.description)
             }
         }
+        var skip: LinearSkip?
+        if let steps = head.skipSteps {
+            let width = steps * layer.inputSize
+            guard let skipWeight = tensors["skip.weight"], skipWeight.shape == [head.outputSize, width], steps >= 1 else {
+                throw SafetensorsError(
+                    file: name, tensor: "skip.weight",
+                    problem: "is missing or not [\(head.outputSize), \(width)] for skip_steps \(steps)")
+            }
+            let skipBias = tensors["skip.bias"]
+            do {
+                skip = try LinearSkip(
+                    steps: steps, features: layer.inputSize, dense: Dense(weight: skipWeight, bias: skipBias))
+            } catch let error as RecurrentError {
+                throw SafetensorsError(file: name, tensor: "skip.bias", problem: error.description)
+            }
+        } else if tensors["skip.weight"] != nil {
+            throw SafetensorsError(file: name, tensor: "skip.weight", problem: "is present, but metadata \"head\" has no skip_steps")
+        }
         do {
             let dense = try Dense(weight: weight, bias: bias)
             let sequenceHead = try SequenceHead(pooling: head.pooling, dense: dense, directions: layer.directions)
-            return try SequenceModel(embedding: embedding, recurrent: layer, head: sequenceHead)
+            return try SequenceModel(embedding: embedding, recurrent: layer, head: sequenceHead, skip: skip)
         } catch let error as RecurrentError {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
         }

@@ -21,7 +21,13 @@ public enum SequenceInput: Sendable, Equatable {
 /// `embedding.weight` [V, E]; the recurrent weights unprefixed, exactly as
 /// PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` name them (`weight_ih_l0`,
 /// `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, `…_reverse`); `head.weight`
-/// [O, F] and `head.bias` [O].
+/// [O, F] and `head.bias` [O]; with a ``LinearSkip``, `skip.weight` [O, p·D]
+/// and `skip.bias` [O].
+///
+/// A many-to-one model on numeric input may carry a ``LinearSkip``
+/// (LSTNet's highway): its output is then
+/// `y = head(h) + W_skip · vec(x[L−p ..< L]) + b_skip`, the head's plus a
+/// linear map of the last p input steps.
 ///
 /// ```swift
 /// var generator = RandomGenerator(seed: 3)
@@ -42,13 +48,24 @@ public struct SequenceModel: Module {
     public var recurrent: RecurrentLayer
     /// The output layer, reading every step or pooling each sequence.
     public var head: SequenceHead
+    /// The linear autoregressive path added to a many-to-one head's output, or nil.
+    public private(set) var skip: LinearSkip?
 
     /// A model from its parts, checked to fit together.
     ///
+    /// - Parameters:
+    ///   - embedding: the token lookup, or nil for numeric input.
+    ///   - recurrent: the recurrent layers.
+    ///   - head: the output layer.
+    ///   - skip: a linear path from the last input steps to the output, or nil;
+    ///     only for numeric input and a many-to-one head.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
-    ///   the embedding's dimension is not the recurrent layer's input size, or
-    ///   the head does not read the recurrent layer's output (size and directions).
-    public init(embedding: Embedding? = nil, recurrent: RecurrentLayer, head: SequenceHead) throws {
+    ///   the embedding's dimension is not the recurrent layer's input size,
+    ///   the head does not read the recurrent layer's output (size and
+    ///   directions), or the skip does not read the input or give the head's outputs.
+    public init(
+        embedding: Embedding? = nil, recurrent: RecurrentLayer, head: SequenceHead, skip: LinearSkip? = nil
+    ) throws {
         if let embedding, embedding.dimension != recurrent.inputSize {
             throw RecurrentError.invalidArgument(
                 name: "embedding", value: "of dimension \(embedding.dimension)",
@@ -59,9 +76,33 @@ public struct SequenceModel: Module {
                 name: "head", value: "reading \(head.inputSize) features in \(head.directions) direction(s)",
                 reason: "the recurrent layer gives \(recurrent.outputSize) in \(recurrent.directions)")
         }
+        if let skip {
+            guard embedding == nil, head.pooling.isManyToOne, skip.features == recurrent.inputSize,
+                skip.outputSize == head.outputSize
+            else {
+                throw RecurrentError.invalidArgument(
+                    name: "skip", value: "reading \(skip.features) feature(s), giving \(skip.outputSize)",
+                    reason: "needs numeric input of \(recurrent.inputSize) feature(s) and a many-to-one head "
+                        + "of \(head.outputSize) outputs")
+            }
+        }
         self.embedding = embedding
         self.recurrent = recurrent
         self.head = head
+        self.skip = skip
+    }
+
+    /// This model with a fresh ``LinearSkip`` (zero weight and bias) over the
+    /// last `steps` input steps, or without one when `steps` is nil.
+    ///
+    /// - Parameter steps: p, at least 1; nil removes the skip.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
+    ///   ``init(embedding:recurrent:head:skip:)`` does.
+    public func withSkip(steps: Int?) throws -> SequenceModel {
+        let skip = try steps.map {
+            try LinearSkip(steps: $0, features: recurrent.inputSize, outputSize: head.outputSize)
+        }
+        return try SequenceModel(embedding: embedding, recurrent: recurrent, head: head, skip: skip)
     }
 
     /// A model with freshly drawn weights: the embedding (N(0, 1)), then the
@@ -138,6 +179,7 @@ public struct SequenceModel: Module {
         let embedding: Embedding.Cache?
         let recurrent: RecurrentCache
         let head: SequenceHead.Cache
+        let skip: LinearSkip.Cache?
     }
 
     /// The forward pass of training: dropout between recurrent layers is
@@ -159,8 +201,13 @@ public struct SequenceModel: Module {
         let (x, embeddingCache) = try embed(input, lengths: lengths)  // [B, T, D]
         let (h, state, recurrentCache) = try recurrent.forward(
             x, lengths: lengths, initialState: initialState, generator: &generator)  // [B, T, F]
-        let (y, headCache) = try head.forward(h, lengths: lengths)  // [B, T, O] or [B, O]
-        return (y, state, Cache(embedding: embeddingCache, recurrent: recurrentCache, head: headCache))
+        var (y, headCache) = try head.forward(h, lengths: lengths)  // [B, T, O] or [B, O]
+        let skipped = try skip.map { try $0.forward(checkedSkipInput(x), lengths: lengths) }
+        if let skipped { y = y.zipMap(skipped.output) { $0 + $1 } }  // + W_skip·vec(x[L−p..<L]) + b_skip
+        return (
+            y, state,
+            Cache(embedding: embeddingCache, recurrent: recurrentCache, head: headCache, skip: skipped?.cache)
+        )
     }
 
     /// Gradients of a loss through head, recurrent layers (through time and
@@ -180,14 +227,21 @@ public struct SequenceModel: Module {
     ) -> (dInput: Tensor?, dInitialState: RecurrentState, gradients: NamedTensors) {
         // forward was y = head(h), h = recurrent(x), x = embedding(ids): the chain in reverse.
         let (dh, headGradients) = head.backward(dOutput, cache: cache.head)  // [B, T, F]
-        let (dx, dInitial, recurrentGradients) = recurrent.backward(
+        var (dx, dInitial, recurrentGradients) = recurrent.backward(
             dh, finalStateGradient: finalStateGradient, cache: cache.recurrent)  // [B, T, D]
+        var skipGradients: NamedTensors?
+        if let skip, let skipCache = cache.skip {  // y also had + skip(x): its share of dx
+            let (dxSkip, gradients) = skip.backward(dOutput, cache: skipCache)
+            dx = dx.zipMap(dxSkip) { $0 + $1 }
+            skipGradients = gradients
+        }
         var gradients = NamedTensors()
         if let embedding, let embeddingCache = cache.embedding {
             gradients.append(contentsOf: embedding.backward(dx, cache: embeddingCache).prefixed("embedding."))
         }
         gradients.append(contentsOf: recurrentGradients)
         gradients.append(contentsOf: headGradients.prefixed("head."))
+        if let skipGradients { gradients.append(contentsOf: skipGradients.prefixed("skip.")) }
         return (embedding == nil ? dx : nil, dInitial, gradients)
     }
 
@@ -204,7 +258,18 @@ public struct SequenceModel: Module {
     ) throws -> Tensor {
         let (x, _) = try embed(input, lengths: lengths)
         let (h, _) = try recurrent(x, lengths: lengths, initialState: initialState)
-        return try head(h, lengths: lengths)
+        let y = try head(h, lengths: lengths)
+        guard let skip else { return y }
+        return y.zipMap(skip(try checkedSkipInput(x), lengths: lengths)) { $0 + $1 }
+    }
+
+    /// x, checked to be the [B, T, D] the skip reads (the recurrent layer has checked T and D).
+    private func checkedSkipInput(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 3, x.shape[2] == recurrent.inputSize else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(x.shape)", reason: "must be [B, T, \(recurrent.inputSize)]")
+        }
+        return x
     }
 
     /// The recurrent layers' input: the embedded ids, or the input itself.
@@ -218,11 +283,13 @@ public struct SequenceModel: Module {
         return (x, cache)
     }
 
-    /// `embedding.weight`, the recurrent layers' weights, `head.weight`, `head.bias`.
+    /// `embedding.weight`, the recurrent layers' weights, `head.weight`,
+    /// `head.bias`, `skip.weight`, `skip.bias`.
     public func visitParameters(_ body: (String, Tensor) throws -> Void) rethrows {
         try embedding?.visitParameters { try body("embedding." + $0, $1) }
         try recurrent.visitParameters(body)
         try head.visitParameters { try body("head." + $0, $1) }
+        try skip?.visitParameters { try body("skip." + $0, $1) }
     }
 
     /// Lets `body` change every parameter in place, in the order of ``visitParameters(_:)``.
@@ -230,5 +297,6 @@ public struct SequenceModel: Module {
         if embedding != nil { try embedding!.updateParameters { try body("embedding." + $0, &$1) } }
         try recurrent.updateParameters(body)
         try head.updateParameters { try body("head." + $0, &$1) }
+        if skip != nil { try skip!.updateParameters { try body("skip." + $0, &$1) } }
     }
 }

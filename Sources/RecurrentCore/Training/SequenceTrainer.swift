@@ -142,6 +142,12 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
                 name: "model", value: "bidirectional",
                 reason: "truncated backpropagation carries the state forwards; a backward direction has none to carry")
         }
+        // The last window alone reaches the head (and the skip): steps (t − 1)/k·k ..< t.
+        if let skip = model.skip, skip.steps > t - (t - 1) / window * window {
+            throw RecurrentError.invalidArgument(
+                name: "truncation", value: "\(window)",
+                reason: "leaves a last window of \(t - (t - 1) / window * window) steps, fewer than the skip's \(skip.steps)")
+        }
         let manyToMany = model.head.pooling == .everyStep
         guard manyToMany || model.head.pooling == .last else {
             throw RecurrentError.invalidArgument(

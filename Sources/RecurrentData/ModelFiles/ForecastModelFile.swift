@@ -9,12 +9,14 @@ import RecurrentCore
 ///
 /// ## Layout
 /// A `ModelFile`: the recurrent layer's weights under PyTorch's names,
-/// `head.weight` [h·K, F·directions] and `head.bias` [h·K], and the metadata
-/// keys
+/// `head.weight` [h·K, F·directions] and `head.bias` [h·K], with a
+/// `LinearSkip` `skip.weight` [h·K, p·D] and `skip.bias` [h·K], and the
+/// metadata keys
 /// - `task` = `series-forecast`;
 /// - `series_options`: the ``SeriesOptions`` as JSON (snake-case keys);
 /// - `normalization`: the ``Normalization`` as JSON;
-/// - `head`: `{"pooling":"last","output_size":h·K}`;
+/// - `head`: `{"pooling":"last","output_size":h·K}`, plus `"skip_steps":p`
+///   with a skip;
 /// - `missing`: the ``MissingValuePolicy`` used in training;
 /// and any other keys in ``metadata`` (a training summary, for instance).
 ///

@@ -145,6 +145,9 @@ extension RecurrentLayer {
 extension SequenceModel {
     /// The whole model as an ONNX graph (see the top of this file).
     package func onnxModel(_ options: ONNXExportOptions) throws -> ONNXModel {
+        guard skip == nil else {
+            throw ONNXExportError(problem: "the model's linear skip (skip.weight) is not exported to ONNX yet")
+        }
         var graph = ONNXGraphBuilder(name: "recurrent")
         let x: String  // [T, B, D]
         let frame: ONNXFrame
