@@ -116,7 +116,7 @@ struct PredictInput {
             self.lengths = lengths.values.map { Int($0) }
         }
 
-        let stateShape = [layer.layerCount * layer.directions, b, layer.hiddenSize]
+        let stateShape = [layer.layers * layer.directions, b, layer.hiddenSize]
         func state(_ name: String) throws -> Tensor? {
             guard let tensor = try float(name) else { return nil }
             guard tensor.shape == stateShape else {

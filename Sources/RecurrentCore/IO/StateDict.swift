@@ -79,7 +79,7 @@ extension RecurrentLayer {
     /// The layer's cell, sizes, layer count, directions, biases and dropout.
     public var architecture: RecurrentArchitecture {
         RecurrentArchitecture(
-            cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: layerCount,
+            cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers,
             bidirectional: bidirectional, bias: hasBias, dropout: dropout)
     }
 

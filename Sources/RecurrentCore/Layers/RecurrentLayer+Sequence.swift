@@ -62,7 +62,7 @@ extension RecurrentLayer {
             }
         }
         if let state = initialState {
-            let expected = [layerCount * directions, b, hiddenSize]
+            let expected = [layers * directions, b, hiddenSize]
             guard state.h.shape == expected else {
                 throw RecurrentError.invalidArgument(
                     name: "initial state h", value: "of shape \(state.h.shape)", reason: "expected \(expected)")
@@ -91,7 +91,7 @@ extension RecurrentLayer {
         var final = zeroState(batchSize: b)
         var cache = RecurrentCache(batchSize: b, steps: t, lengths: lengths)
         var x = input
-        for layer in 0..<layerCount {
+        for layer in 0..<layers {
             var output = Tensor(uninitializedShape: [b, t, outputSize])  // every step written
             for direction in 0..<directions {
                 let index = layer * directions + direction
@@ -104,7 +104,7 @@ extension RecurrentLayer {
                 cache.inputs.append(x)
                 cache.outputs.append(output)
             }
-            if layer + 1 < layerCount, training, dropout > 0 {
+            if layer + 1 < layers, training, dropout > 0 {
                 let keep = 1 / (1 - dropout)
                 var mask = Tensor.zeros(output.shape)
                 mask.withUnsafeMutableBufferPointer { m in
@@ -113,7 +113,7 @@ extension RecurrentLayer {
                 cache.dropoutMasks.append(mask)
                 x = output * mask
             } else {
-                if layer + 1 < layerCount, training { cache.dropoutMasks.append(nil) }
+                if layer + 1 < layers, training { cache.dropoutMasks.append(nil) }
                 x = output
             }
         }

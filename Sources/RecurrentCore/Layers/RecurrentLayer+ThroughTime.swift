@@ -269,12 +269,12 @@ extension RecurrentLayer {
         let (b, t) = (cache.batchSize, cache.steps)
         dOutput.expectShape([b, t, outputSize], "RecurrentLayer.backward dOutput")
         let dFinal = finalStateGradient ?? zeroState(batchSize: b)
-        dFinal.h.expectShape([layerCount * directions, b, hiddenSize], "RecurrentLayer.backward final h gradient")
+        dFinal.h.expectShape([layers * directions, b, hiddenSize], "RecurrentLayer.backward final h gradient")
         var dInitial = zeroState(batchSize: b)
         var perIndex = [NamedTensors](repeating: NamedTensors(), count: weights.count)
         var dOut = dOutput
         var dInput = Tensor.zeros([0])
-        for layer in (0..<layerCount).reversed() {
+        for layer in (0..<layers).reversed() {
             let x = cache.inputs[layer]
             var dx = Tensor.zeros(x.shape)
             for direction in 0..<directions {

@@ -75,7 +75,7 @@ public struct RecurrentLayer: Sendable {
     /// H: features of the state.
     public let hiddenSize: Int
     /// Stacked layers; each after the first reads the previous one's output.
-    public let layerCount: Int
+    public let layers: Int
     /// Whether each layer also runs the sequence backwards.
     public let bidirectional: Bool
     /// Whether the layers have `bias_ih` and `bias_hh`.
@@ -124,7 +124,7 @@ public struct RecurrentLayer: Sendable {
         self.cell = cell
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
-        self.layerCount = layers
+        self.layers = layers
         self.bidirectional = bidirectional
         self.hasBias = bias
         self.dropout = dropout
@@ -191,7 +191,7 @@ public struct RecurrentLayer: Sendable {
 
     /// A zero state for a batch of `batchSize` sequences.
     public func zeroState(batchSize: Int) -> RecurrentState {
-        let shape = [layerCount * directions, batchSize, hiddenSize]
+        let shape = [layers * directions, batchSize, hiddenSize]
         return RecurrentState(h: .zeros(shape), c: cell.hasCellState ? .zeros(shape) : nil)
     }
 }

@@ -92,7 +92,7 @@ extension RecurrentLayer {
         let order = cell.onnxGateOrder
         var input = x
         var finalH: [String] = [], finalC: [String] = []
-        for layer in 0..<layerCount {
+        for layer in 0..<layers {
             let sets = (0..<dirs).map { weights[layer * dirs + $0] }
             let d = sets[0].weightIH.shape[1]
             let gh = cell.gateCount * h
@@ -111,10 +111,10 @@ extension RecurrentLayer {
                             + reorderedGates($0.biasHH!.scalars, order: order, hidden: h)
                     })
             }
-            let h0 = layerCount == 1 ? initialH : graph.slice(initialH, start: layer * dirs, end: (layer + 1) * dirs)
+            let h0 = layers == 1 ? initialH : graph.slice(initialH, start: layer * dirs, end: (layer + 1) * dirs)
             var inputs = [input, w, r, b, lengths, h0]
             if let initialC {
-                inputs.append(layerCount == 1 ? initialC : graph.slice(initialC, start: layer * dirs, end: (layer + 1) * dirs))
+                inputs.append(layers == 1 ? initialC : graph.slice(initialC, start: layer * dirs, end: (layer + 1) * dirs))
             }
             let attributes =
                 [

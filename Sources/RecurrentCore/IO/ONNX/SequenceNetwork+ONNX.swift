@@ -76,7 +76,7 @@ struct ONNXFrame {
 
     /// Declares `h0` (and `c0`) with zero defaults, expanded to [L·dirs, B, H].
     func initialStates(_ graph: inout ONNXGraphBuilder, layer: RecurrentLayer) -> (h: String, c: String?) {
-        let (l, h) = (layer.layerCount * layer.directions, layer.hiddenSize)
+        let (l, h) = (layer.layers * layer.directions, layer.hiddenSize)
         let shape = graph.op(
             "Concat", [graph.int64s("states", [Int64(l)]), batch, graph.int64s("hidden", [Int64(h)])],
             [ONNXAttribute("axis", .int(0))])
@@ -93,7 +93,7 @@ struct ONNXFrame {
 
     /// Adds `h_n` (and `c_n`) as outputs.
     func finalStates(_ graph: inout ONNXGraphBuilder, _ values: ONNXRecurrentValues, layer: RecurrentLayer) {
-        let shape: [ONNXDimension] = [.fixed(layer.layerCount * layer.directions), "batch", .fixed(layer.hiddenSize)]
+        let shape: [ONNXDimension] = [.fixed(layer.layers * layer.directions), "batch", .fixed(layer.hiddenSize)]
         graph.addOutput(ONNXValueInfo(name: "h_n", shape: shape, documentation: "the state at each sequence's end"), from: values.finalH)
         if let c = values.finalC {
             graph.addOutput(ONNXValueInfo(name: "c_n", shape: shape, documentation: "the cell state at each sequence's end"), from: c)
