@@ -150,13 +150,6 @@ func flushOutput() {
     fflush(nil)
 }
 
-/// `value` as JSON with sorted keys: the same value always gives the same text.
-func sortedJSON(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
 /// One JSON object on one line, keys sorted: figures for `--json`.
 func jsonLine(_ values: [String: Any]) -> String {
     let data = try! JSONSerialization.data(withJSONObject: values, options: [.sortedKeys, .withoutEscapingSlashes])

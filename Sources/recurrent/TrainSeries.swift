@@ -216,7 +216,7 @@ struct SeriesJob: TrainingJob {
 
     func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
         var keys = metadata
-        if let generated { keys["generated_series"] = try sortedJSON(generated) }
+        if let generated { keys["generated_series"] = try metadataJSON(generated) }
         try ForecastModelFile(
             network: model, options: options, normalization: data.normalization, missing: missing, metadata: keys
         ).write(to: url)

@@ -181,7 +181,7 @@ struct GeneratedTaskJob: TrainingJob {
         }
         var file = try ModelFile(sequenceModel: model, metadata: metadata)
         file.metadata["task"] = "generated-task"
-        file.metadata["generated_task"] = try sortedJSON(spec)
+        file.metadata["generated_task"] = try metadataJSON(spec)
         try file.write(to: url)
     }
 }
