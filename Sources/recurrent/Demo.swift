@@ -174,17 +174,11 @@ struct Demo: ParsableCommand {
         var written: [String] = []
         do {
             var all = figures
-            let one = test.input.gatheringRows([0])
-            let hidden = try trainer.model.recurrent(one).output  // [1, window, H]
-            let values = Tensor(
-                shape: [hidden.shape[2], window],
-                scalars: (0..<hidden.shape[2]).flatMap { unit in (0..<window).map { hidden[0, $0, unit] } })
             all.append(
                 (
                     "hidden.svg",
-                    HeatMap(
-                        title: "\(name) hidden states over the first test window", values: values,
-                        xAxis: PlotAxis("time step"), yAxis: PlotAxis("hidden unit"), colorLabel: "h")
+                    try HeatMap.hiddenStates(
+                        of: trainer.model, sequence: try SequenceBatch(input: test.input, targets: test.target), title: "\(name) hidden states over the first test window")
                 ))
             for (file, plot) in all {
                 let path = (plots.hasSuffix("/") ? plots : plots + "/") + file

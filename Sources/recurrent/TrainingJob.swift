@@ -72,15 +72,7 @@ extension TrainingJob {
     /// over its real steps; nil for the MLP.
     func hiddenStatePlot(of model: TrainedModel) throws -> HeatMap? {
         guard let network = model.sequenceModel else { return nil }
-        let first = validation.gathering([0])
-        let steps = first.lengths?[0] ?? first.steps
-        var x = first.input
-        if let embedding = network.embedding { x = try embedding(x, lengths: first.lengths) }
-        let h = try network.recurrent(x, lengths: first.lengths).output  // [1, T, F]
-        let f = h.shape[2]
-        let values = Tensor(shape: [f, steps], scalars: (0..<f).flatMap { unit in (0..<steps).map { h[0, $0, unit] } })
-        return HeatMap(
-            title: "Hidden states over the first validation sequence", values: values,
-            xAxis: PlotAxis("time step"), yAxis: PlotAxis("hidden unit"), colorLabel: "activation")
+        return try HeatMap.hiddenStates(
+            of: network, sequence: validation, title: "Hidden states over the first validation sequence")
     }
 }
