@@ -226,7 +226,7 @@ struct TrainingLoop {
             func flat(_ data: SequenceBatch) throws -> TensorDataset {
                 try TensorDataset(inputs: layout.flatten(data.input, lengths: data.lengths), targets: data.targets)
             }
-            let history = try drive(&trainer, try flat(job.train), try flat(job.validation), fit, job)
+            let history = try drive(&trainer, try flat(job.train), try flat(job.validation), fit)
             layout.replaceNetwork(trainer.model)
             return TrainingResult(model: .mlp(layout), fit: history)
         }
@@ -245,15 +245,14 @@ struct TrainingLoop {
         var trainer = try SequenceTrainer(
             model: model, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip,
             seed: options.seed, truncation: options.tbptt)
-        let history = try drive(&trainer, job.train, job.validation, fit, job)
+        let history = try drive(&trainer, job.train, job.validation, fit)
         return TrainingResult(model: .recurrent(trainer.model), fit: history)
     }
 
     /// Runs `fit` with the progress printer, Ctrl-C and `--interrupt-after-steps`,
     /// in the command line's wording for a checkpoint at fault.
     private func drive<T: FitTrainer>(
-        _ trainer: inout T, _ train: T.Dataset, _ validation: T.Dataset, _ options: FitOptions,
-        _ job: some TrainingJob
+        _ trainer: inout T, _ train: T.Dataset, _ validation: T.Dataset, _ options: FitOptions
     ) throws -> History {
         let printer = ProgressPrinter(progress: progress)
         let interrupt = Interruption(afterSteps: run.interruptAfterSteps)
