@@ -226,7 +226,7 @@ struct ParameterCount {
             inputSize = options.embedding
             embedding = v * options.embedding
         }
-        mlpWidth = WindowMLP.Input(job.input).width(steps: job.train.steps) ?? 0
+        mlpWidth = job.input.width(steps: job.train.steps) ?? 0
         outputs = job.outputSize
         layers = options.layers
         directions = options.bidirectional ? 2 : 1

@@ -100,9 +100,9 @@ struct LabelledSequenceJob: TrainingJob {
         return text + "\nclasses in training: " + balance.joined(separator: ", ")
     }
 
-    var input: JobInput {
+    var input: SequenceInput {
         switch encoding {
-        case .symbols(let alphabet): .tokens(alphabet.count)
+        case .symbols(let alphabet): .tokens(vocabularySize: alphabet.count)
         case .features(let d, _): .features(d)
         }
     }

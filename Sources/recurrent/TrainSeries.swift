@@ -155,7 +155,7 @@ struct SeriesJob: TrainingJob {
             + "windows of \(options.inputLength) steps, forecasting \(options.targets.joined(separator: ", ")) "
             + "\(options.horizon) step(s) ahead"
     }
-    var input: JobInput { .features(options.features.count) }
+    var input: SequenceInput { .features(options.features.count) }
     var outputSize: Int { options.horizon * options.targets.count }
     var pooling: SequencePooling { .last }
     var loss: Loss { .meanSquaredError }

@@ -56,11 +56,11 @@ struct GeneratedTaskSpec: Codable, Equatable {
         }
     }
 
-    var input: JobInput {
+    var input: SequenceInput {
         switch name {
         case "adding": .features(2)
-        case "copy": .tokens((try? CopyMemoryTask(delay: length).vocabularySize) ?? 10)
-        default: .tokens(EmbeddedReberGrammar.symbols.count)
+        case "copy": .tokens(vocabularySize: (try? CopyMemoryTask(delay: length).vocabularySize) ?? 10)
+        default: .tokens(vocabularySize: EmbeddedReberGrammar.symbols.count)
         }
     }
     var outputSize: Int {
@@ -159,7 +159,7 @@ struct GeneratedTaskJob: TrainingJob {
         "--task \(spec.name): \(spec.description); \(spec.samples) training and \(spec.validationCount) validation "
             + "and test sequences"
     }
-    var input: JobInput { spec.input }
+    var input: SequenceInput { spec.input }
     var outputSize: Int { spec.outputSize }
     var pooling: SequencePooling { spec.pooling }
     var loss: Loss { spec.loss }

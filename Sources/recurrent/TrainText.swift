@@ -59,7 +59,7 @@ struct TextJob: TrainingJob {
         return "\(corpus.source): \(corpus.count) \(unit)s, a vocabulary of \(corpus.vocabulary); "
             + "\(counts[0]) training, \(counts[1]) validation and \(counts[2]) test windows of \(window) \(unit)s"
     }
-    var input: JobInput { .tokens(corpus.vocabulary.count) }
+    var input: SequenceInput { .tokens(vocabularySize: corpus.vocabulary.count) }
     var outputSize: Int { corpus.vocabulary.count }
     var pooling: SequencePooling { .everyStep }
     var loss: Loss { .softmaxCrossEntropy }

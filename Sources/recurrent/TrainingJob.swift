@@ -20,7 +20,7 @@ protocol TrainingJob {
     /// The validation sequences (early stopping and the per-epoch line).
     var validation: SequenceBatch { get }
     /// What the network reads at each step: D features, or tokens of a V-symbol vocabulary.
-    var input: JobInput { get }
+    var input: SequenceInput { get }
     /// O, the head's outputs (per step or per sequence).
     var outputSize: Int { get }
     /// Many-to-many (`.everyStep`) or many-to-one (`.last`, `.mean`, `.max`).
@@ -42,15 +42,6 @@ protocol TrainingJob {
     /// The trained model's quality on the test part, for `compare`; nil when
     /// the job keeps no test part.
     func testSummary(of model: TrainedModel) throws -> JobSummary?
-}
-
-/// What a ``TrainingJob``'s network reads at each step.
-enum JobInput: Equatable {
-    /// D numeric features: input [B, T, D].
-    case features(Int)
-    /// Token ids of a vocabulary of V symbols: input [B, T]; the network
-    /// starts with an embedding of `--embedding` dimensions.
-    case tokens(Int)
 }
 
 /// A trained model's quality, as printed and as machine-readable figures.

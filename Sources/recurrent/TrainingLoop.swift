@@ -98,16 +98,6 @@ struct RunOptions: ParsableArguments {
 /// steps of each sequence flattened (tokens one-hot).
 typealias TrainedModel = SequenceNetwork
 
-extension WindowMLP.Input {
-    /// What the MLP reads for a job's input.
-    init(_ input: JobInput) {
-        switch input {
-        case .features(let d): self = .features(d)
-        case .tokens(let v): self = .tokens(v)
-        }
-    }
-}
-
 extension SequenceNetwork {
     var parameterCount: Int {
         switch self {
@@ -159,13 +149,8 @@ struct TrainingLoop {
                 name: "--embedding", value: "\(options.embedding)",
                 reason: "applies to token input; this data is numeric")
         }
-        let input: SequenceInput =
-            switch job.input {
-            case .features(let d): .features(d)
-            case .tokens(let v): .tokens(vocabularySize: v, embeddingSize: options.embedding)
-            }
         return try SequenceModel(
-            input: input, cell: cell, hiddenSize: options.hidden, layers: options.layers,
+            input: job.input, embeddingSize: options.embedding, cell: cell, hiddenSize: options.hidden, layers: options.layers,
             bidirectional: options.bidirectional, dropout: options.dropout, outputSize: job.outputSize,
             pooling: job.pooling, generator: &generator
         ).withSkip(steps: job.skipSteps)
@@ -218,7 +203,7 @@ struct TrainingLoop {
             }
             let h = options.hidden
             var layout = try WindowMLP(
-                input: WindowMLP.Input(job.input), steps: job.train.steps, hiddenSizes: [h, h],
+                input: job.input, steps: job.train.steps, hiddenSizes: [h, h],
                 outputSize: job.outputSize, generator: &generator)
             var trainer = try Trainer(
                 model: layout.network, optimizer: optimizer, loss: job.loss, schedule: schedule,

@@ -200,12 +200,12 @@ import Testing
 
     // MARK: - The model file
 
-    static func classifier(input: SequenceInput, encoding: SequenceEncoding, layout: LabelledSequenceLayout) throws
-        -> SequenceClassifierFile
-    {
+    static func classifier(
+        input: SequenceInput, embeddingSize: Int = 5, encoding: SequenceEncoding, layout: LabelledSequenceLayout
+    ) throws -> SequenceClassifierFile {
         var generator = RandomGenerator(seed: 3)
         let model = try SequenceModel(
-            input: input, cell: .lstm, hiddenSize: 4, bidirectional: true, outputSize: 3, pooling: .mean,
+            input: input, embeddingSize: embeddingSize, cell: .lstm, hiddenSize: 4, bidirectional: true, outputSize: 3, pooling: .mean,
             generator: &generator)
         return SequenceClassifierFile(
             model: model, layout: layout, encoding: encoding, classes: ["a", "b", "c"],
@@ -216,7 +216,7 @@ import Testing
         let normalization = try Normalization(method: .zScore, columns: ["x", "y"], offsets: [1, 2], scales: [3, 4])
         let files = [
             try Self.classifier(
-                input: .tokens(vocabularySize: 4, embeddingSize: 5),
+                input: .tokens(vocabularySize: 4), embeddingSize: 5,
                 encoding: .symbols(alphabet: ["A", "C", "G", "T"]),
                 layout: Self.symbols),
             try Self.classifier(
@@ -242,7 +242,7 @@ import Testing
 
     @Test func badModelFilesNameTheKeyOrTensor() throws {
         let good = try Self.classifier(
-            input: .tokens(vocabularySize: 4, embeddingSize: 5), encoding: .symbols(alphabet: ["A", "C", "G", "T"]),
+            input: .tokens(vocabularySize: 4), embeddingSize: 5, encoding: .symbols(alphabet: ["A", "C", "G", "T"]),
             layout: Self.symbols
         ).modelFile()
         var generator = RandomGenerator(seed: 2)

@@ -63,12 +63,12 @@ import Testing
     }
 
     static func model(
-        _ input: SequenceInput, _ cell: Cell, layers: Int = 1, bidirectional: Bool = false, outputs: Int,
+        _ input: SequenceInput, embeddingSize: Int = 3, _ cell: Cell, layers: Int = 1, bidirectional: Bool = false, outputs: Int,
         pooling: SequencePooling, seed: UInt64
     ) throws -> SequenceModel {
         var generator = RandomGenerator(seed: seed)
         var model = try SequenceModel(
-            input: input, cell: cell, hiddenSize: 4, layers: layers, bidirectional: bidirectional, outputSize: outputs,
+            input: input, embeddingSize: embeddingSize, cell: cell, hiddenSize: 4, layers: layers, bidirectional: bidirectional, outputSize: outputs,
             pooling: pooling, generator: &generator)
         if let embedding = model.embedding {
             // Uniform rather than N(0, 1): no libm in the weights, the same bits on every platform.
@@ -137,7 +137,7 @@ import Testing
             ("classifier_lstm_bi_last_tokens", .lstm, true, .last, 10),
         ] {
             let network = SequenceNetwork.recurrent(
-                try model(.tokens(vocabularySize: 4, embeddingSize: 3), cell, bidirectional: bidirectional, outputs: 3, pooling: pooling, seed: seed))
+                try model(.tokens(vocabularySize: 4), embeddingSize: 3, cell, bidirectional: bidirectional, outputs: 3, pooling: pooling, seed: seed))
             let file = SequenceClassifierFile(
                 network: network, layout: layout, encoding: dna, classes: ["x", "y", "z"], split: split)
             cases.append(Case(name: name, exportable: file, vocabulary: 4, steps: nil, run: classify(network, nil, tokens: true)))
@@ -154,7 +154,7 @@ import Testing
                 vocabulary: nil, steps: nil, run: classify(relu, accelerometer, tokens: false)))
         generator = RandomGenerator(seed: 12)
         let tokenMLP = SequenceNetwork.mlp(
-            try WindowMLP(input: .tokens(4), steps: 5, hiddenSizes: [6], outputSize: 3, generator: &generator))
+            try WindowMLP(input: .tokens(vocabularySize: 4), steps: 5, hiddenSizes: [6], outputSize: 3, generator: &generator))
         cases.append(
             Case(
                 name: "classifier_mlp_tokens",
@@ -164,7 +164,7 @@ import Testing
         // Character models: logits at every step, state in and out.
         let vocabulary = try Vocabulary(characters: "abcde".unicodeScalars)
         for (name, cell, layers, seed) in [("text_lstm_l2", Cell.lstm, 2, UInt64(13)), ("text_gru_l1", .gru, 1, 14)] {
-            let text = try model(.tokens(vocabularySize: 5, embeddingSize: 3), cell, layers: layers, outputs: 5, pooling: .everyStep, seed: seed)
+            let text = try model(.tokens(vocabularySize: 5), embeddingSize: 3, cell, layers: layers, outputs: 5, pooling: .everyStep, seed: seed)
             cases.append(
                 Case(
                     name: name, exportable: TextModelFile(model: text, vocabulary: vocabulary, window: 8, unigramEntropy: 2),

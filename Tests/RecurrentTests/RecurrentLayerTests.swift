@@ -2,7 +2,7 @@ import Foundation
 import Recurrent
 import Testing
 
-/// Streaming, truncated BPTT, dropout, initialisation and bad input of
+/// Streaming, dropout, initialisation and bad input of
 /// ``RecurrentLayer``. The references here are the layer's own whole-sequence
 /// pass (itself checked against PyTorch in RecurrentReferenceTests) and
 /// finite differences.
@@ -49,64 +49,6 @@ struct RecurrentLayerTests {
     @Test func bidirectionalLayersDoNotStream() throws {
         let layer = try Self.layer(.gru, layers: 1, bidirectional: true)
         #expect(throws: RecurrentError.self) { try RecurrentStream(layer) }
-    }
-
-    @Test("truncated BPTT with k ≥ T equals full BPTT", arguments: cells)
-    func truncatedWithLongWindowEqualsFull(cell: Cell) throws {
-        let layer = try Self.layer(cell)
-        var generator = RandomGenerator(seed: 7)
-        let x = Tensor.normal([3, 6, 3], using: &generator)
-        let lengths = [6, 2, 5]
-        let dOut = Tensor.normal([3, 6, 5], using: &generator)
-        var noise = RandomGenerator(seed: 1)
-        let (_, fullState, cache) = try layer.forward(x, lengths: lengths, generator: &noise)
-        let full = layer.backward(dOut, cache: cache).gradients
-        for window in [6, 9] {
-            let truncated = try layer.truncatedBackpropagation(
-                x, lengths: lengths, window: window, generator: &noise
-            ) { _, steps in dOut.timeSlice(steps) }
-            #expect(truncated.gradients == full, "window \(window)")
-            #expect(truncated.finalState == fullState, "window \(window)")
-        }
-    }
-
-    /// With k < T the windows carry the state: outputs and the final state
-    /// are those of the whole sequence (also with ragged lengths, where a
-    /// sequence may end before a window starts), and the gradients are the
-    /// sum of separate backward passes over each window from the carried state.
-    @Test("truncated BPTT with k < T carries the state", arguments: cells)
-    func truncatedCarriesState(cell: Cell) throws {
-        let layer = try Self.layer(cell, layers: 1)
-        var generator = RandomGenerator(seed: 8)
-        let x = Tensor.normal([2, 7, 3], using: &generator)
-        let dOut = Tensor.normal([2, 7, 5], using: &generator)
-        var noise = RandomGenerator(seed: 1)
-        for lengths in [[7, 3], [7, 7]] {
-            let (whole, wholeState) = try layer(x, lengths: lengths)
-            var outputs: [Tensor] = []
-            let truncated = try layer.truncatedBackpropagation(
-                x, lengths: lengths, window: 3, generator: &noise
-            ) { output, steps in
-                outputs.append(output)
-                return dOut.timeSlice(steps)
-            }
-            #expect(Tensor.concatenated(outputs, alongAxis: 1) == whole, "lengths \(lengths)")
-            #expect(truncated.finalState == wholeState, "lengths \(lengths)")
-            guard lengths == [7, 7] else { continue }
-
-            // The same windows by hand: forward from the carried state, backward, sum.
-            var state = layer.zeroState(batchSize: 2)
-            var expected = NamedTensors()
-            for start in stride(from: 0, to: 7, by: 3) {
-                let steps = start..<min(start + 3, 7)
-                let (_, final, cache) = try layer.forward(x.timeSlice(steps), initialState: state, generator: &noise)
-                for (name, g) in layer.backward(dOut.timeSlice(steps), cache: cache).gradients {
-                    expected[name] = expected[name].map { $0 + g } ?? g
-                }
-                state = final
-            }
-            #expect(truncated.gradients == expected)
-        }
     }
 
     /// Large layers split the hidden units between threads, smaller ones the
@@ -236,6 +178,5 @@ struct RecurrentLayerTests {
         var g = RandomGenerator(seed: 0)
         #expect(message { _ = try RecurrentLayer(cell: .gru, inputSize: 0, hiddenSize: 3, generator: &g) }.contains("inputSize"))
         #expect(message { _ = try RecurrentLayer(cell: .gru, inputSize: 2, hiddenSize: -1, generator: &g) }.contains("hiddenSize"))
-        #expect(message { _ = try lstm.truncatedBackpropagation(x, window: 0, generator: &g) { o, _ in o } }.contains("window"))
     }
 }

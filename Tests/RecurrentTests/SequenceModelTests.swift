@@ -8,7 +8,7 @@ import Testing
     @Test func parametersCarryTheStateDictNames() throws {
         var generator = RandomGenerator(seed: 0)
         let model = try SequenceModel(
-            input: .tokens(vocabularySize: 11, embeddingSize: 4), cell: .lstm, hiddenSize: 6, bidirectional: true,
+            input: .tokens(vocabularySize: 11), embeddingSize: 4, cell: .lstm, hiddenSize: 6, bidirectional: true,
             outputSize: 3, pooling: .last, generator: &generator)
         #expect(model.parameters.names == [
             "embedding.weight",
@@ -21,7 +21,7 @@ import Testing
         #expect(model.parameters["head.weight"]?.shape == [3, 12])
 
         var other = try SequenceModel(
-            input: .tokens(vocabularySize: 11, embeddingSize: 4), cell: .lstm, hiddenSize: 6, bidirectional: true,
+            input: .tokens(vocabularySize: 11), embeddingSize: 4, cell: .lstm, hiddenSize: 6, bidirectional: true,
             outputSize: 3, pooling: .last, generator: &generator)
         #expect(other.parameters != model.parameters)
         try other.loadParameters(model.parameters)
@@ -46,6 +46,7 @@ import Testing
 
     struct Config: CustomStringConvertible, Sendable {
         var input: SequenceInput
+        var embeddingSize = 3
         var cell: Cell
         var layers = 1
         var bidirectional = false
@@ -73,9 +74,9 @@ import Testing
     /// than some sequences) its path is checked too.
     @Test(arguments: [
         Config(input: .features(3), cell: .lstm, pooling: .last, lengths: nil),
-        Config(input: .tokens(vocabularySize: 7, embeddingSize: 3), cell: .gru, layers: 2, bidirectional: true, pooling: .everyStep),
+        Config(input: .tokens(vocabularySize: 7), embeddingSize: 3, cell: .gru, layers: 2, bidirectional: true, pooling: .everyStep),
         Config(input: .features(3), cell: .elman(.tanh), bidirectional: true, pooling: .mean),
-        Config(input: .tokens(vocabularySize: 7, embeddingSize: 3), cell: .lstm, pooling: .max),
+        Config(input: .tokens(vocabularySize: 7), embeddingSize: 3, cell: .lstm, pooling: .max),
         Config(input: .features(3), cell: .lstm, layers: 2, bidirectional: true, dropout: 0.4, pooling: .last),
         Config(input: .features(3), cell: .lstm, pooling: .last, skip: 3),
         Config(input: .features(3), cell: .gru, layers: 2, bidirectional: true, dropout: 0.4, pooling: .mean, skip: 4),
@@ -84,7 +85,7 @@ import Testing
     func backwardMatchesFiniteDifferences(config: Config) throws {
         var generator = RandomGenerator(seed: 2)
         var model = try SequenceModel(
-            input: config.input, cell: config.cell, hiddenSize: 4, layers: config.layers,
+            input: config.input, embeddingSize: config.embeddingSize, cell: config.cell, hiddenSize: 4, layers: config.layers,
             bidirectional: config.bidirectional, dropout: config.dropout, outputSize: 2, pooling: config.pooling,
             generator: &generator
         ).withSkip(steps: config.skip)
@@ -93,7 +94,7 @@ import Testing
         }
         let (b, t) = (3, 4)
         let input: Tensor
-        if case .tokens(let v, _) = config.input {
+        if case .tokens(let v) = config.input {
             input = Tensor(shape: [b, t], scalars: (0..<(b * t)).map { _ in Float(generator.next(below: v)) })
         } else {
             input = Tensor.normal([b, t, 3], using: &generator)
@@ -141,7 +142,7 @@ import Testing
     @Test func manyToManyLossIsMaskedToRealSteps() throws {
         var generator = RandomGenerator(seed: 3)
         let model = try SequenceModel(
-            input: .tokens(vocabularySize: 5, embeddingSize: 3), cell: .gru, hiddenSize: 4, outputSize: 2,
+            input: .tokens(vocabularySize: 5), embeddingSize: 3, cell: .gru, hiddenSize: 4, outputSize: 2,
             pooling: .everyStep, generator: &generator)
         let ids = Tensor(rows: [[1, 2, 3, 4], [4, 3, 0, 0]])
         let lengths = [4, 2]
@@ -203,7 +204,7 @@ import Testing
         func train() throws -> NamedTensors {
             var generator = RandomGenerator(seed: 5)
             let model = try SequenceModel(
-                input: .tokens(vocabularySize: 6, embeddingSize: 3), cell: .lstm, hiddenSize: 5, layers: 2,
+                input: .tokens(vocabularySize: 6), embeddingSize: 3, cell: .lstm, hiddenSize: 5, layers: 2,
                 dropout: 0.3, outputSize: 6, pooling: .everyStep, generator: &generator)
             var trainer = try SequenceTrainer(
                 model: model, optimizer: try Adam(learningRate: 0.01), loss: .softmaxCrossEntropy,
@@ -232,7 +233,7 @@ import Testing
         let train = task.batch(count: 512, generator: &data)
         let test = task.batch(count: 256, generator: &data)
         let model = try SequenceModel(
-            input: .tokens(vocabularySize: task.vocabularySize, embeddingSize: 8), cell: .lstm, hiddenSize: 32,
+            input: .tokens(vocabularySize: task.vocabularySize), embeddingSize: 8, cell: .lstm, hiddenSize: 32,
             outputSize: task.vocabularySize, pooling: .everyStep, generator: &generator)
         var trainer = try SequenceTrainer(
             model: model, optimizer: try Adam(learningRate: 1e-2), loss: .softmaxCrossEntropy, maxGradientNorm: 1)

@@ -130,7 +130,7 @@ import Testing
     ) throws -> SequenceModel {
         var generator = RandomGenerator(seed: seed)
         return try SequenceModel(
-            input: .tokens(vocabularySize: v, embeddingSize: 5), cell: cell, hiddenSize: 7, layers: 2,
+            input: .tokens(vocabularySize: v), embeddingSize: 5, cell: cell, hiddenSize: 7, layers: 2,
             bidirectional: bidirectional, outputSize: v, pooling: .everyStep, generator: &generator)
     }
 

@@ -13,7 +13,7 @@ import Testing
         #expect(flat.shape == [2, 6])
         #expect(flat.scalars == [0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 0, 0])
 
-        let tokens = try WindowMLP(input: .tokens(3), steps: 2, hiddenSizes: [], outputSize: 2, generator: &generator)
+        let tokens = try WindowMLP(input: .tokens(vocabularySize: 3), steps: 2, hiddenSizes: [], outputSize: 2, generator: &generator)
         let ids = Tensor(rows: [[2, 0], [1, 1]])
         #expect(tokens.flatten(ids, lengths: [2, 1]).scalars == [0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0])
         // The network is the flattened window through its layers.

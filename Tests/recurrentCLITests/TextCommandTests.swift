@@ -155,7 +155,7 @@ import Testing
         ).write(to: URL(fileURLWithPath: folder.path("sine.safetensors")))
         let vocabulary = try Vocabulary(characters: "ab".unicodeScalars)
         let bidirectional = try SequenceModel(
-            input: .tokens(vocabularySize: 2, embeddingSize: 3), cell: .lstm, hiddenSize: 3, bidirectional: true,
+            input: .tokens(vocabularySize: 2), embeddingSize: 3, cell: .lstm, hiddenSize: 3, bidirectional: true,
             outputSize: 2, pooling: .everyStep, generator: &generator)
         try TextModelFile(model: bidirectional, vocabulary: vocabulary, window: 4, unigramEntropy: 1)
             .write(to: URL(fileURLWithPath: folder.path("bidirectional.safetensors")))

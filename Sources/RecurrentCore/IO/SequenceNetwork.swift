@@ -67,7 +67,7 @@ public enum SequenceNetwork: Sendable {
 /// (or {"tokens":V}),"kind":"mlp","layers":[H,…,O],"steps":T}`.
 struct WindowMLPArchitecture: Codable, Equatable {
     var kind: String
-    var input: WindowMLP.Input
+    var input: SequenceInput
     var steps: Int
     var layers: [Int]
     var activation: String

@@ -82,9 +82,9 @@ extension RecurrentLayer {
 
     func run(
         _ input: Tensor, lengths: [Int]?, initialState: RecurrentState?, training: Bool,
-        generator: inout RandomGenerator, prepared: PreparedWeights? = nil, validated: Bool = false
+        generator: inout RandomGenerator, prepared: PreparedWeights? = nil
     ) throws -> (output: Tensor, state: RecurrentState, cache: RecurrentCache?) {
-        if !validated { try validate(input, lengths: lengths, initialState: initialState) }
+        try validate(input, lengths: lengths, initialState: initialState)
         let (b, t) = (input.shape[0], input.shape[1])
         let lengths = lengths.flatMap { $0.allSatisfy { $0 == t } ? nil : $0 }
         let initial = initialState ?? zeroState(batchSize: b)

@@ -5,15 +5,6 @@
 //   backward: dy ─head→ dh ─recurrent (through time, dropout)→ dx ─embedding→ dW_embedding
 // A model without an embedding reads x [B, T, D] directly.
 
-/// What a ``SequenceModel`` reads at each time step.
-public enum SequenceInput: Sendable, Equatable {
-    /// D numeric features per step: input [B, T, D].
-    case features(Int)
-    /// One token id per step, looked up in an ``Embedding`` of V rows of E:
-    /// input [B, T] of whole numbers in 0..<V.
-    case tokens(vocabularySize: Int, embeddingSize: Int)
-}
-
 /// A whole sequence model: an optional ``Embedding``, a ``RecurrentLayer``
 /// and a ``SequenceHead``.
 ///
@@ -50,6 +41,12 @@ public struct SequenceModel: Module {
     public var head: SequenceHead
     /// The linear autoregressive path added to a many-to-one head's output, or nil.
     public private(set) var skip: LinearSkip?
+
+    /// What the model reads: tokens of the embedding's vocabulary, or the
+    /// recurrent layer's input features.
+    public var input: SequenceInput {
+        embedding.map { .tokens(vocabularySize: $0.vocabularySize) } ?? .features(recurrent.inputSize)
+    }
 
     /// A model from its parts, checked to fit together.
     ///
@@ -109,7 +106,9 @@ public struct SequenceModel: Module {
     /// recurrent layers, then the head (PyTorch's `nn.Linear` initialisation).
     ///
     /// - Parameters:
-    ///   - input: numeric features, or tokens through an embedding.
+    ///   - input: numeric features, or tokens read through an embedding.
+    ///   - embeddingSize: E, the embedding's dimension for token input (the
+    ///     command line's `--embedding`, 32 by default); unused for features.
     ///   - cell: the recurrence.
     ///   - hiddenSize: H.
     ///   - layers: stacked recurrent layers.
@@ -122,7 +121,8 @@ public struct SequenceModel: Module {
     ///   - generator: the source of every initial weight.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad size or dropout.
     public init(
-        input: SequenceInput, cell: Cell, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
+        input: SequenceInput, embeddingSize: Int = 32, cell: Cell, hiddenSize: Int, layers: Int = 1,
+        bidirectional: Bool = false,
         dropout: Float = 0, initialization: RecurrentInitialization = .pytorch, outputSize: Int,
         pooling: SequencePooling, activation: Activation = .identity, generator: inout RandomGenerator
     ) throws {
@@ -131,9 +131,9 @@ public struct SequenceModel: Module {
         switch input {
         case .features(let d):
             inputSize = d
-        case .tokens(let v, let e):
-            embedding = try Embedding(vocabularySize: v, dimension: e, generator: &generator)
-            inputSize = e
+        case .tokens(let v):
+            embedding = try Embedding(vocabularySize: v, dimension: embeddingSize, generator: &generator)
+            inputSize = embeddingSize
         }
         let recurrent = try RecurrentLayer(
             cell: cell, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional,
@@ -146,11 +146,13 @@ public struct SequenceModel: Module {
 
     /// A model with freshly drawn weights from a generator seeded with
     /// `seed`: the same model as
-    /// ``init(input:cell:hiddenSize:layers:bidirectional:dropout:initialization:outputSize:pooling:activation:generator:)``
+    /// ``init(input:embeddingSize:cell:hiddenSize:layers:bidirectional:dropout:initialization:outputSize:pooling:activation:generator:)``
     /// given `RandomGenerator(seed: seed)`.
     ///
     /// - Parameters:
-    ///   - input: numeric features, or tokens through an embedding.
+    ///   - input: numeric features, or tokens read through an embedding.
+    ///   - embeddingSize: E, the embedding's dimension for token input (the
+    ///     command line's `--embedding`, 32 by default); unused for features.
     ///   - cell: the recurrence.
     ///   - hiddenSize: H.
     ///   - layers: stacked recurrent layers.
@@ -163,14 +165,15 @@ public struct SequenceModel: Module {
     ///   - seed: seeds the source of every initial weight.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad size or dropout.
     public init(
-        input: SequenceInput, cell: Cell, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
+        input: SequenceInput, embeddingSize: Int = 32, cell: Cell, hiddenSize: Int, layers: Int = 1,
+        bidirectional: Bool = false,
         dropout: Float = 0, initialization: RecurrentInitialization = .pytorch, outputSize: Int,
         pooling: SequencePooling, activation: Activation = .identity, seed: UInt64
     ) throws {
         var generator = RandomGenerator(seed: seed)
         try self.init(
-            input: input, cell: cell, hiddenSize: hiddenSize, layers: layers, bidirectional: bidirectional,
-            dropout: dropout, initialization: initialization, outputSize: outputSize, pooling: pooling,
+            input: input, embeddingSize: embeddingSize, cell: cell, hiddenSize: hiddenSize, layers: layers,
+            bidirectional: bidirectional, dropout: dropout, initialization: initialization, outputSize: outputSize, pooling: pooling,
             activation: activation, generator: &generator)
     }
 

@@ -20,53 +20,11 @@
 /// let y = mlp(Tensor.normal([8, 24, 1], using: &generator))   // [8, 1]
 /// ```
 public struct WindowMLP: Sendable {
-    /// What the MLP reads at each step.
-    public enum Input: Sendable, Equatable, Codable {
-        /// D numeric features: input [B, T, D].
-        case features(Int)
-        /// Token ids of V symbols, one-hot: input [B, T].
-        case tokens(Int)
-
-        /// W = T·D or T·V for `steps` = T, or nil when a size is below 1 or
-        /// W would exceed ``WindowMLP/maximumWidth``.
-        public func width(steps: Int) -> Int? {
-            let size =
-                switch self {
-                case .features(let d): d
-                case .tokens(let v): v
-                }
-            guard steps >= 1, size >= 1, steps <= WindowMLP.maximumWidth / size else { return nil }
-            return steps * size
-        }
-
-        /// `{"features": D}` or `{"tokens": V}`, as a model file records it.
-        private enum CodingKeys: String, CodingKey {
-            case features, tokens
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            if let d = try container.decodeIfPresent(Int.self, forKey: .features) {
-                self = .features(d)
-            } else {
-                self = .tokens(try container.decode(Int.self, forKey: .tokens))
-            }
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            switch self {
-            case .features(let d): try container.encode(d, forKey: .features)
-            case .tokens(let v): try container.encode(v, forKey: .tokens)
-            }
-        }
-    }
-
     /// The widest flattened window (and layer) an MLP may have: 2²⁴.
     public static let maximumWidth = 1 << 24
 
     /// What each step holds.
-    public let input: Input
+    public let input: SequenceInput
     /// T, the steps read.
     public let steps: Int
     /// The dense layers, applied to the flattened window.
@@ -83,7 +41,7 @@ public struct WindowMLP: Sendable {
     ///
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a size below 1.
     public init(
-        input: Input, steps: Int, hiddenSizes: [Int], outputSize: Int, generator: inout RandomGenerator
+        input: SequenceInput, steps: Int, hiddenSizes: [Int], outputSize: Int, generator: inout RandomGenerator
     ) throws {
         guard var width = input.width(steps: steps) else {
             throw RecurrentError.invalidArgument(
@@ -106,7 +64,7 @@ public struct WindowMLP: Sendable {
     ///
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` naming
     ///   the layer that does not fit.
-    public init(input: Input, steps: Int, layers: [Dense]) throws {
+    public init(input: SequenceInput, steps: Int, layers: [Dense]) throws {
         guard input.width(steps: steps) != nil else {
             throw RecurrentError.invalidArgument(
                 name: "input", value: "\(input) over \(steps) steps",

@@ -18,6 +18,28 @@ extension Tensor {
         return Tensor(shape: [range.count] + shape.dropFirst(), scalars: slice)
     }
 
+    /// The steps `range` of a batch-first sequence tensor [B, T, …], as
+    /// [B, range.count, …].
+    public func timeSlice(_ range: Range<Int>) -> Tensor {
+        require(rank >= 2, "Tensor.timeSlice: shape \(shape) has no time axis")
+        require(
+            range.lowerBound >= 0 && range.upperBound <= shape[1],
+            "Tensor.timeSlice: steps \(range) outside 0..<\(shape[1]) of shape \(shape)")
+        let (b, t) = (shape[0], shape[1])
+        let inner = count / Swift.max(1, b * t)
+        var result = Tensor(uninitializedShape: [b, range.count] + shape.dropFirst(2))
+        withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                for row in 0..<b {
+                    let from = source.baseAddress! + (row * t + range.lowerBound) * inner
+                    let to = target.baseAddress! + row * range.count * inner
+                    to.update(from: from, count: range.count * inner)
+                }
+            }
+        }
+        return result
+    }
+
     /// The rows of the first axis at `indices`, in that order (repeats allowed):
     /// shape [indices.count, ...]. Mini-batches are gathered this way.
     public func gatheringRows(_ indices: [Int]) -> Tensor {

@@ -102,9 +102,9 @@ public struct SequenceClassifierFile: Sendable {
         if WindowMLP.isMLPFile(file) {
             let mlp = try WindowMLP(file: file, name: name)
             let parsed = try Self.parse(file.metadata, name: name)
-            let expected: WindowMLP.Input =
+            let expected: SequenceInput =
                 switch parsed.encoding {
-                case .symbols(let alphabet): .tokens(alphabet.count)
+                case .symbols(let alphabet): .tokens(vocabularySize: alphabet.count)
                 case .features(let d, _): .features(d)
                 }
             guard mlp.input == expected, mlp.outputSize == parsed.classes.count else {
