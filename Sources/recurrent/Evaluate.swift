@@ -70,11 +70,11 @@ struct Evaluate: ParsableCommand {
         let task = metadata["task"] ?? ""
         // Text and generated-task models are always recurrent: a ModelFile.
         func recurrentFile() throws -> ModelFile { try reportingDataErrors { try ModelFile(contentsOf: url) } }
-        if season != nil, task != ForecastModelFile.task {
+        if season != nil, task != ForecastModelFile.taskName {
             throw usageFailure(
                 "--season applies to a forecasting model; \(model) is a \(task.isEmpty ? "plain" : task) model")
         }
-        if missing != nil, task != ForecastModelFile.task || csv == nil {
+        if missing != nil, task != ForecastModelFile.taskName || csv == nil {
             throw usageFailure("--missing applies to a forecasting model read with --csv FILE")
         }
         switch (task, csv, text, sequences) {
@@ -82,9 +82,9 @@ struct Evaluate: ParsableCommand {
             try evaluateGeneratedTask(try recurrentFile(), modelPath: model, json: json)
         case ("generated-task", _, _, _):
             throw usageFailure("\(model) was trained on a generated task; evaluate it without a data file")
-        case (ForecastModelFile.task, _, nil, nil):
+        case (ForecastModelFile.taskName, _, nil, nil):
             try evaluateSeries(csv)
-        case (ForecastModelFile.task, _, _, _):
+        case (ForecastModelFile.taskName, _, _, _):
             throw usageFailure("\(model) is a forecasting model; give the series with --csv FILE")
         case (_, _, let text?, _):
             try evaluateText(model: try recurrentFile(), modelPath: model, textPath: text, json: json)

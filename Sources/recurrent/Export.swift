@@ -86,11 +86,11 @@ struct Export: ParsableCommand {
     private func onnxExportable(_ url: URL) throws -> (any ONNXExportable, String) {
         let raw = try SafetensorsFile(contentsOf: url)
         switch raw.metadata["task"] {
-        case ForecastModelFile.task?:
+        case ForecastModelFile.taskName?:
             return (try ForecastModelFile(contentsOf: url), "forecaster")
-        case SequenceClassifierFile.task?:
+        case SequenceClassifierFile.taskName?:
             return (try SequenceClassifierFile(contentsOf: url), "sequence classifier")
-        case TextModelFile.task?:
+        case TextModelFile.taskName?:
             return (try TextModelFile(contentsOf: url), "character model")
         default:
             if WindowMLP.isMLPFile(raw) { return (try WindowMLP(file: raw, name: model), "MLP") }

@@ -166,7 +166,7 @@ private func percent(_ share: Double) -> String { String(format: "%.1f%%", 100 *
 /// `recurrent evaluate --model M --sequences FILE` for a sequence classifier.
 func evaluateLabelledSequences(metadata: [String: String], modelPath: String, dataPath: String, json: Bool) throws {
     let task = metadata["task"] ?? ""
-    guard task == SequenceClassifierFile.task else {
+    guard task == SequenceClassifierFile.taskName else {
         throw usageFailure(
             "\(modelPath) (metadata \"task\" \(task.isEmpty ? "missing" : task)) is not a sequence classifier; "
                 + "--sequences needs a model made by `recurrent train --sequences`")

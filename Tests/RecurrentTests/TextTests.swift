@@ -160,7 +160,7 @@ import Testing
     @Test(
         arguments: [
             ("task", "series-forecast", nil, "metadata \"task\": is \"series-forecast\"; not a text model"),
-            ("vocabulary", #"{"kind":"char","symbols":"ba"}"#, nil, "metadata \"vocabulary\": key \"symbols\""),
+            ("vocabulary", #"{"kind":"char","symbols":"ba"}"#, nil, "metadata \"vocabulary\": is not valid: key \"symbols\""),
             ("vocabulary", "[", nil, "metadata \"vocabulary\""),
             ("window", "0", nil, "metadata \"window\": must be a whole number ≥ 1"),
             ("unigram_entropy_bits", "9", nil, "metadata \"unigram_entropy_bits\""),

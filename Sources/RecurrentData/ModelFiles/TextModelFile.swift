@@ -14,120 +14,89 @@ import RecurrentCore
 /// - `vocabulary`: the ``Vocabulary`` as JSON, `{"kind":"char","symbols":"…"}` or `{"kind":"byte"}`;
 /// - `window`: T, the symbols per training window, a whole number ≥ 1;
 /// - `unigram_entropy_bits`: the training part's unigram entropy in bits per symbol;
+/// - `head`: `{"pooling":"every_step","output_size":V}` (files without it read too);
 ///
-/// and any other keys in ``metadata`` (a training summary, for instance).
+/// and any other keys in ``TaskModelFile/metadata`` (a training summary, for instance).
 ///
 /// Reading checks that the pieces fit: the embedding has one row per
 /// symbol and as many columns as the recurrent layer reads, the head reads
 /// the layer's output and gives one logit per symbol, every weight is
-/// finite, and the entropy lies in [0, log₂ V]. Every problem is a
-/// `SafetensorsError` naming the file and the tensor or metadata key at fault.
-public struct TextModelFile: Sendable {
-    /// The network: embedding, recurrent layers, a dense head at every step.
-    public var model: SequenceModel
+/// finite, and the entropy lies in [0, log₂ V]. A text model is always
+/// recurrent: the MLP baseline does not hold one.
+public typealias TextModelFile = TaskModelFile<TextModelTask>
+
+/// What a text model's file records beside its network: see ``TextModelFile``.
+public struct TextModelTask: ModelFileTask, Equatable {
     /// The symbols the model reads and predicts.
     public var vocabulary: Vocabulary
     /// T, the symbols per training window.
     public var window: Int
     /// The training part's unigram entropy in bits per symbol (the baseline to beat).
     public var unigramEntropy: Double
-    /// Free metadata stored beside the reserved keys.
-    public var metadata: [String: String]
 
-    /// `text-model`, the value of the metadata key `task`.
-    public static let task = "text-model"
-    /// The metadata keys this type writes itself.
-    public static let reservedKeys: Set<String> = ["task", "vocabulary", "window", "unigram_entropy_bits"]
-
-    /// A file holding a text model and what it needs to read and write text.
-    public init(
-        model: SequenceModel, vocabulary: Vocabulary, window: Int, unigramEntropy: Double,
-        metadata: [String: String] = [:]
-    ) {
-        self.model = model
+    /// A text model's record.
+    ///
+    /// - Parameters:
+    ///   - vocabulary: the symbols read and predicted.
+    ///   - window: the symbols per training window.
+    ///   - unigramEntropy: the training part's unigram entropy in bits per symbol.
+    public init(vocabulary: Vocabulary, window: Int, unigramEntropy: Double) {
         self.vocabulary = vocabulary
         self.window = window
         self.unigramEntropy = unigramEntropy
-        self.metadata = metadata
     }
 
-    /// The model file's contents.
+    /// `text-model`.
+    public static let name = "text-model"
+    /// What such a file holds, for messages.
+    public static let summary = "a text model (a TextModelFile)"
+    /// `vocabulary`, `window` and `unigram_entropy_bits`.
+    public static let keys: Set<String> = ["vocabulary", "window", "unigram_entropy_bits"]
+    /// False: a text model is recurrent.
+    public static var allowsMLP: Bool { false }
+
+    /// The record as metadata values.
+    public func metadata() throws -> [String: String] {
+        [
+            "vocabulary": try metadataJSON(vocabulary), "window": String(window),
+            "unigram_entropy_bits": String(unigramEntropy),
+        ]
+    }
+
+    /// Reads and checks the record: a window ≥ 1, an entropy in [0, log₂ V].
     ///
-    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
-    ///   the model has no embedding or does not predict one logit per symbol at every step.
-    public func modelFile() throws -> ModelFile {
-        guard let embedding = model.embedding, embedding.vocabularySize == vocabulary.count,
-            model.head.outputSize == vocabulary.count, model.head.pooling == .everyStep
-        else {
-            throw RecurrentError.invalidArgument(
-                name: "model", value: "for a vocabulary of \(vocabulary)",
-                reason: "a text model needs an embedding of \(vocabulary.count) rows and "
-                    + "\(vocabulary.count) outputs at every step")
-        }
-        var keys = metadata.filter { !Self.reservedKeys.contains($0.key) }
-        keys["task"] = Self.task
-        keys["vocabulary"] = try metadataJSON(vocabulary)
-        keys["window"] = String(window)
-        keys["unigram_entropy_bits"] = String(unigramEntropy)
-        var tensors = NamedTensors()
-        tensors["embedding.weight"] = embedding.weight
-        tensors["head.weight"] = model.head.dense.weight
-        if let bias = model.head.dense.bias { tensors["head.bias"] = bias }
-        return ModelFile(layer: model.recurrent, tensors: tensors, metadata: keys)
-    }
-
-    /// Writes the file atomically: the old file or the new one, never a partial one.
-    public func write(to url: URL) throws {
-        try modelFile().write(to: url)
-    }
-
-    /// Reads and checks a text model file.
-    ///
-    /// - Throws: `SafetensorsError` naming the file and the tensor or metadata key at fault.
-    public init(contentsOf url: URL) throws {
-        let name = url.displayName
-        try self.init(ModelFile(contentsOf: url), name: name)
-    }
-
-    /// Checks the pieces of `file` fit together; errors name the file `name`.
-    public init(_ file: ModelFile, name: String) throws {
-        func fail(_ key: String, _ problem: String) -> SafetensorsError {
-            SafetensorsError(file: name, problem: "metadata \"\(key)\": \(problem)")
-        }
-        guard file.metadata["task"] == Self.task else {
-            throw fail(
-                "task",
-                "is \(file.metadata["task"].map { "\"\($0)\"" } ?? "missing"); "
-                    + "not a text model (a TextModelFile)")
-        }
-        guard let vocabularyText = file.metadata["vocabulary"] else { throw fail("vocabulary", "is missing") }
-        let vocabulary: Vocabulary
-        do {
-            vocabulary = try JSONDecoder().decode(Vocabulary.self, from: Data(vocabularyText.utf8))
-        } catch let error as DecodingError {
-            throw fail("vocabulary", ModelFile.describe(error))
-        }
-        guard let windowText = file.metadata["window"], let window = Int(windowText), window >= 1 else {
-            throw fail("window", "must be a whole number ≥ 1")
+    /// - Parameter reader: the file's metadata.
+    /// - Throws: a `SafetensorsError` naming the file and key.
+    public init(reading reader: TaskMetadataReader) throws {
+        let vocabulary = try reader.decode(Vocabulary.self, "vocabulary")
+        guard let window = Int(try reader.text("window")), window >= 1 else {
+            throw reader.fail("window", "must be a whole number ≥ 1")
         }
         let v = vocabulary.count
-        guard let entropyText = file.metadata["unigram_entropy_bits"], let entropy = Double(entropyText),
-            entropy >= 0, entropy <= log2(Double(v)) + 1e-9
+        guard let entropy = Double(try reader.text("unigram_entropy_bits")), entropy >= 0,
+            entropy <= log2(Double(v)) + 1e-9
         else {
-            throw fail("unigram_entropy_bits", "must be a number of bits in [0, log₂ \(v)]")
+            throw reader.fail("unigram_entropy_bits", "must be a number of bits in [0, log₂ \(v)]")
         }
-        func tensor(_ tensorName: String, _ shape: [Int]) throws -> Tensor {
-            guard let tensor = file.tensors[tensorName] else {
-                throw SafetensorsError(file: name, tensor: tensorName, problem: "is missing; a text model needs it")
-            }
+        self.init(vocabulary: vocabulary, window: window, unigramEntropy: entropy)
+    }
+
+    /// The model from the tensors: `embedding.weight` [V, E], `head.weight`
+    /// [V, F], `head.bias` [V], each present, of its shape and finite.
+    ///
+    /// - Parameters:
+    ///   - file: the checked model file.
+    ///   - reader: makes the errors.
+    /// - Throws: a `SafetensorsError` naming the file and tensor.
+    public func sequenceModel(from file: ModelFile, in reader: TaskMetadataReader) throws -> SequenceModel {
+        let v = vocabulary.count
+        func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+            guard let tensor = file.tensors[name] else { throw reader.fail(tensor: name, "is missing; a text model needs it") }
             guard tensor.shape == shape else {
-                throw SafetensorsError(
-                    file: name, tensor: tensorName,
-                    problem: "has shape \(tensor.shape); the model needs \(shape) for a vocabulary of \(vocabulary)")
+                throw reader.fail(
+                    tensor: name, "has shape \(tensor.shape); the model needs \(shape) for a vocabulary of \(vocabulary)")
             }
-            guard tensor.scalars.allSatisfy(\.isFinite) else {
-                throw SafetensorsError(file: name, tensor: tensorName, problem: "holds a value that is not finite")
-            }
+            guard tensor.scalars.allSatisfy(\.isFinite) else { throw reader.fail(tensor: name, "holds a value that is not finite") }
             return tensor
         }
         let layer = file.layer
@@ -137,14 +106,64 @@ public struct TextModelFile: Sendable {
         do {
             let head = try SequenceHead(
                 pooling: .everyStep, dense: try Dense(weight: headWeight, bias: headBias), directions: layer.directions)
-            self.model = try SequenceModel(
-                embedding: try Embedding(weight: embeddingWeight), recurrent: layer, head: head)
+            return try SequenceModel(embedding: try Embedding(weight: embeddingWeight), recurrent: layer, head: head)
         } catch let error as RecurrentError {
-            throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
+            throw reader.fail(tensor: "head.weight", error.description)
         }
-        self.vocabulary = vocabulary
-        self.window = window
-        self.unigramEntropy = entropy
-        self.metadata = file.metadata.filter { !Self.reservedKeys.contains($0.key) }
+    }
+
+    /// Checks the network reads the vocabulary and gives one logit per symbol at every step.
+    ///
+    /// - Parameters:
+    ///   - network: the file's network.
+    ///   - reader: makes the errors.
+    /// - Throws: a `SafetensorsError` naming the file and key.
+    public func check(_ network: SequenceNetwork, in reader: TaskMetadataReader) throws {
+        let v = vocabulary.count
+        guard let model = network.sequenceModel, model.embedding?.vocabularySize == v, model.head.outputSize == v,
+            model.head.pooling == .everyStep
+        else {
+            throw reader.fail(
+                "head", "a text model needs an embedding of \(v) rows and \(v) outputs at every step")
+        }
+    }
+}
+
+extension TextModelTask: ONNXModelFileTask {
+    /// `input` [B, T] int64 symbol ids, `logits` [B, T, V] at every step and
+    /// the state `h_n`, `c_n` — fed back as `h0`, `c0` to generate step by
+    /// step; the vocabulary in the metadata (`vocabulary`, as in the model file).
+    package func onnxOptions() throws -> ONNXExportOptions {
+        var onnx = ONNXExportOptions()
+        onnx.outputName = "logits"
+        onnx.documentation = "Recurrent character model over \(vocabulary.count) symbols"
+        onnx.metadata = ["task": Self.name, "vocabulary": try metadataJSON(vocabulary)]
+        return onnx
+    }
+}
+
+extension TaskModelFile where Task == TextModelTask {
+    /// A file holding a text model and what it needs to read and write text.
+    ///
+    /// - Parameters:
+    ///   - model: the trained model: an embedding of V rows, V logits at every step.
+    ///   - vocabulary: the symbols read and predicted.
+    ///   - window: the symbols per training window.
+    ///   - unigramEntropy: the training part's unigram entropy in bits per symbol.
+    ///   - metadata: free keys, such as a training summary.
+    public init(
+        model: SequenceModel, vocabulary: Vocabulary, window: Int, unigramEntropy: Double,
+        metadata: [String: String] = [:]
+    ) {
+        self.init(
+            network: .recurrent(model),
+            task: TextModelTask(vocabulary: vocabulary, window: window, unigramEntropy: unigramEntropy),
+            metadata: metadata)
+    }
+
+    /// The text model (a text model file's network is always recurrent).
+    public var model: SequenceModel {
+        get { network.sequenceModel! }
+        set { network = .recurrent(newValue) }
     }
 }
