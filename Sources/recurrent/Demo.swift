@@ -62,91 +62,61 @@ struct Demo: ParsableCommand {
         if !noPlots { try makePlotsFolder(plots) }
         let length = 2000
         let series = try MackeyGlass().series(length: length).scalars
-        let trainEnd = length * 7 / 10
-        let mean = series[..<trainEnd].reduce(0, +) / Float(trainEnd)
-        let deviation = (series[..<trainEnd].map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(trainEnd))
-            .squareRoot()
-        let normal = series.map { ($0 - mean) / deviation }
+        // 70% training, 30% test in time, z-scored with the training part's statistics;
+        // each window of `window` steps forecasts the next `horizon` steps.
+        let data = try SeriesDataset(
+            NumericColumns(names: ["x"], values: [series], source: "Mackey–Glass"),
+            options: SeriesOptions(
+                features: ["x"], targets: ["x"], inputLength: window, horizon: horizon,
+                split: SplitFractions(train: 0.7, validation: 0, test: 0.3)))
+        print("Mackey–Glass τ = 17: \(length) steps, \(data.train.count) training and \(data.test.count) test windows")
+        print("forecast steps 1 … \(horizon) ahead from \(window) steps of history, seed \(seed)\n")
+        let truth = data.test.targetsInOriginalUnits
+        let persistence = try ForecastErrors(prediction: data.persistenceForecast(for: .test), truth: truth)
+        let fitOptions = FitOptions(epochs: epochs, batchSize: 32, seed: seed)
 
-        // Window i covers steps i ..< i + window and forecasts step i + window + horizon − 1.
-        func windows(_ range: Range<Int>) -> (input: Tensor, target: Tensor) {
-            let starts = Array(range.lowerBound...(range.upperBound - window - horizon))
-            let input = starts.flatMap { normal[$0..<($0 + window)] }
-            let target = starts.map { normal[$0 + window + horizon - 1] }
-            return (
-                Tensor(shape: [starts.count, window, 1], scalars: input),
-                Tensor(shape: [starts.count, 1], scalars: target)
-            )
-        }
-        let train = windows(0..<trainEnd)
-        let test = windows(trainEnd..<length)
-        func rmse(_ prediction: Tensor, _ target: Tensor) -> Float {
-            let squares = zip(prediction.scalars, target.scalars).map { ($0 - $1) * ($0 - $1) * deviation * deviation }
-            return (squares.reduce(0, +) / Float(squares.count)).squareRoot()
-        }
-        print(
-            "Mackey–Glass τ = 17: \(length) steps, \(train.input.shape[0]) training and \(test.input.shape[0]) test windows"
-        )
-        print("forecast \(horizon) step(s) ahead from \(window) steps of history, seed \(seed)\n")
-
-        let last = Tensor(
-            shape: [test.input.shape[0], 1], scalars: (0..<test.input.shape[0]).map { test.input[$0, window - 1, 0] })
-        let persistence = rmse(last, test.target)
-
-        var generator = RandomGenerator(seed: seed)
         let recurrentCell: Cell = cell == "lstm" ? .lstm : cell == "gru" ? .gru : .elman(.tanh)
         let model = try SequenceModel(
-            input: .features(1), cell: recurrentCell, hiddenSize: hidden, outputSize: 1, pooling: .last,
-            generator: &generator)
+            input: .features(1), cell: recurrentCell, hiddenSize: hidden, outputSize: horizon, pooling: .last,
+            seed: seed)
         var trainer = try SequenceTrainer(
             model: model, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError, maxGradientNorm: 1,
             seed: seed)
-        let batch = try SequenceBatch(input: train.input, targets: train.target)
-        var start = now()
-        var recurrentLosses: [Double] = []
-        for _ in 0..<epochs {
-            recurrentLosses.append(Double(try trainer.trainEpoch(batch, batchSize: 32, generator: &generator)))
-        }
-        let recurrentSeconds = now() - start
-        let recurrentPrediction = try trainer.model(test.input)
-        let recurrentError = rmse(recurrentPrediction, test.target)
+        let recurrentHistory = try trainer.fit(data.train.batch, options: fitOptions)
+        let recurrentPrediction = try data.targetsInOriginalUnits(trainer.model(data.test.input))
+        let recurrentError = try ForecastErrors(prediction: recurrentPrediction, truth: truth)
 
-        let mlp = Sequential(
-            try Dense(inputSize: window, outputSize: hidden, activation: .tanh, generator: &generator),
-            try Dense(inputSize: hidden, outputSize: hidden, activation: .tanh, generator: &generator),
-            try Dense(inputSize: hidden, outputSize: 1, generator: &generator))
+        var generator = RandomGenerator(seed: seed &+ 1)
+        var mlp = try WindowMLP(
+            input: .features(1), steps: window, hiddenSizes: [hidden, hidden], outputSize: horizon,
+            generator: &generator)
         var mlpTrainer = try Trainer(
-            model: mlp, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError, maxGradientNorm: 1)
-        let flat = train.input.reshaped([train.input.shape[0], window])
-        start = now()
-        var mlpLosses: [Double] = []
-        for _ in 0..<epochs {
-            mlpLosses.append(
-                Double(
-                    try mlpTrainer.trainEpoch(inputs: flat, targets: train.target, batchSize: 32, generator: &generator)
-                ))
-        }
-        let mlpSeconds = now() - start
-        let mlpPrediction = mlpTrainer.model(test.input.reshaped([test.input.shape[0], window]))
-        let mlpError = rmse(mlpPrediction, test.target)
+            model: mlp.network, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError, maxGradientNorm: 1)
+        let mlpHistory = try mlpTrainer.fit(
+            TensorDataset(inputs: mlp.flatten(data.train.input), targets: data.train.targets), options: fitOptions)
+        mlp.replaceNetwork(mlpTrainer.model)
+        let mlpPrediction = try data.targetsInOriginalUnits(mlp(data.test.input))
+        let mlpError = try ForecastErrors(prediction: mlpPrediction, truth: truth)
 
+        func rmse(_ errors: ForecastErrors) -> Float { Float(errors.rmse) }
         print("model                          parameters   training s   test RMSE")
-        print("persistence (last value)       \(pad(0, 10))   \(format(0, 10))   \(format(persistence, 9))")
+        print("persistence (last value)       \(pad(0, 10))   \(format(0, 10))   \(format(rmse(persistence), 9))")
         print(
-            "MLP \(window) → \(hidden) → \(hidden) → 1".padding(toLength: 31, withPad: " ", startingAt: 0)
-                + "\(pad(mlp.parameterCount, 10))   \(format(Float(mlpSeconds), 10))   \(format(mlpError, 9))")
+            "MLP \(window) → \(hidden) → \(hidden) → \(horizon)".padding(toLength: 31, withPad: " ", startingAt: 0)
+                + "\(pad(mlp.parameterCount, 10))   \(format(Float(mlpHistory.seconds), 10))   \(format(rmse(mlpError), 9))")
         print(
-            "\(cell.uppercased()) 1 → \(hidden), last step → 1".padding(toLength: 31, withPad: " ", startingAt: 0)
-                + "\(pad(trainer.model.parameterCount, 10))   \(format(Float(recurrentSeconds), 10))   \(format(recurrentError, 9))"
-        )
+            "\(cell.uppercased()) 1 → \(hidden), last step → \(horizon)".padding(toLength: 31, withPad: " ", startingAt: 0)
+                + "\(pad(trainer.model.parameterCount, 10))   \(format(Float(recurrentHistory.seconds), 10))   "
+                + format(rmse(recurrentError), 9))
         print(
-            "\n\(cell.uppercased()) test RMSE is \(format(recurrentError / persistence)) × persistence's, \(format(recurrentError / mlpError)) × the MLP's"
+            "\n\(cell.uppercased()) test RMSE is \(format(rmse(recurrentError) / rmse(persistence))) × persistence's, "
+                + "\(format(rmse(recurrentError) / rmse(mlpError))) × the MLP's"
         )
         guard !noPlots else { return }
         let name = cell.uppercased()
-        // Forecast row of test window n: trainEnd + n + window + horizon − 1.
-        let rows = (0..<test.input.shape[0]).map { Double(trainEnd + $0 + window + horizon - 1) }
-        func units(_ t: Tensor) -> [Double] { t.scalars.map { Double($0 * deviation + mean) } }
+        // The last output of the window ending at row e forecasts row e + horizon.
+        let rows = data.test.endRows.map { Double($0 + horizon) }
+        func lastStep(_ t: Tensor) -> [Double] { (0..<t.shape[0]).map { Double(t[$0, horizon - 1]) } }
         let figures: [(String, any SVGPlot)] = [
             (
                 "loss.svg",
@@ -154,8 +124,8 @@ struct Demo: ParsableCommand {
                     title: "Training loss per epoch (normalised units)", xAxis: PlotAxis("epoch"),
                     yAxis: PlotAxis("mean squared error", scale: .logarithmic),
                     series: [
-                        LineSeries(name: name, y: recurrentLosses, xStart: 1),
-                        LineSeries(name: "MLP", y: mlpLosses, xStart: 1, dashed: true),
+                        LineSeries(name: name, y: recurrentHistory.trainLosses, xStart: 1),
+                        LineSeries(name: "MLP", y: mlpHistory.trainLosses, xStart: 1, dashed: true),
                     ])
             ),
             (
@@ -165,10 +135,10 @@ struct Demo: ParsableCommand {
                     xAxis: PlotAxis("time step"), yAxis: PlotAxis("x(t)"),
                     series: [
                         LineSeries(name: "truth", x: (0..<length).map(Double.init), y: series.map(Double.init)),
-                        LineSeries(name: "\(name) forecast", x: rows, y: units(recurrentPrediction)),
-                        LineSeries(name: "MLP forecast", x: rows, y: units(mlpPrediction), dashed: true),
+                        LineSeries(name: "\(name) forecast", x: rows, y: lastStep(recurrentPrediction)),
+                        LineSeries(name: "MLP forecast", x: rows, y: lastStep(mlpPrediction), dashed: true),
                     ],
-                    markers: [VerticalMarker(x: Double(trainEnd), label: "test")])
+                    markers: [VerticalMarker(x: Double(data.test.rows.lowerBound), label: "test")])
             ),
         ]
         var written: [String] = []
@@ -178,7 +148,7 @@ struct Demo: ParsableCommand {
                 (
                     "hidden.svg",
                     try HeatMap.hiddenStates(
-                        of: trainer.model, sequence: try SequenceBatch(input: test.input, targets: test.target), title: "\(name) hidden states over the first test window")
+                        of: trainer.model, sequence: data.test.batch, title: "\(name) hidden states over the first test window")
                 ))
             for (file, plot) in all {
                 let path = (plots.hasSuffix("/") ? plots : plots + "/") + file

@@ -11,20 +11,20 @@ import Testing
         let layer = try Dense(weight: weight, bias: bias)
         let x = Tensor(rows: [[1, 1, 1], [2, 0, -2]])
         // row 0: [1+2+3+0.5, -1+0+0.5-2] = [6.5, -2.5]; row 1: [2-6+0.5, -2-1-2] = [-3.5, -5]
-        #expect(layer(x) == Tensor(rows: [[6.5, -2.5], [-3.5, -5]]))
+        #expect(try layer(x) == Tensor(rows: [[6.5, -2.5], [-3.5, -5]]))
         let relu = try Dense(weight: weight, bias: bias, activation: .relu)
-        #expect(relu(x) == Tensor(rows: [[6.5, 0], [0, 0]]))
+        #expect(try relu(x) == Tensor(rows: [[6.5, 0], [0, 0]]))
         let noBias = try Dense(weight: weight, bias: nil)
-        #expect(noBias(x) == Tensor(rows: [[6, -0.5], [-4, -3]]))
+        #expect(try noBias(x) == Tensor(rows: [[6, -0.5], [-4, -3]]))
     }
 
     @Test func sequenceInputActsAtEveryTimeStep() throws {
         var generator = RandomGenerator(seed: 1)
         let layer = try Dense(inputSize: 3, outputSize: 4, activation: .tanh, generator: &generator)
         let x = Tensor.normal([2, 5, 3], using: &generator)  // [B, T, I]
-        let y = layer(x)
+        let y = try layer(x)
         #expect(y.shape == [2, 5, 4])
-        for t in 0..<5 { #expect(y.timeStep(t) == layer(x.timeStep(t))) }
+        for t in 0..<5 { #expect(try y.timeStep(t) == layer(x.timeStep(t))) }
     }
 
     @Test func parametersCarryPyTorchNamesAndShapes() throws {
@@ -92,7 +92,7 @@ import Testing
             #expect(z.scalars.allSatisfy { abs($0) > 0.05 }, "choose another seed: a pre-activation is near 0")
         }
         let step: Float = activation == .relu ? 1e-3 : 1e-2
-        let results = GradientCheck.check(layer, input: x, step: step, generator: &generator)
+        let results = try GradientCheck.check(layer, input: x, step: step, generator: &generator)
         #expect(results.map(\.name) == ["input", "weight", "bias"])
         for result in results { #expect(result.relativeError < 1e-3, "\(activation) \(result)") }
     }
@@ -101,10 +101,10 @@ import Testing
         var generator = RandomGenerator(seed: 21)
         let layer = try Dense(inputSize: 4, outputSize: 3, bias: false, activation: .sigmoid, generator: &generator)
         let x = Tensor.normal([2, 3, 4], using: &generator)  // [B, T, I]
-        let results = GradientCheck.check(layer, input: x, generator: &generator)
+        let results = try GradientCheck.check(layer, input: x, generator: &generator)
         #expect(results.map(\.name) == ["input", "weight"])
         for result in results { #expect(result.relativeError < 1e-3, "\(result)") }
-        let (_, cache) = layer.forward(x)
+        let (_, cache) = try layer.forward(x)
         #expect(layer.backward(Tensor.ones([2, 3, 3]), cache: cache).dInput.shape == [2, 3, 4])
     }
 }

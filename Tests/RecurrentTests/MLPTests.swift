@@ -46,7 +46,7 @@ import Testing
             Activation.sigmoid,
             try Dense(inputSize: 4, outputSize: 3, activation: .softmax, generator: &generator))
         let x = Tensor.normal([2, 4, 3], using: &generator)  // [B, T, D]
-        let results = GradientCheck.check(model, input: x, generator: &generator)
+        let results = try GradientCheck.check(model, input: x, generator: &generator)
         #expect(results.map(\.name) == ["input", "0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"])
         for result in results { #expect(result.relativeError < 1e-3, "\(result)") }
     }
@@ -63,8 +63,8 @@ import Testing
             model: try xorModel(&generator), optimizer: try Adam(learningRate: 0.05),
             loss: .binaryCrossEntropyWithLogits, maxGradientNorm: 5)
         for _ in 0..<300 { _ = try trainer.trainStep(input: inputs, target: targets) }
-        let loss = trainer.evaluate(inputs: inputs, targets: targets)
-        let probabilities = Activation.sigmoid.apply(trainer.model(inputs)).scalars
+        let loss = try trainer.evaluate(inputs: inputs, targets: targets)
+        let probabilities = Activation.sigmoid.apply(try trainer.model(inputs)).scalars
         #expect(loss < 0.01, "loss \(loss)")
         #expect(probabilities[0] < 0.5 && probabilities[1] > 0.5 && probabilities[2] > 0.5 && probabilities[3] < 0.5,
                 "probabilities \(probabilities)")
@@ -90,7 +90,7 @@ import Testing
             _ = try trainer.trainEpoch(inputs: x, targets: y, batchSize: 32, generator: &generator)
         }
         let grid = Tensor(shape: [101, 1], scalars: (0...100).map { -Float.pi + 2 * Float.pi * Float($0) / 100 })
-        let testError = trainer.evaluate(inputs: grid, targets: grid.map { Foundation.sin($0) })
+        let testError = try trainer.evaluate(inputs: grid, targets: grid.map { Foundation.sin($0) })
         #expect(testError < 2e-4, "test MSE \(testError)")
     }
 

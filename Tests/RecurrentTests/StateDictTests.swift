@@ -106,7 +106,7 @@ struct StateDictCase: Sendable, CustomTestStringConvertible {
         if let head = file.tensors["head.weight"] {
             Fixtures.expectClose(output, file.tensors["test.recurrent_output"], "\(name) recurrent output")
             let dense = try Dense(weight: head, bias: file.tensors["head.bias"])
-            Fixtures.expectClose(dense(output), file.tensors["test.output"], "\(name) head output")
+            Fixtures.expectClose(try dense(output), file.tensors["test.output"], "\(name) head output")
         } else {
             Fixtures.expectClose(output, file.tensors["test.output"], "\(name) output")
         }

@@ -14,7 +14,7 @@ public enum SequenceNetwork: Sendable {
     public func callAsFunction(_ input: Tensor, lengths: [Int]? = nil) throws -> Tensor {
         switch self {
         case .recurrent(let model): try model(input, lengths: lengths)
-        case .mlp(let mlp): mlp(input, lengths: lengths)
+        case .mlp(let mlp): try mlp(input, lengths: lengths)
         }
     }
 
@@ -57,7 +57,7 @@ public enum SequenceNetwork: Sendable {
     public func predictedClasses(_ batch: SequenceBatch) throws -> [Int] {
         switch self {
         case .recurrent(let model): return try model.predictedClasses(batch)
-        case .mlp(let mlp): return largestPerRow(mlp(batch.input, lengths: batch.lengths))
+        case .mlp(let mlp): return largestPerRow(try mlp(batch.input, lengths: batch.lengths))
         }
     }
 }

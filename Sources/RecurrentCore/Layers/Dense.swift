@@ -101,12 +101,14 @@ public struct Dense: Layer {
 
     /// `y = φ(x·Wᵀ + b)` for x of shape [..., I].
     ///
-    /// Stops with a message naming both shapes when the input's last
-    /// dimension is not I.
-    public func forward(_ input: Tensor) -> (output: Tensor, cache: Cache) {
-        require(
-            input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
-            "Dense.forward: input of shape \(input.shape) does not fit weight \(weight.shape) (last dimension must be \(inputSize))")
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)``
+    ///   naming both shapes when the input's last dimension is not I.
+    public func forward(_ input: Tensor) throws -> (output: Tensor, cache: Cache) {
+        guard input.rank >= 1, input.shape[input.rank - 1] == inputSize else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(input.shape)",
+                reason: "does not fit the dense layer's weight \(weight.shape): the last dimension must be \(inputSize)")
+        }
         let leading = Array(input.shape.dropLast())
         let x = input.reshaped([-1, inputSize])  // [N, I]
         var z = x.matmul(weight, transposeOther: true)  // [N, O] = x·Wᵀ

@@ -86,7 +86,7 @@ func updateKeepingShape(
 /// and to every parameter (named as in ``Module/visitParameters(_:)``).
 ///
 /// ```swift
-/// let (y, cache) = layer.forward(x)
+/// let (y, cache) = try layer.forward(x)
 /// let (dx, gradients) = layer.backward(dy, cache: cache)
 /// ```
 public protocol Layer: Module {
@@ -94,7 +94,10 @@ public protocol Layer: Module {
     associatedtype Cache
 
     /// The output for `input`, and what backward needs.
-    func forward(_ input: Tensor) -> (output: Tensor, cache: Cache)
+    ///
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    ///   an input whose shape the layer cannot read.
+    func forward(_ input: Tensor) throws -> (output: Tensor, cache: Cache)
 
     /// Gradients of a loss, given `dOutput` = ∂loss/∂output of the forward
     /// call that made `cache`.
@@ -106,19 +109,15 @@ public protocol Layer: Module {
 
 extension Layer {
     /// The output for `input` (the forward pass, keeping nothing for backward).
-    public func callAsFunction(_ input: Tensor) -> Tensor { forward(input).output }
+    ///
+    /// - Throws: what ``forward(_:)`` throws.
+    public func callAsFunction(_ input: Tensor) throws -> Tensor { try forward(input).output }
 
-    /// ``forward(_:)`` with the cache type erased, for containers of mixed layers.
-    func forwardErased(_ input: Tensor) -> (output: Tensor, cache: Any) {
-        let (output, cache) = forward(input)
-        return (output, cache)
-    }
-
-    /// ``backward(_:cache:)`` taking the cache that ``forwardErased(_:)`` returned.
-    func backwardErased(_ dOutput: Tensor, cache: Any) -> (dInput: Tensor, gradients: NamedTensors) {
-        guard let cache = cache as? Cache else {
-            fatalError("\(Self.self).backward: cache of type \(type(of: cache)) is not \(Cache.self)")
-        }
-        return backward(dOutput, cache: cache)
+    /// The output, and the backward pass that holds this forward's cache.
+    func forwardWithPullback(_ input: Tensor) throws
+        -> (output: Tensor, pullback: (Tensor) -> (dInput: Tensor, gradients: NamedTensors))
+    {
+        let (output, cache) = try forward(input)
+        return (output, { backward($0, cache: cache) })
     }
 }

@@ -76,11 +76,18 @@ public struct LinearSkip: Module {
     ///   - input: x, [B, T, D].
     ///   - lengths: each sequence's length in 1…T; nil means all are T.
     /// - Returns: [B, O] and the cache.
-    public func forward(_ input: Tensor, lengths: [Int]?) -> (output: Tensor, cache: Cache) {
-        require(
-            input.rank == 3 && input.shape[2] == features,
-            "LinearSkip: input \(input.shape) is not [B, T, \(features)]")
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    ///   an input that is not [B, T, D] or lengths outside 1…T.
+    public func forward(_ input: Tensor, lengths: [Int]?) throws -> (output: Tensor, cache: Cache) {
+        guard input.rank == 3, input.shape[2] == features else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(input.shape)", reason: "the skip reads [B, T, \(features)]")
+        }
         let (b, t) = (input.shape[0], input.shape[1])
+        if let lengths, lengths.count != b || lengths.contains(where: { !(1...t).contains($0) }) {
+            throw RecurrentError.invalidArgument(
+                name: "lengths", value: "\(lengths)", reason: "needs one length in 1…\(t) per sequence (\(b))")
+        }
         let lengths = lengths ?? Array(repeating: t, count: b)
         let width = steps * features
         var flat = [Float](repeating: 0, count: b * width)
@@ -93,7 +100,7 @@ public struct LinearSkip: Module {
                 }
             }
         }
-        let (y, cache) = dense.forward(Tensor(shape: [b, width], scalars: flat))
+        let (y, cache) = try dense.forward(Tensor(shape: [b, width], scalars: flat))
         return (y, Cache(dense: cache, lengths: lengths, inputShape: input.shape))
     }
 
@@ -103,8 +110,9 @@ public struct LinearSkip: Module {
     ///   - input: x, [B, T, D].
     ///   - lengths: each sequence's length in 1…T; nil means all are T.
     /// - Returns: [B, O].
-    public func callAsFunction(_ input: Tensor, lengths: [Int]?) -> Tensor {
-        forward(input, lengths: lengths).output
+    /// - Throws: what ``forward(_:lengths:)`` throws.
+    public func callAsFunction(_ input: Tensor, lengths: [Int]?) throws -> Tensor {
+        try forward(input, lengths: lengths).output
     }
 
     /// Gradients given ∂loss/∂output [B, O]: ∂loss/∂input [B, T, D] (zero

@@ -93,7 +93,7 @@ public struct SequenceHead: Module {
         let mask = pooling == .everyStep ? lengths : nil
         // Padded steps are zeroed before Dense too, so that whatever they hold
         // never reaches dW = dzᵀ·x (0·NaN would be NaN).
-        var (y, denseCache) = dense.forward(mask.map { zeroingPadding(pooled, lengths: $0) } ?? pooled)  // φ(pool(x)·Wᵀ + b)
+        var (y, denseCache) = try dense.forward(mask.map { zeroingPadding(pooled, lengths: $0) } ?? pooled)  // φ(pool(x)·Wᵀ + b)
         if let mask { y = zeroingPadding(y, lengths: mask) }  // y[b, t] = 0 for t ≥ L
         return (y, Cache(pooling: poolingCache, dense: denseCache, lengths: mask))
     }

@@ -263,7 +263,7 @@ public struct SequenceModel: Module {
         let (h, _) = try recurrent(x, lengths: lengths, initialState: initialState)
         let y = try head(h, lengths: lengths)
         guard let skip else { return y }
-        return y.zipMap(skip(try checkedSkipInput(x), lengths: lengths)) { $0 + $1 }
+        return y.zipMap(try skip(try checkedSkipInput(x), lengths: lengths)) { $0 + $1 }
     }
 
     /// x, checked to be the [B, T, D] the skip reads (the recurrent layer has checked T and D).

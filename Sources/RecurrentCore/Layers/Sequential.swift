@@ -28,22 +28,24 @@ public struct Sequential: Layer {
         self.init(layers)
     }
 
-    /// Each layer's cache, in order.
+    /// Each layer's backward pass, in order, holding that layer's cache.
     public struct Cache {
-        let layerCaches: [Any]
+        let pullbacks: [(Tensor) -> (dInput: Tensor, gradients: NamedTensors)]
     }
 
-    /// Runs the layers in order, keeping each one's cache.
-    public func forward(_ input: Tensor) -> (output: Tensor, cache: Cache) {
+    /// Runs the layers in order, keeping each one's backward pass with its cache.
+    ///
+    /// - Throws: what a layer's forward throws for an input it cannot read.
+    public func forward(_ input: Tensor) throws -> (output: Tensor, cache: Cache) {
         var x = input
-        var caches = [Any]()
-        caches.reserveCapacity(layers.count)
+        var pullbacks: [(Tensor) -> (dInput: Tensor, gradients: NamedTensors)] = []
+        pullbacks.reserveCapacity(layers.count)
         for layer in layers {
-            let (y, cache) = layer.forwardErased(x)
-            caches.append(cache)
+            let (y, pullback) = try layer.forwardWithPullback(x)
+            pullbacks.append(pullback)
             x = y
         }
-        return (x, Cache(layerCaches: caches))
+        return (x, Cache(pullbacks: pullbacks))
     }
 
     /// Runs the layers' backward passes in reverse order; gradients are named
@@ -53,7 +55,7 @@ public struct Sequential: Layer {
         var perLayer = [NamedTensors](repeating: NamedTensors(), count: layers.count)
         // forward ran `x = layers[i](x)` for i = 0, 1, …; backward runs i = n−1, …, 0.
         for index in layers.indices.reversed() {
-            let (dx, gradients) = layers[index].backwardErased(dy, cache: cache.layerCaches[index])
+            let (dx, gradients) = cache.pullbacks[index](dy)
             perLayer[index] = gradients.prefixed("\(index).")
             dy = dx
         }

@@ -88,9 +88,27 @@ public struct WindowMLP: Sendable {
     }
 
     /// The window of each sequence as one row, [B, W].
-    public func flatten(_ x: Tensor, lengths: [Int]? = nil) -> Tensor {
+    ///
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    ///   an input that is not [B, T, D] features (or [B, T] token ids), or
+    ///   lengths that are not one per sequence.
+    public func flatten(_ x: Tensor, lengths: [Int]? = nil) throws -> Tensor {
+        let valid =
+            switch input {
+            case .features(let d): x.rank == 3 && x.shape[2] == d
+            case .tokens: x.rank == 2
+            }
+        guard valid else {
+            let expected = if case .features(let d) = input { "[B, T, \(d)]" } else { "[B, T] of token ids" }
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(x.shape)", reason: "the MLP reads \(expected)")
+        }
         let b = x.shape[0]
         let t = x.shape[1]
+        if let lengths, lengths.count != b {
+            throw RecurrentError.invalidArgument(
+                name: "lengths", value: "\(lengths.count) lengths", reason: "the batch holds \(b) sequences")
+        }
         let kept = Swift.min(t, steps)
         let width = self.width
         var out = [Float](repeating: 0, count: b * width)
@@ -114,8 +132,10 @@ public struct WindowMLP: Sendable {
     }
 
     /// The outputs for a batch of sequences: [B, O].
-    public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil) -> Tensor {
-        network(flatten(x, lengths: lengths))
+    ///
+    /// - Throws: what ``flatten(_:lengths:)`` throws.
+    public func callAsFunction(_ x: Tensor, lengths: [Int]? = nil) throws -> Tensor {
+        try network(try flatten(x, lengths: lengths))
     }
 
     /// Every parameter, named `mlp.` + ``Sequential``'s names.

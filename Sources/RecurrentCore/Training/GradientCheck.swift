@@ -129,8 +129,8 @@ public enum GradientCheck {
     /// - Returns: one result for `input`, then one per parameter.
     public static func check<L: Layer>(
         _ layer: L, input: Tensor, step: Float = 1e-2, generator: inout RandomGenerator
-    ) -> [Result] {
-        let (output, cache) = layer.forward(input)
+    ) throws -> [Result] {
+        let (output, cache) = try layer.forward(input)
         let r = Tensor.normal(output.shape, using: &generator)
         let (dInput, gradients) = layer.backward(r, cache: cache)
         func f(_ y: Tensor) -> Double {
@@ -144,7 +144,7 @@ public enum GradientCheck {
         }
         var results = [
             compare("input", at: input, gradient: dInput, direction: direction(along: dInput, using: &generator),
-                    step: step) { f(layer($0)) }
+                    step: step) { f(try! layer($0)) }
         ]
         for (name, value) in layer.parameters {
             guard let gradient = gradients[name] else { continue }
@@ -153,7 +153,7 @@ public enum GradientCheck {
                         step: step) { perturbed in
                     var copy = layer
                     copy.updateParameters { other, tensor in if other == name { tensor = perturbed } }
-                    return f(copy(input))
+                    return f(try! copy(input))
                 })
         }
         return results

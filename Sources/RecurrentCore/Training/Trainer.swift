@@ -71,7 +71,7 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
     ///   optimiser are then unchanged.
     public mutating func trainStep(input: Tensor, target: Tensor, weights: Tensor? = nil) throws -> StepResult {
         let learningRate = schedule.learningRate(base: baseLearningRate, step: step)
-        let (output, cache) = model.forward(input)
+        let (output, cache) = try model.forward(input)
         let objective = loss(output, target: target, weights: weights)
         guard objective.value.isFinite else { throw RecurrentError.nonFinite(step: step + 1, what: "the loss") }
         let (_, gradients) = model.backward(objective.gradient, cache: cache)
@@ -125,7 +125,9 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
 
     /// The loss of the current model on `inputs` against `targets`, without
     /// updating anything.
-    public func evaluate(inputs: Tensor, targets: Tensor, weights: Tensor? = nil) -> Float {
-        loss(model(inputs), target: targets, weights: weights).value
+    ///
+    /// - Throws: what the model's forward throws for inputs it cannot read.
+    public func evaluate(inputs: Tensor, targets: Tensor, weights: Tensor? = nil) throws -> Float {
+        loss(try model(inputs), target: targets, weights: weights).value
     }
 }

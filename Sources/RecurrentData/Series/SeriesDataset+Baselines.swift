@@ -24,20 +24,9 @@ extension SeriesDataset {
     ///
     /// - Returns: [N, h·K] in original units, laid out as the targets.
     public func driftForecast(for part: SeriesPart) -> Tensor {
-        let windows = self[part]
-        let (h, k) = (options.horizon, targetColumns.count)
-        var scalars = [Float]()
-        scalars.reserveCapacity(windows.count * h * k)
-        for e in windows.endRows {
-            for j in 1...h {
-                for c in targetColumns {
-                    let y = series.values[c]
-                    let slope = e == 0 ? 0 : (y[e] - y[0]) / Double(e)
-                    scalars.append(Float(y[e] + Double(j) * slope))
-                }
-            }
+        baseline(for: part) { y, e, j in
+            y[e] + Double(j) * (e == 0 ? 0 : (y[e] - y[0]) / Double(e))
         }
-        return Tensor(shape: [windows.count, h * k], scalars: scalars)
     }
 
     /// Each target's MASE scale: the mean absolute error of the one-step

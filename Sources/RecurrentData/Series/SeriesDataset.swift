@@ -337,13 +337,19 @@ public struct SeriesDataset: Sendable {
 
     /// [N, h·K]: target k at step j (1 … h) taken from row `source(e, j)`.
     func baseline(for part: SeriesPart, source: (Int, Int) -> Int) -> Tensor {
+        baseline(for: part) { y, e, j in y[source(e, j)] }
+    }
+
+    /// [N, h·K]: target k at step j (1 … h) of the window ending at row e is
+    /// `value(y, e, j)`, y the target's column in original units.
+    func baseline(for part: SeriesPart, value: ([Double], Int, Int) -> Double) -> Tensor {
         let windows = self[part]
         let (h, k) = (options.horizon, targetColumns.count)
         var scalars = [Float]()
         scalars.reserveCapacity(windows.count * h * k)
         for e in windows.endRows {
             for j in 1...h {
-                for c in targetColumns { scalars.append(Float(series.values[c][source(e, j)])) }
+                for c in targetColumns { scalars.append(Float(value(series.values[c], e, j))) }
             }
         }
         return Tensor(shape: [windows.count, h * k], scalars: scalars)

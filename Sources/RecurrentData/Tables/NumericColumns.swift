@@ -48,12 +48,15 @@ public struct NumericColumns: Sendable, Equatable {
     /// - Parameters:
     ///   - names: One distinct name per column.
     ///   - values: `values[c][r]`, every column of the same length ≥ 1,
-    ///     every value finite.
+    ///     every value finite: `Double`, or the `Float` of a generated series.
     ///   - times: Optional labels, one per row.
     ///   - source: A name for the data in messages.
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` naming
     ///   what does not fit.
-    public init(names: [String], values: [[Double]], times: [String]? = nil, source: String = "<memory>") throws {
+    public init<Value: BinaryFloatingPoint>(
+        names: [String], values: [[Value]], times: [String]? = nil, source: String = "<memory>"
+    ) throws {
+        let values = values.map { $0.map(Double.init) }
         guard !names.isEmpty, names.count == values.count else {
             throw RecurrentError.invalidArgument(
                 name: "names", value: "\(names)", reason: "need at least one, and one per column (\(values.count))")

@@ -117,6 +117,6 @@ extension Trainer: FitTrainer {
     }
 
     public func loss(on data: TensorDataset) throws -> Float {
-        evaluate(inputs: data.inputs, targets: data.targets, weights: data.weights)
+        try evaluate(inputs: data.inputs, targets: data.targets, weights: data.weights)
     }
 }
