@@ -106,7 +106,9 @@ struct RecurrentLayerTests {
 
     /// Dropout's backward: finite differences through a fixed mask (the
     /// generator re-seeded for every evaluation); tolerance as in
-    /// RecurrentGradientTests.
+    /// RecurrentGradientTests. The direction leans along the gradient
+    /// (``GradientCheck/direction(along:using:)``): a plain normal one
+    /// cancelled to 6% of the scale here, so a gradient 1% too large passed.
     @Test func dropoutGradientsMatchFiniteDifferences() throws {
         let layer = try Self.layer(.gru, layers: 2, dropout: 0.4)
         var generator = RandomGenerator(seed: 10)
@@ -120,7 +122,7 @@ struct RecurrentLayerTests {
         var masks = RandomGenerator(seed: 77)
         let cache = try layer.forward(x, generator: &masks).cache
         let dx = layer.backward(w, cache: cache).dInput
-        let v = Tensor.normal(x.shape, using: &generator)
+        let v = GradientCheck.direction(along: dx, using: &generator)
         let result = try GradientCheck.compare("input", at: x, gradient: dx, direction: v, step: 1e-2, loss)
         #expect(mismatch(result.observed, result.expected, absolute: 1e-3 * result.scale + 1e-4) == nil, "\(result)")
     }
