@@ -42,10 +42,13 @@ let package = Package(
         .executableTarget(name: "RecurrentBench", dependencies: ["Recurrent", "CRecurrentKernels"]),
         // The README's library quick start, compiled by every build so it cannot rot.
         .executableTarget(name: "ForecastSeries", dependencies: ["Recurrent"], path: "Examples/ForecastSeries"),
+        // What both test targets share: the one approximate equality and the
+        // fixture folder. Not a product; only the test targets depend on it.
+        .target(name: "RecurrentTestSupport", dependencies: ["RecurrentCore"], path: "Tests/RecurrentTestSupport"),
         .testTarget(
-            name: "RecurrentTests", dependencies: ["Recurrent", "CRecurrentKernels"],
+            name: "RecurrentTests", dependencies: ["Recurrent", "CRecurrentKernels", "RecurrentTestSupport"],
             exclude: ["Fixtures"]),
         // End-to-end tests of the command line: they run the built `recurrent` binary.
-        .testTarget(name: "recurrentCLITests", dependencies: ["recurrent", "Recurrent"]),
+        .testTarget(name: "recurrentCLITests", dependencies: ["recurrent", "Recurrent", "RecurrentTestSupport"]),
     ]
 )

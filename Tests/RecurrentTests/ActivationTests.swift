@@ -1,15 +1,11 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Activations: values against Foundation's Double functions, behaviour at the
 /// extremes, and backward against finite differences.
 @Suite struct ActivationTests {
-    /// Largest |observed − expected| relative to max(|expected|, 1e-30).
-    private func relativeError(_ observed: Tensor, _ expected: [Double]) -> Double {
-        zip(observed.scalars, expected).map { abs(Double($0) - $1) / max(abs($1), 1e-30) }.max() ?? 0
-    }
-
     private let points: [Float] = [-20, -3, -0.5, 0, 0.25, 1, 4, 20]
 
     /// tanh and sigmoid agree with Double to a few Float ulps (2⁻²³ ≈ 1.2e-7);
@@ -17,8 +13,9 @@ import Testing
     @Test func valuesMatchDoublePrecision() {
         let x = Tensor(points)
         let doubles = points.map(Double.init)
-        #expect(relativeError(Activation.tanh.apply(x), doubles.map { Foundation.tanh($0) }) < 1e-6)
-        #expect(relativeError(Activation.sigmoid.apply(x), doubles.map { 1 / (1 + Foundation.exp(-$0)) }) < 1e-6)
+        #expect(mismatch(Activation.tanh.apply(x), doubles.map { Foundation.tanh($0) }, relative: 1e-6) == nil)
+        let sigmoid = doubles.map { 1 / (1 + Foundation.exp(-$0)) }
+        #expect(mismatch(Activation.sigmoid.apply(x), sigmoid, relative: 1e-6) == nil)
         #expect(Activation.relu.apply(x).scalars == points.map { max($0, 0) })
         #expect(Activation.identity.apply(x) == x)
     }
@@ -30,8 +27,8 @@ import Testing
         let total: Double = e.reduce(0, +)
         var expected: [Double] = e.map { $0 / total }
         expected.append(contentsOf: repeatElement(1.0 / 3, count: 3))
-        #expect(relativeError(y, expected) < 1e-6)
-        #expect(y.sum(alongAxis: -1).scalars.allSatisfy { abs($0 - 1) < 1e-6 })
+        #expect(mismatch(y, expected, relative: 1e-6) == nil)
+        #expect(mismatch(y.sum(alongAxis: -1), [1.0, 1.0], absolute: 1e-6) == nil)
     }
 
     @Test func extremesSaturateWithoutNaN() {

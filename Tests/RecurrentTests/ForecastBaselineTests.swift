@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// sMAPE, MASE, per-step errors, drift, the MASE scales and the ridge
@@ -93,17 +94,10 @@ import Testing
         let ridge = try RidgeAutoregression(
             inputs: Tensor(rows: x.map { $0.map(Float.init) }), targets: Tensor(rows: y.map { $0.map(Float.init) }),
             lambda: lambda)
-        for i in 0..<2 {
-            for j in 0..<2 {
-                let w = inverse[i][0] * b[0][j] + inverse[i][1] * b[1][j]
-                #expect(abs(Double(ridge.weight[i, j]) - w) < 1e-5)
-            }
-        }
-        for j in 0..<2 {
-            let w0 = inverse[0][0] * b[0][j] + inverse[0][1] * b[1][j]
-            let w1 = inverse[1][0] * b[0][j] + inverse[1][1] * b[1][j]
-            #expect(abs(Double(ridge.intercept[j]) - (mean(y, j) - mean(x, 0) * w0 - mean(x, 1) * w1)) < 1e-5)
-        }
+        let w = (0..<2).map { i in (0..<2).map { j in inverse[i][0] * b[0][j] + inverse[i][1] * b[1][j] } }
+        #expect(ridge.weight.shape == [2, 2] && mismatch(ridge.weight, w.flatMap { $0 }, absolute: 1e-5) == nil)
+        let intercept = (0..<2).map { j in mean(y, j) - mean(x, 0) * w[0][j] - mean(x, 1) * w[1][j] }
+        #expect(ridge.intercept.shape == [2] && mismatch(ridge.intercept, intercept, absolute: 1e-5) == nil)
     }
 
     /// A sinusoid obeys y_t = 2cos(ω)·y_{t−1} − y_{t−2} exactly, so a nearly

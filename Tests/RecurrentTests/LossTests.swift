@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Losses: values against the textbook formulas evaluated in Double, stability
@@ -8,33 +9,25 @@ import Testing
     private let prediction = Tensor([1, 2, 3])
     private let target = Tensor([1.5, 2, 1])  // d = p − y = [−0.5, 0, 2]
 
-    private func expectClose(_ observed: Float, _ expected: Double, _ what: String) {
-        let error = abs(Double(observed) - expected) / max(abs(expected), 1e-12)
-        // Float32 result of a Double sum: one rounding, 2⁻²⁴ ≈ 6e-8, plus Float inputs; 1e-6 is ample.
-        #expect(error < 1e-6, "\(what): expected \(expected), observed \(observed), relative error \(error)")
-    }
-
-    private func expectClose(_ observed: Tensor, _ expected: [Double], _ what: String) {
-        for (o, e) in zip(observed.scalars, expected) {
-            #expect(abs(Double(o) - e) <= 1e-6 * max(abs(e), 1), "\(what): expected \(expected), observed \(observed.scalars)")
-        }
-    }
+    // Tolerances: a loss is the Float32 result of a Double sum, one rounding (2⁻²⁴ ≈ 6e-8) plus the
+    // Float inputs, so 1e-6 relative is ample; gradients, some exactly 0, to 1e-6 · max(1, |expected|).
 
     @Test func meanSquaredAndAbsoluteError() {
         let mse = Loss.meanSquaredError(prediction, target: target)
-        expectClose(mse.value, (0.25 + 0 + 4) / 3, "mse")
-        expectClose(mse.gradient, [-1.0 / 3, 0, 4.0 / 3], "mse gradient")
+        #expect(mismatch(mse.value, (0.25 + 0 + 4) / 3, relative: 1e-6) == nil, "mse")
+        #expect(mismatch(mse.gradient, [-1.0 / 3, 0, 4.0 / 3], absolute: 1e-6, relative: 1e-6) == nil, "mse gradient")
         let mae = Loss.meanAbsoluteError(prediction, target: target)
-        expectClose(mae.value, 2.5 / 3, "mae")
-        expectClose(mae.gradient, [-1.0 / 3, 0, 1.0 / 3], "mae gradient")
+        #expect(mismatch(mae.value, 2.5 / 3, relative: 1e-6) == nil, "mae")
+        #expect(mismatch(mae.gradient, [-1.0 / 3, 0, 1.0 / 3], absolute: 1e-6, relative: 1e-6) == nil, "mae gradient")
     }
 
     @Test func huberIsQuadraticInsideDeltaAndLinearOutside() throws {
         let huber = try Loss.huber(delta: 1)(prediction, target: target)
-        expectClose(huber.value, (0.125 + 0 + 1.5) / 3, "huber")
-        expectClose(huber.gradient, [-0.5 / 3, 0, 1.0 / 3], "huber gradient")
+        #expect(mismatch(huber.value, (0.125 + 0 + 1.5) / 3, relative: 1e-6) == nil, "huber")
+        #expect(mismatch(huber.gradient, [-0.5 / 3, 0, 1.0 / 3], absolute: 1e-6, relative: 1e-6) == nil, "huber gradient")
         let wide = try Loss.huber(delta: 5)(prediction, target: target)
-        expectClose(wide.value, Double(Loss.meanSquaredError(prediction, target: target).value) / 2, "huber, δ beyond every error")
+        let halfMSE = Double(Loss.meanSquaredError(prediction, target: target).value) / 2
+        #expect(mismatch(wide.value, halfMSE, relative: 1e-6) == nil, "huber, δ beyond every error")
         #expect(throws: RecurrentError.invalidArgument(name: "delta", value: "0.0", reason: "must be finite and > 0")) {
             _ = try Loss.huber(delta: 0)
         }
@@ -50,8 +43,9 @@ import Testing
         }
         let result = Loss.binaryCrossEntropyWithLogits(
             Tensor(logits.map(Float.init)), target: Tensor(labels.map(Float.init)))
-        expectClose(result.value, naive.reduce(0, +) / 5, "bce")
-        expectClose(result.gradient, zip(logits, labels).map { x, y in (1 / (1 + Foundation.exp(-x)) - y) / 5 }, "bce gradient")
+        #expect(mismatch(result.value, naive.reduce(0, +) / 5, relative: 1e-6) == nil, "bce")
+        let gradient = zip(logits, labels).map { x, y in (1 / (1 + Foundation.exp(-x)) - y) / 5 }
+        #expect(mismatch(result.gradient, gradient, absolute: 1e-6, relative: 1e-6) == nil, "bce gradient")
     }
 
     @Test func softmaxCrossEntropyMatchesTheNaiveFormula() {
@@ -66,16 +60,16 @@ import Testing
             gradient += (0..<3).map { (e[$0] / total - ($0 == label ? 1 : 0)) / 3 }
         }
         let result = Loss.softmaxCrossEntropy(logits, target: Tensor(labels.map(Float.init)))
-        expectClose(result.value, expected, "cross-entropy")
-        expectClose(result.gradient, gradient, "cross-entropy gradient")
+        #expect(mismatch(result.value, expected, relative: 1e-6) == nil, "cross-entropy")
+        #expect(mismatch(result.gradient, gradient, absolute: 1e-6, relative: 1e-6) == nil, "cross-entropy gradient")
     }
 
     @Test func extremeLogitsStayFinite() {
         let bce = Loss.binaryCrossEntropyWithLogits(Tensor([100, -100, 100]), target: Tensor([1, 1, 0]))
-        expectClose(bce.value, 200.0 / 3, "bce at ±100")
+        #expect(mismatch(bce.value, 200.0 / 3, relative: 1e-6) == nil, "bce at ±100")
         #expect(bce.gradient.isFinite)
         let ce = Loss.softmaxCrossEntropy(Tensor(rows: [[1000, 0, -1000], [1000, 0, -1000]]), target: Tensor([0, 2]))
-        expectClose(ce.value, 1000, "cross-entropy at ±1000")
+        #expect(mismatch(ce.value, 1000, relative: 1e-6) == nil, "cross-entropy at ±1000")
         #expect(ce.gradient.isFinite)
     }
 
@@ -85,13 +79,13 @@ import Testing
         let y = Tensor(shape: [1, 3, 2], scalars: [0, 2, 0.5, 1, 0, 0])
         let mask = Tensor(shape: [1, 3], scalars: [1, 1, 0])
         let masked = Loss.meanSquaredError(p, target: y, weights: mask)
-        expectClose(masked.value, (1.0 + 0 + 0 + 4) / 4, "masked mse")
-        expectClose(masked.gradient, [0.5, 0, 0, -1, 0, 0], "masked mse gradient")
+        #expect(mismatch(masked.value, (1.0 + 0 + 0 + 4) / 4, relative: 1e-6) == nil, "masked mse")
+        #expect(mismatch(masked.gradient, [0.5, 0, 0, -1, 0, 0], absolute: 1e-6, relative: 1e-6) == nil, "masked mse gradient")
 
         let logits = Tensor(shape: [1, 3, 2], scalars: [0, 0, 1, 1, .nan, .nan])
         let labels = Tensor(shape: [1, 3], scalars: [1, 0, -7])
         let ce = Loss.softmaxCrossEntropy(logits, target: labels, weights: mask)
-        expectClose(ce.value, Foundation.log(2.0), "masked cross-entropy")
+        #expect(mismatch(ce.value, Foundation.log(2.0), relative: 1e-6) == nil, "masked cross-entropy")
         #expect(ce.gradient.scalars[4] == 0 && ce.gradient.scalars[5] == 0)
 
         let nothing = Loss.meanSquaredError(p, target: y, weights: Tensor.zeros([1, 3]))
@@ -100,8 +94,10 @@ import Testing
 
     @Test func perElementWeightsAreAWeightedMean() {
         let weighted = Loss.meanAbsoluteError(prediction, target: target, weights: Tensor([3, 1, 1]))
-        expectClose(weighted.value, (3 * 0.5 + 0 + 2) / 5, "weighted mae")
-        expectClose(weighted.gradient, [-3.0 / 5, 0, 1.0 / 5], "weighted mae gradient")
+        #expect(mismatch(weighted.value, (3 * 0.5 + 0 + 2) / 5, relative: 1e-6) == nil, "weighted mae")
+        #expect(
+            mismatch(weighted.gradient, [-3.0 / 5, 0, 1.0 / 5], absolute: 1e-6, relative: 1e-6) == nil,
+            "weighted mae gradient")
     }
 
     /// Directional derivative of the loss with respect to the prediction,

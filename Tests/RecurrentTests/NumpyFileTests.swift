@@ -1,12 +1,12 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// `.npy` files written by numpy.save (Fixtures/npy, see its README) read
 /// back exactly; the writer gives numpy's bytes; bad files are named.
 @Suite struct NumpyFileTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/npy")
+    static let folder = TestFixtures.folder("npy")
 
     static func read(_ name: String) throws -> Tensor {
         try NumpyFile.tensor(contentsOf: folder.appendingPathComponent(name))
@@ -24,9 +24,7 @@ import Testing
         let half = try Self.read("f2_2x3x4.npy")
         #expect(half.shape == [2, 3, 4])
         // float16 keeps 11 significant bits: within 2⁻¹¹ relative.
-        for (observed, expected) in zip(half.scalars, Self.values) {
-            #expect(abs(Double(observed) - expected) <= abs(expected) * 0x1p-11, "\(observed) vs \(expected)")
-        }
+        #expect(mismatch(half, Self.values, relative: 0x1p-11) == nil)
         #expect(try Self.read("f4_vector.npy") == Tensor([1.5, -2, 3]))
     }
 

@@ -1,4 +1,5 @@
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Backpropagation through time against central finite differences, for
@@ -7,7 +8,7 @@ import Testing
 ///
 /// For each parameter tensor, the input and the initial states, a random
 /// direction v is drawn and the directional derivative ⟨∇L, v⟩ from backward
-/// is compared with the five-point difference
+/// is compared with ``GradientCheck``'s five-point difference
 /// (−L(θ+2εv) + 8L(θ+εv) − 8L(θ−εv) + L(θ−2εv)) / 12ε, where
 /// L = Σ output ⊙ W_out + Σ h_n ⊙ W_h (+ Σ c_n ⊙ W_c) is summed in Double.
 /// With ε = 1e-2 the truncation error is O(ε⁴) ≈ 1e-8 relative, and float32
@@ -75,43 +76,32 @@ struct RecurrentGradientTests {
         let base = try loss(layer, input, initial)
         let epsilon: Float = config.cell == .elman(.relu) ? 1e-3 : 1e-2
 
-        func check(_ what: String, analytic: Tensor, perturb: (Float, Tensor) throws -> Double) throws {
+        /// ⟨∇L, v⟩ from backward against ``GradientCheck``'s five-point difference along a random v.
+        func check(_ what: String, at point: Tensor, analytic: Tensor, _ loss: (Tensor) throws -> Double) throws {
             let v = Tensor.normal(analytic.shape, using: &generator)
-            let predicted = zip(analytic.scalars, v.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let magnitude = zip(analytic.scalars, v.scalars).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
-            let numeric =
-                (-(try perturb(2 * epsilon, v)) + 8 * (try perturb(epsilon, v)) - 8 * (try perturb(-epsilon, v))
-                    + (try perturb(-2 * epsilon, v))) / (12 * Double(epsilon))
-            let tolerance = 1e-3 * magnitude + 1e-6 * abs(base) / Double(epsilon)
-            #expect(
-                abs(predicted - numeric) <= tolerance,
-                "\(config) \(what): backward \(predicted), finite difference \(numeric), error \(abs(predicted - numeric)), tolerance \(tolerance)")
+            let result = try GradientCheck.compare(
+                what, at: point, gradient: analytic, direction: v, step: epsilon, loss)
+            let tolerance = 1e-3 * result.scale + 1e-6 * abs(base) / Double(epsilon)
+            #expect(mismatch(result.observed, result.expected, absolute: tolerance) == nil, "\(config) \(result)")
         }
 
         for (name, gradient) in gradients {
-            try check(name, analytic: gradient) { scale, v in
+            try check(name, at: layer.parameters[name]!, analytic: gradient) { perturbed in
                 var moved = layer
-                try moved.loadParameters(layer.parameters.mapping(name) { $0 + v * scale })
+                var parameters = layer.parameters
+                parameters[name] = perturbed
+                try moved.loadParameters(parameters)
                 return try loss(moved, input, initial)
             }
         }
-        try check("input", analytic: dInput) { scale, v in try loss(layer, input + v * scale, initial) }
-        try check("h0", analytic: dInitial.h) { scale, v in
-            try loss(layer, input, RecurrentState(h: initial.h + v * scale, c: initial.c))
+        try check("input", at: input, analytic: dInput) { try loss(layer, $0, initial) }
+        try check("h0", at: initial.h, analytic: dInitial.h) {
+            try loss(layer, input, RecurrentState(h: $0, c: initial.c))
         }
         if config.cell == .lstm {
-            try check("c0", analytic: dInitial.c!) { scale, v in
-                try loss(layer, input, RecurrentState(h: initial.h, c: initial.c! + v * scale))
+            try check("c0", at: initial.c!, analytic: dInitial.c!) {
+                try loss(layer, input, RecurrentState(h: initial.h, c: $0))
             }
         }
-    }
-}
-
-extension NamedTensors {
-    /// The same tensors with the one called `name` transformed.
-    func mapping(_ name: String, _ transform: (Tensor) -> Tensor) -> NamedTensors {
-        var copy = self
-        copy[name] = transform(self[name]!)
-        return copy
     }
 }

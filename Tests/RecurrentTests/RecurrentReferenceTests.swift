@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Every cell × {1, 2} layers × {1, 2} directions × {equal, ragged} lengths
@@ -15,34 +16,11 @@ import Testing
 /// tensor rather than per element because entries near zero carry relative
 /// error of 1e-4 even in PyTorch's own float32 run (see the fixture README).
 struct RecurrentReferenceTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/rnn")
+    static let folder = TestFixtures.folder("rnn")
 
     static var cases: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { $0.hasSuffix(".safetensors") }.sorted()
-    }
-
-    /// Relative error of a whole tensor, normalised by its largest entry.
-    static func relativeError(_ observed: Tensor, _ expected: Tensor) -> Double {
-        guard observed.shape == expected.shape else { return .infinity }
-        var worst = 0.0, scale = 0.0
-        for (o, e) in zip(observed.scalars, expected.scalars) {
-            worst = max(worst, abs(Double(o) - Double(e)))
-            scale = max(scale, abs(Double(e)))
-        }
-        return scale == 0 ? worst : worst / scale
-    }
-
-    static func expectClose(_ observed: Tensor?, _ expected: Tensor?, _ tolerance: Double, _ what: String) {
-        guard let observed, let expected else {
-            Issue.record("\(what): missing (observed \(observed == nil ? "nil" : "present"), expected \(expected == nil ? "nil" : "present"))")
-            return
-        }
-        let error = relativeError(observed, expected)
-        #expect(
-            error <= tolerance,
-            "\(what): relative error \(error) > \(tolerance); expected \(expected), observed \(observed)")
     }
 
     static func layer(from file: SafetensorsFile) throws -> RecurrentLayer {
@@ -74,9 +52,16 @@ struct RecurrentReferenceTests {
         var generator = RandomGenerator(seed: 2)
         let (output, state, cache) = try layer.forward(
             input, lengths: lengths, initialState: initial, generator: &generator)
-        Self.expectClose(output, file.tensors["output"], 1e-5, "\(name) output")
-        Self.expectClose(state.h, file.tensors["h_n"], 1e-5, "\(name) h_n")
-        if layer.cell == .lstm { Self.expectClose(state.c, file.tensors["c_n"], 1e-5, "\(name) c_n") }
+
+        /// `observed` against the fixture's tensor `key`, to `tolerance` of its largest entry.
+        func expectReference(_ observed: Tensor?, _ key: String, _ tolerance: Double) throws {
+            let expected = try #require(file.tensors[key], "\(name): no \(key) in the fixture")
+            let observed = try #require(observed, "\(name): no \(key) computed")
+            #expect(mismatch(observed, expected, relativeToLargest: tolerance) == nil, "\(name) \(key)")
+        }
+        try expectReference(output, "output", 1e-5)
+        try expectReference(state.h, "h_n", 1e-5)
+        if layer.cell == .lstm { try expectReference(state.c, "c_n", 1e-5) }
 
         let inference = try layer(input, lengths: lengths, initialState: initial)
         #expect(inference.output == output, "\(name): inference and training forward differ")
@@ -84,13 +69,11 @@ struct RecurrentReferenceTests {
         let dFinal = RecurrentState(h: file.tensors["w_h_n"]!, c: file.tensors["w_c_n"])
         let (dInput, dInitial, gradients) = layer.backward(
             file.tensors["w_output"]!, finalStateGradient: dFinal, cache: cache)
-        Self.expectClose(dInput, file.tensors["grad.input"], 1e-4, "\(name) grad.input")
-        Self.expectClose(dInitial.h, file.tensors["grad.h0"], 1e-4, "\(name) grad.h0")
-        if layer.cell == .lstm { Self.expectClose(dInitial.c, file.tensors["grad.c0"], 1e-4, "\(name) grad.c0") }
+        try expectReference(dInput, "grad.input", 1e-4)
+        try expectReference(dInitial.h, "grad.h0", 1e-4)
+        if layer.cell == .lstm { try expectReference(dInitial.c, "grad.c0", 1e-4) }
         #expect(gradients.names == layer.parameters.names)
-        for (parameter, gradient) in gradients {
-            Self.expectClose(gradient, file.tensors["grad." + parameter], 1e-4, "\(name) grad.\(parameter)")
-        }
+        for (parameter, gradient) in gradients { try expectReference(gradient, "grad." + parameter, 1e-4) }
     }
 
     @Test func fixturesArePresent() {

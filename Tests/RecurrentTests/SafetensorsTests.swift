@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 // Reference values come from outside Recurrent: files written by the Python
@@ -8,8 +9,7 @@ import Testing
 // patterns worked out by hand from the IEEE 754 / bfloat16 / OCP FP8
 // definitions, and Swift's own Float16 where the platform has it.
 
-let fixtureFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/safetensors")
+let fixtureFolder = TestFixtures.folder("safetensors")
 
 func fixtureURL(_ name: String) -> URL { fixtureFolder.appendingPathComponent(name) }
 

@@ -1,14 +1,14 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Learning-rate schedules at chosen steps, against their closed forms.
 @Suite struct ScheduleTests {
     private func expectRate(_ schedule: LearningRateSchedule, _ step: Int, _ expected: Double, base: Float = 1) {
         let observed = schedule.learningRate(base: base, step: step)
-        // The rate is computed in Double and rounded once to Float.
-        #expect(abs(Double(observed) - expected) <= 1e-7 * max(abs(expected), 1e-3),
-                "step \(step): expected \(expected), observed \(observed)")
+        // The rate is computed in Double and rounded once to Float: 1e-7 · max(|expected|, 1e-3).
+        #expect(mismatch(observed, expected, absolute: 1e-10, relative: 1e-7) == nil, "step \(step)")
     }
 
     @Test func constant() {

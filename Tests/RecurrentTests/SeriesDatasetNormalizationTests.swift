@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Normalisation: fitted on the training rows only (checked against the
@@ -17,11 +18,6 @@ import Testing
         return try SeriesDataset(series, options: options)
     }
 
-    /// |x − y| ≤ tolerance · max(1, |y|).
-    private func close(_ x: Float, _ y: Double, _ tolerance: Double = 1e-6) -> Bool {
-        abs(Double(x) - y) <= tolerance * max(1, abs(y))
-    }
-
     /// Mean of 0…5 is 2.5; population variance is (6² − 1)/12 = 35/12.
     @Test func zScoreUsesTheTrainingRowsOnly() throws {
         let data = try Self.data(.zScore)
@@ -30,10 +26,12 @@ import Testing
         #expect(abs(data.normalization.offsets[0] - 2.5) < 1e-12 && abs(data.normalization.scales[0] - std) < 1e-12)
         #expect(data.normalization.offsets[1] == 7 && data.normalization.scales[1] == 1, "constant: scale 1")
         let input = data.train.input  // window 0: rows 0, 1
-        #expect(close(input[0, 0, 0], -2.5 / std) && close(input[0, 1, 0], -1.5 / std))
+        let firstRows = [input[0, 0, 0], input[0, 1, 0]]
+        #expect(mismatch(firstRows, [-2.5 / std, -1.5 / std], absolute: 1e-6, relative: 1e-6) == nil)
         #expect(input[0, 0, 1] == 0 && input[0, 1, 1] == 0)
         #expect(data.test.endRows == [7, 8])
-        #expect(close(data.test.targets[0, 0], (1008 - 2.5) / std) && close(data.test.targets[1, 0], (1009 - 2.5) / std))
+        let targets = [data.test.targets[0, 0], data.test.targets[1, 0]]
+        #expect(mismatch(targets, [(1008 - 2.5) / std, (1009 - 2.5) / std], absolute: 1e-6, relative: 1e-6) == nil)
         #expect(data.test.targetsInOriginalUnits.scalars == [1008, 1009])
     }
 
@@ -42,7 +40,8 @@ import Testing
         #expect(data.normalization.offsets == [0, 7] && data.normalization.scales == [5, 1])
         #expect(data.train.input.scalars.enumerated().allSatisfy { $0.offset % 2 == 1 || (0...1).contains($0.element) })
         #expect(data.train.targets.scalars == [0.4, 0.6, 0.8, 1].map { Float($0) })
-        #expect(close(data.test.targets[0, 0], 1008.0 / 5) && close(data.test.targets[1, 0], 1009.0 / 5))
+        let targets = [data.test.targets[0, 0], data.test.targets[1, 0]]
+        #expect(mismatch(targets, [1008.0 / 5, 1009.0 / 5], absolute: 1e-6, relative: 1e-6) == nil)
         let none = try Self.data(.none)
         #expect(none.normalization.offsets == [0, 0] && none.normalization.scales == [1, 1])
         #expect(none.test.targets == none.test.targetsInOriginalUnits)
@@ -56,24 +55,22 @@ import Testing
             for part in SeriesPart.allCases {
                 let back = try data.targetsInOriginalUnits(data[part].targets)
                 let truth = data[part].targetsInOriginalUnits
-                #expect(back.shape == truth.shape)
-                for (x, y) in zip(back.scalars, truth.scalars) {
-                    #expect(close(x, Double(y), 1e-6), "\(method) \(part): \(x) back, \(y) read")
-                }
+                #expect(mismatch(back, truth, absolute: 1e-6, relative: 1e-6) == nil, "\(method) \(part)")
             }
         }
         let scaling = try Normalization(fitting: [[1, 2, 3, 4], [-3, 5, 9, 0]], columns: ["p", "q"], method: .zScore)
         let x = Tensor(shape: [3, 2], scalars: [1, -3, 2.5, 5, 1e3, -7])
         let there = try scaling.normalizing(x, columns: ["p", "q"])
         let back = try scaling.denormalizing(there, columns: ["p", "q"])
-        for (a, b) in zip(back.scalars, x.scalars) { #expect(close(a, Double(b), 1e-6), "\(a) vs \(b)") }
+        #expect(mismatch(back, x, absolute: 1e-6, relative: 1e-6) == nil)
     }
 
     /// The documentation's example: mean 2.5, std √1.25.
     @Test func fittingByHand() throws {
         let scaling = try Normalization(fitting: [[1, 2, 3, 4]], columns: ["load"], method: .zScore)
         #expect(scaling.offsets == [2.5] && abs(scaling.scales[0] - 1.25.squareRoot()) < 1e-15)
-        #expect(close(try scaling.normalizing(Tensor([4]), columns: ["load"])[0], 1.5 / 1.25.squareRoot()))
+        let four = try scaling.normalizing(Tensor([4]), columns: ["load"])
+        #expect(mismatch(four, [1.5 / 1.25.squareRoot()], absolute: 1e-6, relative: 1e-6) == nil)
         let minMax = try Normalization(fitting: [[-2, 6, 0]], columns: ["t"], method: .minMax)
         #expect(minMax.offsets == [-2] && minMax.scales == [8])
         #expect(throws: RecurrentError.self) { try scaling.normalizing(Tensor([4]), columns: ["lod"]) }

@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Windows and splits on a 20-row series whose values name their row
@@ -26,7 +27,7 @@ import Testing
     private func rows(_ windows: SeriesWindows, _ n: Int, in data: SeriesDataset) throws -> (input: [Int], target: [Int]) {
         let input = try data.normalization.denormalizing(windows.input, columns: ["a", "b"])
         let inputRows = (0..<3).map { t in Int(input[n, t, 0].rounded()) }
-        for t in 0..<3 { #expect(abs(input[n, t, 1] - 10 * Float(inputRows[t])) < 1e-4) }
+        #expect(mismatch((0..<3).map { t in input[n, t, 1] }, inputRows.map { 10 * Double($0) }, absolute: 1e-4) == nil)
         let targetRows = (0..<2).map { j in Int((windows.targetsInOriginalUnits[n, j] / 10).rounded()) }
         return (inputRows, targetRows)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 /// Fixtures and checks shared by the state_dict and model-file tests.
@@ -10,34 +11,18 @@ import Testing
 /// from the stored weights and rounded once, so the tolerance is the issue's
 /// 1e-5, per tensor: max|observed − expected| / max|expected|.
 enum StateDictFixtures {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/state_dict")
+    static let folder = TestFixtures.folder("state_dict")
 
     static func url(_ name: String) -> URL { folder.appendingPathComponent(name + ".safetensors") }
 
     static func file(_ name: String) throws -> SafetensorsFile { try SafetensorsFile(contentsOf: url(name)) }
 
-    /// max|observed − expected| / max|expected| over a whole tensor.
-    static func relativeError(_ observed: Tensor, _ expected: Tensor) -> Double {
-        guard observed.shape == expected.shape else { return .infinity }
-        var worst = 0.0
-        var scale = 0.0
-        for (o, e) in zip(observed.scalars, expected.scalars) {
-            worst = max(worst, abs(Double(o) - Double(e)))
-            scale = max(scale, abs(Double(e)))
-        }
-        return scale == 0 ? worst : worst / scale
-    }
-
-    static func expectClose(_ observed: Tensor?, _ expected: Tensor?, _ what: String, tolerance: Double = 1e-5) {
-        guard let observed, let expected else {
-            Issue.record("\(what): observed \(String(describing: observed)), expected \(String(describing: expected))")
-            return
-        }
-        let error = relativeError(observed, expected)
-        #expect(
-            error <= tolerance,
-            "\(what): relative error \(error) > \(tolerance); expected \(expected), observed \(observed)")
+    /// `observed` against the file's tensor `key`, to the tolerance above:
+    /// max|observed − expected| ≤ 1e-5 · max|expected|.
+    static func expectReference(_ observed: Tensor?, _ key: String, in file: SafetensorsFile, _ what: String) throws {
+        let expected = try #require(file.tensors[key], "\(what): no \(key) in the fixture")
+        let observed = try #require(observed, "\(what): none computed")
+        #expect(mismatch(observed, expected, relativeToLargest: 1e-5) == nil, "\(what)")
     }
 
     /// The tensors of `file` whose names have no dot: the recurrent weights.
@@ -104,14 +89,14 @@ struct StateDictCase: Sendable, CustomTestStringConvertible {
         let (output, state) = try Fixtures.run(layer, on: file)
         let name = testCase.name
         if let head = file.tensors["head.weight"] {
-            Fixtures.expectClose(output, file.tensors["test.recurrent_output"], "\(name) recurrent output")
+            try Fixtures.expectReference(output, "test.recurrent_output", in: file, "\(name) recurrent output")
             let dense = try Dense(weight: head, bias: file.tensors["head.bias"])
-            Fixtures.expectClose(try dense(output), file.tensors["test.output"], "\(name) head output")
+            try Fixtures.expectReference(try dense(output), "test.output", in: file, "\(name) head output")
         } else {
-            Fixtures.expectClose(output, file.tensors["test.output"], "\(name) output")
+            try Fixtures.expectReference(output, "test.output", in: file, "\(name) output")
         }
-        Fixtures.expectClose(state.h, file.tensors["test.h_n"], "\(name) h_n")
-        if layer.cell == .lstm { Fixtures.expectClose(state.c, file.tensors["test.c_n"], "\(name) c_n") }
+        try Fixtures.expectReference(state.h, "test.h_n", in: file, "\(name) h_n")
+        if layer.cell == .lstm { try Fixtures.expectReference(state.c, "test.c_n", in: file, "\(name) c_n") }
     }
 
     @Test func fixturesArePresent() throws {

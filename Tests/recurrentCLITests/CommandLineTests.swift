@@ -1,5 +1,6 @@
 import Foundation
 import Recurrent
+import RecurrentTestSupport
 import Testing
 
 // End-to-end tests of the `recurrent` file commands: each runs the built
@@ -11,8 +12,7 @@ import Testing
 // error of 1e-5 (max |observed − expected| / max |expected|, per tensor).
 
 @Suite struct CommandLineTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("RecurrentTests/Fixtures/state_dict")
+    static let fixtures = TestFixtures.folder("state_dict")
 
     @Test func helpListsTheFileCommands() throws {
         let result = try runRecurrent(["--help"])
@@ -55,11 +55,7 @@ import Testing
         for name in names {
             let expected = try #require(reference.tensors["test." + name])
             let observed = try #require(output.tensors[name])
-            try #require(
-                observed.shape == expected.shape,
-                "\(fixture) \(name): shape \(observed.shape), expected \(expected.shape)")
-            let error = relativeError(observed.scalars, expected.scalars)
-            #expect(error <= 1e-5, "\(fixture) \(name): relative error \(error) > 1e-5")
+            #expect(mismatch(observed, expected, relativeToLargest: 1e-5) == nil, "\(fixture) \(name)")
         }
     }
 
@@ -131,11 +127,11 @@ import Testing
             joined += firstOutput.scalars[firstRow]
             joined += secondOutput.scalars[secondRow]
         }
-        #expect(relativeError(joined, expected.scalars) <= 1e-5)
+        #expect(mismatch(joined, expected.scalars, relativeToLargest: 1e-5) == nil, "output")
         for name in ["h_n", "c_n"] {
             let observed = try #require(second.tensors[name])
-            let error = relativeError(observed.scalars, try #require(reference.tensors["test." + name]).scalars)
-            #expect(error <= 1e-5, "\(name): relative error \(error) > 1e-5")
+            let expected = try #require(reference.tensors["test." + name])
+            #expect(mismatch(observed, expected, relativeToLargest: 1e-5) == nil, "\(name)")
         }
     }
 
@@ -208,13 +204,6 @@ import Testing
 
         try expectUsageFailure(arguments, in: folder.url, naming: expected, output: "m.safetensors")
     }
-}
-
-/// max |observed − expected| / max |expected|.
-func relativeError(_ observed: [Float], _ expected: [Float]) -> Float {
-    let scale = expected.map(abs).max() ?? 0
-    let difference = zip(observed, expected).map { abs($0 - $1) }.max() ?? 0
-    return scale == 0 ? difference : difference / scale
 }
 
 /// A folder under the system's temporary folder, removed when the value goes.

@@ -68,11 +68,12 @@ public enum GradientCheck {
     ///   - gradient: the analytic ∇f(x), x's shape.
     ///   - direction: v, x's shape.
     ///   - step: h.
-    ///   - f: the function, evaluated four times.
+    ///   - f: the function, evaluated four times; an error it throws is
+    ///     passed on.
     public static func compare(
         _ name: String, at x: Tensor, gradient: Tensor, direction: Tensor, step: Float,
-        _ f: (Tensor) -> Double
-    ) -> Result {
+        _ f: (Tensor) throws -> Double
+    ) rethrows -> Result {
         require(
             x.shape == gradient.shape && x.shape == direction.shape,
             "GradientCheck.compare(\(name)): point \(x.shape), gradient \(gradient.shape), direction \(direction.shape) differ")
@@ -80,7 +81,7 @@ public enum GradientCheck {
         let weights: [Double] = [8, -8, -1, 1]
         let denominator = 12 * Double(step)
         var expected = 0.0
-        for (point, weight) in zip(points, weights) { expected += weight * f(point) }
+        for (point, weight) in zip(points, weights) { expected += try weight * f(point) }
         // Δ = Σₖ wₖ(xₖ − x), the combined perturbation each element received.
         var delta = [Double](repeating: 0, count: x.count)
         for (point, weight) in zip(points, weights) {
