@@ -138,9 +138,12 @@ struct Evaluate: ParsableCommand {
             print(jsonLine(report.figures))
             return
         }
+        // The test part is the file's last rows, by the model's split, whatever the file.
+        let split = file.options.split
+        let share = Int((100 * (1 - split.train - split.validation)).rounded())
         print(
-            "\(report.windows) test windows of \(source), forecasting \(file.options.targets.joined(separator: ", ")) "
-                + "\(file.options.horizon) step(s) ahead")
+            "\(report.windows) test windows of \(source) (its last \(share)% of rows, the test part of the model's split), "
+                + "forecasting \(file.options.targets.joined(separator: ", ")) \(file.options.horizon) step(s) ahead")
         for line in report.lines { print(line) }
     }
 }

@@ -19,24 +19,27 @@ import Testing
     }
 
     static func tensors() throws -> LabelledSequences {
-        try LabelledSequences(contentsOf: fixtures.appendingPathComponent("ucr_train.safetensors"), layout: .safetensors)
+        try LabelledSequences(
+            contentsOf: fixtures.appendingPathComponent("ucr_train.safetensors"), layout: .safetensors)
     }
 
     struct Expected: Decodable {
-        var train_mean: [Double]
-        var train_std: [Double]
-        var train_sequences: Int
-        var test_sequences: Int
+        var trainMean: [Double]
+        var trainStd: [Double]
+        var trainSequences: Int
+        var testSequences: Int
     }
 
     static func expected() throws -> Expected {
-        try JSONDecoder().decode(
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(
             Expected.self, from: Data(contentsOf: fixtures.appendingPathComponent("ucr_expected.json")))
     }
 
     @Test func longFormAndSafetensorsGiveTheSameScaledTensors() throws {
         let (csv, tensors, expected) = (try Self.csv("ucr_train.csv"), try Self.tensors(), try Self.expected())
-        #expect(csv.count == expected.train_sequences && tensors.count == expected.train_sequences)
+        #expect(csv.count == expected.trainSequences && tensors.count == expected.trainSequences)
         guard case .features(_, let a) = csv.steps, case .features(_, let b) = tensors.steps else {
             Issue.record("expected numeric steps")
             return
@@ -66,11 +69,11 @@ import Testing
         }
         #expect(z.method == .zScore)
         for j in 0..<2 {
-            let offset = abs(z.offsets[j] - expected.train_mean[j]) / abs(expected.train_mean[j])
-            let scale = abs(z.scales[j] - expected.train_std[j]) / expected.train_std[j]
+            let offset = abs(z.offsets[j] - expected.trainMean[j]) / abs(expected.trainMean[j])
+            let scale = abs(z.scales[j] - expected.trainStd[j]) / expected.trainStd[j]
             let detail =
-                "feature \(j): mean \(z.offsets[j]) vs numpy \(expected.train_mean[j]) (relative error \(offset)), "
-                + "std \(z.scales[j]) vs \(expected.train_std[j]) (\(scale))"
+                "feature \(j): mean \(z.offsets[j]) vs numpy \(expected.trainMean[j]) (relative error \(offset)), "
+                + "std \(z.scales[j]) vs \(expected.trainStd[j]) (\(scale))"
             #expect(offset < 1e-12 && scale < 1e-12, "\(detail)")
         }
         #expect(try tensors.fittedEncoding(on: all, scaling: .none) == .features(count: 2, normalization: nil))
@@ -104,7 +107,9 @@ import Testing
         #expect(Set(parts.train + parts.validation) == Set(0..<24))
         let all = try SequenceSplit(seed: 4, train: 1, validation: 0).parts(count: 24)
         #expect(all.train == Array(0..<24) && all.validation.isEmpty && all.test.isEmpty)
-        #expect(throws: RecurrentError.self) { try SequenceSplit(seed: 1, train: 0.95, validation: 0.05).parts(count: 5) }
+        #expect(throws: RecurrentError.self) {
+            try SequenceSplit(seed: 1, train: 0.95, validation: 0.05).parts(count: 5)
+        }
 
         let recorded = SequenceSplit(seed: 9, train: 0.85, validation: 0.15, sequences: 24, fingerprint: "00ff")
         let json = try JSONEncoder().encode(recorded)
@@ -127,7 +132,8 @@ import Testing
         var generator = RandomGenerator(seed: 5)
         let model = try SequenceModel(
             input: .features(2), cell: .gru, hiddenSize: 3, outputSize: 2, pooling: .last, generator: &generator)
-        let scaled = try Normalization(method: .zScore, columns: ["input[0]", "input[1]"], offsets: [1, 2], scales: [3, 4])
+        let scaled = try Normalization(
+            method: .zScore, columns: ["input[0]", "input[1]"], offsets: [1, 2], scales: [3, 4])
         let split = SequenceSplit(seed: 1, train: 1, validation: 0, sequences: 24, fingerprint: "abc")
         let file = SequenceClassifierFile(
             model: model, layout: .safetensors, encoding: .features(count: 2, normalization: scaled),

@@ -19,14 +19,16 @@ import Testing
 
     /// The counts ucr_expected.json records.
     struct Expected: Decodable {
-        var train_sequences: Int
-        var test_sequences: Int
-        var train_class_counts: [Int]
-        var test_class_counts: [Int]
+        var trainSequences: Int
+        var testSequences: Int
+        var trainClassCounts: [Int]
+        var testClassCounts: [Int]
     }
 
     static func expected() throws -> Expected {
-        try JSONDecoder().decode(
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(
             Expected.self, from: Data(contentsOf: fixtures.appendingPathComponent("ucr_expected.json")))
     }
 
@@ -52,10 +54,10 @@ import Testing
         let expected = try Self.expected()
         let (figures, first) = try evaluate(model, testFile)
         #expect(figures["measured"] as? String == "all" && figures["training_file"] as? Bool == false)
-        #expect(figures["test_sequences"] as? Int == expected.test_sequences, "\(figures)")
+        #expect(figures["test_sequences"] as? Int == expected.testSequences, "\(figures)")
         let support = (figures["classes"] as? [[String: Any]])?.compactMap { $0["support"] as? Int }
-        #expect(support == expected.test_class_counts, "\(figures)")
-        #expect(first == "\(expected.test_sequences) sequences of \(testFile) (not the training file): all measured")
+        #expect(support == expected.testClassCounts, "\(figures)")
+        #expect(first == "\(expected.testSequences) sequences of \(testFile) (not the training file): all measured")
     }
 
     @Test func theDefaultSplitMeasuresItsTestPartAndAnotherFileWhole() throws {
@@ -68,11 +70,14 @@ import Testing
         #expect(figures["measured"] as? String == "test" && figures["test_sequences"] as? Int == 3, "\(figures)")
         #expect(figures["training_file"] as? Bool == true && figures["file_sequences"] as? Int == 24)
         #expect(
-            line == "3 test sequences of \(Self.trainFile) (the training file; the test part of the model's split, seed 3)")
+            line
+                == "3 test sequences of \(Self.trainFile) (the training file; the test part of the model's split, seed 3)"
+        )
         try Self.expectAllOfTheTestFile(model)
         // --part overrides: the test file's own split, with a note.
         let part = try runRecurrent(["evaluate", "-m", model, "--sequences", Self.testFile, "--part", "test"])
-        #expect(part.status == 0 && part.stdout.hasPrefix("3 test sequences of \(Self.testFile) (not the training file"))
+        #expect(
+            part.status == 0 && part.stdout.hasPrefix("3 test sequences of \(Self.testFile) (not the training file"))
         #expect(part.stderr.contains("is not the file the model was trained on"), "\(part.stderr)")
     }
 
@@ -87,7 +92,10 @@ import Testing
             "evaluate -m \(model) --sequences \(Self.trainFile)", in: folder.url, naming: "no test part", output: "out")
         let (figures, line) = try Self.evaluate(model, Self.trainFile, ["--part", "all"])
         #expect(figures["test_sequences"] as? Int == 24 && figures["measured"] as? String == "all")
-        #expect(line == "24 sequences of \(Self.trainFile) (the training file, its training sequences included): all measured")
+        #expect(
+            line
+                == "24 sequences of \(Self.trainFile) (the training file, its training sequences included): all measured"
+        )
     }
 
     @Test func aValidationFileMakesTheWholeFileTraining() throws {
@@ -96,7 +104,8 @@ import Testing
         let first = try Self.train(model, ["--validation", Self.testFile])
         #expect(
             first.hasPrefix(
-                "\(Self.trainFile): 24 training sequences (all of the file) of 8–12 steps, 16 validation sequences from \(Self.testFile), no test part"),
+                "\(Self.trainFile): 24 training sequences (all of the file) of 8–12 steps, 16 validation sequences from \(Self.testFile), no test part"
+            ),
             "\(first)")
         let file = try SequenceClassifierFile(contentsOf: URL(fileURLWithPath: model))
         #expect(file.split.train == 1 && file.split.validation == 0 && file.split.sequences == 24)

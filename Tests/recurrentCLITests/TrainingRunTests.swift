@@ -195,13 +195,13 @@ import Testing
     /// the LSTM's validation loss is lowest at epoch 4 of 5, as `train --json`
     /// shows for the same model and seed.
     @Test func compareShowsTheLastEpochsLossAndNamesAnEarlierBest() throws {
-        let options = [
-            "--task", "sine", "--length", "300", "--epochs", "5", "--learning-rate", "0.5",
-        ] + Self.small
+        let options = ["--task", "sine", "--length", "300", "--epochs", "5", "--learning-rate", "0.5"] + Self.small
         let folder = try TemporaryFolder()
         let train = try runRecurrent(["train", "--json", "-o", folder.path("m.safetensors")] + options)
         try #require(train.status == 0, "stderr: \(train.stderr)")
-        let losses = try Self.jsonObjects(train.stdout).dropLast().map { try #require($0["validation_loss"] as? Double) }
+        let losses = try Self.jsonObjects(train.stdout).dropLast().map {
+            try #require($0["validation_loss"] as? Double)
+        }
         let best = losses.indices.min { losses[$0] < losses[$1] }!
         try #require(losses.count == 5 && best != 4, "the run no longer has an earlier best epoch: \(losses)")
 
@@ -250,6 +250,7 @@ import Testing
         #expect(train.status == 0, "stderr: \(train.stderr)")
         let evaluate = try runRecurrent(["evaluate", "-m", model])
         #expect(evaluate.status == 0 && evaluate.stdout.hasPrefix("45 test windows of --task sine"), "\(evaluate)")
+        #expect(evaluate.stdout.contains("(its last 15% of rows, the test part of the model's split)"))
         let forecast = try runRecurrent(["forecast", "-m", model, "-o", folder.path("f.csv")])
         #expect(forecast.status == 0, "stderr: \(forecast.stderr)")
         #expect(try String(contentsOfFile: folder.path("f.csv"), encoding: .utf8).hasPrefix("step,value\n1,"))

@@ -163,7 +163,8 @@ extension LabelledSequences {
             values.append(row)
         }
         self.init(
-            source: name, layout: .safetensors, steps: .features(names: Self.safetensorsFeatureNames(d), values: values),
+            source: name, layout: .safetensors,
+            steps: .features(names: Self.safetensorsFeatureNames(d), values: values),
             labels: labels.map { String($0) }, lines: nil)
     }
 }
