@@ -12,11 +12,13 @@ struct Compare: ParsableCommand {
             the same optimiser, epochs, batch size and seed. --hidden sizes the \
             LSTM; every other model gets the hidden size whose parameter count is \
             nearest the LSTM's (the MLP reads each window flattened through two tanh \
-            layers). Prints one table: hidden size, parameters, training time, best \
-            validation loss, and the data's own error on the validation and test \
-            parts (RMSE for a series, accuracy for classes, bits per character for \
-            text, …) of the model after its last epoch, with the baseline \
-            (persistence, majority class, unigram entropy, …) below it. --model \
+            layers). Prints one table: hidden size, parameters, training time, and, \
+            for the model after its last epoch, the validation loss and the data's \
+            own error on the validation and test parts (RMSE for a series, accuracy \
+            for classes, bits per character for text, …), with the baseline \
+            (persistence, majority class, unigram entropy, …) below it and, for a \
+            model whose validation loss was lowest at an earlier epoch, a line \
+            naming that epoch and loss (--json: best_epoch, best_validation_loss). --model \
             is ignored (--models chooses), and --json prints one object. No model file is written; \
             --plots writes compare.svg (the errors side by side) and each model's \
             loss curve.
@@ -67,7 +69,11 @@ struct Compare: ParsableCommand {
         var hidden: Int
         var parameters: Int
         var seconds: Double
+        /// After the last epoch, as every figure of the row.
         var validationLoss: Double
+        /// The epoch with the lowest validation loss, and that loss.
+        var best: (epoch: Int, loss: Double)?
+        var epochs: Int
         var validation: Double?
         var test: Double?
     }
@@ -114,6 +120,8 @@ struct Compare: ParsableCommand {
                 Row(
                     model: name, hidden: options.hidden, parameters: result.model.parameterCount,
                     seconds: result.seconds, validationLoss: result.history.last?.validationLoss ?? .nan,
+                    best: result.fit.bestEpoch.flatMap { epoch in result.fit.bestValidationLoss.map { (epoch, $0) } },
+                    epochs: result.history.count,
                     validation: suffix.flatMap { validation.metrics["validation_" + $0] },
                     test: suffix.flatMap { test?.metrics["test_" + $0] }))
             histories.append((name, result.history))
@@ -133,6 +141,10 @@ struct Compare: ParsableCommand {
                     "model": row.model, "hidden": row.hidden, "parameters": row.parameters,
                     "training_seconds": row.seconds, "validation_loss": row.validationLoss,
                 ]
+                if let best = row.best {
+                    entry["best_epoch"] = best.epoch
+                    entry["best_validation_loss"] = best.loss
+                }
                 if let v = row.validation { entry["validation_" + measure] = v }
                 if let t = row.test { entry["test_" + measure] = t }
                 return entry
@@ -158,6 +170,12 @@ struct Compare: ParsableCommand {
                         ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
                         : String(repeating: " ", count: widths[column] - cell.count) + cell
                 }.joined(separator: "   "))
+        }
+        for row in rows {
+            guard let best = row.best, best.epoch != row.epochs else { continue }
+            print(
+                "\(row.model.uppercased()): validation loss lowest at epoch \(best.epoch) of \(row.epochs), "
+                    + "\(significant(best.loss)); the row is after epoch \(row.epochs)")
         }
         for (key, value) in baseline.sorted(by: { $0.key < $1.key })
         where key.hasSuffix(measure) || !key.contains("_\(measure)") && baseline.count <= 2 {

@@ -75,6 +75,7 @@ struct DataOptions: ParsableArguments {
         if csv != nil || task.map(Self.seriesTasks.contains) == true {
             try series.validateSeries(generated: task != nil)
         }
+        if let sequences { try validateSequenceParts(sequences) }
         if let window, window < 1 { throw ValidationError("--window must be at least 1, got \(window)") }
         try refuseOptionsOfOtherSources()
         if let length, task.map(Self.seriesTasks.contains) == true, length > Limits.seriesLength {
@@ -102,14 +103,16 @@ struct DataOptions: ParsableArguments {
         ]
         let taskOnly = ["--length", "--samples"]
         let textOnly = ["--vocabulary"]
-        let sequencesOnly = ["--sequence-column", "--label-column", "--id-column", "--step-column", "--pooling"]
+        let sequencesOnly = [
+            "--sequence-column", "--label-column", "--id-column", "--step-column", "--pooling", "--validation",
+        ]
         let (kind, allowed): (String, Set<String>)
         if csv != nil {
             (kind, allowed) = ("--csv", Set(seriesOnly + ["--features", "--window"]))
         } else if text != nil {
             (kind, allowed) = ("--text", Set(textOnly + ["--window"]))
         } else if sequences != nil {
-            (kind, allowed) = ("--sequences", Set(sequencesOnly + ["--features"]))
+            (kind, allowed) = ("--sequences", Set(sequencesOnly + ["--features", "--split", "--scaling"]))
         } else if let task, Self.seriesTasks.contains(task) {
             let unused: Set = ["--time", "--missing", "--target", "--features"]
             (kind, allowed) = ("--task \(task)", Set(seriesOnly + ["--window", "--length"]).subtracting(unused))
@@ -124,6 +127,38 @@ struct DataOptions: ParsableArguments {
 
     static let seriesTasks = ["mackey-glass", "sine"]
 
+    /// `--split` for labelled sequences: TRAIN,VALIDATION shares that may sum
+    /// to 1 (no test part); or `--validation FILE`, which makes all of the
+    /// file training data.
+    private func validateSequenceParts(_ sequences: String) throws {
+        if let validation = sequenceOptions.validation {
+            try validateExistingFile(validation, "--validation")
+            if URL(fileURLWithPath: validation).standardized == URL(fileURLWithPath: sequences).standardized {
+                throw ValidationError("--validation \(validation) is the --sequences file; give another file")
+            }
+            if commandLineGives("--split") {
+                throw ValidationError("--split does not apply with --validation: all of --sequences is training data")
+            }
+            return
+        }
+        _ = try sequenceShares()
+    }
+
+    /// `--split` as labelled-sequence shares: train > 0, validation > 0, train + validation ≤ 1.
+    func sequenceShares() throws -> (train: Double, validation: Double) {
+        let parts = series.split.split(separator: ",", omittingEmptySubsequences: false).map {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
+        guard parts.count == 2, let train = parts[0], let validation = parts[1], train > 0, validation > 0,
+            train + validation <= 1 + 1e-9
+        else {
+            throw ValidationError(
+                "--split must be two fractions TRAIN,VALIDATION, each > 0, summing to at most 1 (1: no test part), "
+                    + "got '\(series.split)'")
+        }
+        return (train, validation)
+    }
+
     func makeJob(model modelOptions: ModelOptions) throws -> any TrainingJob {
         if let task, GeneratedTaskSpec.names.contains(task) {
             return try GeneratedTaskJob(
@@ -137,7 +172,7 @@ struct DataOptions: ParsableArguments {
         if let sequences {
             return try LabelledSequenceJob(
                 path: sequences, features: series.features == nil ? nil : series.featureList,
-                options: sequenceOptions, model: modelOptions)
+                options: sequenceOptions, shares: try sequenceShares(), scaling: series.scaling, model: modelOptions)
         }
         let (columns, source) = try loadSeries(seed: modelOptions.seed)
         var job = try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)

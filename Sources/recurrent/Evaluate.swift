@@ -20,7 +20,10 @@ struct Evaluate: ParsableCommand {
             copy, reber) is measured on fresh test sequences, with no data file. A text model \
             (`train --text`) reports its loss and bits per character on --text; a \
             sequence classifier (`train --sequences`) its accuracy, per-class \
-            precision, recall and F1, and the confusion matrix on --sequences.
+            precision, recall and F1, and the confusion matrix on --sequences: on \
+            the test part of the model's split when --sequences is the file it was \
+            trained on, on every sequence when it is another file (a benchmark's own \
+            test file); --part test or all chooses, and the first line says which.
             """)
 
     @Option(name: .shortAndLong, help: "The model file written by `recurrent train`.")
@@ -47,6 +50,12 @@ struct Evaluate: ParsableCommand {
             "For a series: a time column of ISO 8601 dates; its spacing gives the season (hourly 24, daily 7, monthly 12, …) when --season is not given."
     )
     var time: String?
+
+    @Option(
+        help:
+            "For a sequence classifier: measure the test part of the model's split (default for its training file) or all of --sequences (default for any other file)."
+    )
+    var part: MeasuredPart?
 
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
@@ -77,6 +86,9 @@ struct Evaluate: ParsableCommand {
         if missing != nil, task != ForecastModelFile.taskName || csv == nil {
             throw usageFailure("--missing applies to a forecasting model read with --csv FILE")
         }
+        if part != nil, sequences == nil {
+            throw usageFailure("--part applies to a sequence classifier read with --sequences FILE")
+        }
         switch (task, csv, text, sequences) {
         case ("generated-task", nil, nil, nil):
             try evaluateGeneratedTask(try recurrentFile(), modelPath: model, json: json)
@@ -89,7 +101,8 @@ struct Evaluate: ParsableCommand {
         case (_, _, let text?, _):
             try evaluateText(model: try recurrentFile(), modelPath: model, textPath: text, json: json)
         case (_, _, _, let sequences?):
-            try evaluateLabelledSequences(metadata: metadata, modelPath: model, dataPath: sequences, json: json)
+            try evaluateLabelledSequences(
+                metadata: metadata, modelPath: model, dataPath: sequences, part: part, json: json)
         case (_, nil, nil, nil):
             throw usageFailure("give the data to evaluate \(model) on: --csv, --text or --sequences FILE")
         case ("", _, _, _):
@@ -125,9 +138,12 @@ struct Evaluate: ParsableCommand {
             print(jsonLine(report.figures))
             return
         }
+        // The test part is the file's last rows, by the model's split, whatever the file.
+        let split = file.options.split
+        let share = Int((100 * (1 - split.train - split.validation)).rounded())
         print(
-            "\(report.windows) test windows of \(source), forecasting \(file.options.targets.joined(separator: ", ")) "
-                + "\(file.options.horizon) step(s) ahead")
+            "\(report.windows) test windows of \(source) (its last \(share)% of rows, the test part of the model's split), "
+                + "forecasting \(file.options.targets.joined(separator: ", ")) \(file.options.horizon) step(s) ahead")
         for line in report.lines { print(line) }
     }
 }

@@ -14,7 +14,10 @@ struct Train: ParsableCommand {
             (a character model), --sequences (labelled sequences to classify) or \
             --task (generated: the series mackey-glass or sine, or the sequence \
             tasks adding, copy and reber). Labelled sequences are shuffled with \
-            --seed and split 70/15/15 into training, validation and test; a text \
+            --seed and split 70/15/15 into training, validation and test (--split; \
+            shares summing to 1 leave no test part, and --validation FILE makes all \
+            of --sequences training data), their numeric features scaled as a \
+            series' columns are (--scaling); a text \
             is split in order. A series is split in time into \
             training, validation and test parts (--split) and normalised with the \
             training part's statistics (--scaling); each window of --window rows \

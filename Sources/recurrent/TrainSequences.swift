@@ -19,6 +19,12 @@ struct SequenceDataOptions: ParsableArguments {
     @Option(help: "How a sequence is summarised for its class: last (the last real step), mean or max.")
     var pooling = "last"
 
+    @Option(
+        help:
+            "A second file of labelled sequences (same layout) to validate on; all of --sequences is then training data, as for a benchmark that comes with its own train and test files."
+    )
+    var validation: String?
+
     func validate() throws {
         guard ["last", "mean", "max"].contains(pooling) else {
             throw ValidationError("--pooling must be last, mean or max, got '\(pooling)'")
@@ -47,48 +53,90 @@ struct SequenceDataOptions: ParsableArguments {
 
 /// Labelled sequences for classification: `recurrent train --sequences FILE`.
 ///
-/// The sequences are shuffled with `--seed` and split 70/15/15; their steps
-/// become token ids (the training part's alphabet) or z-scored features; the
-/// network pools each sequence (`--pooling`) into K logits under softmax
-/// cross-entropy.
+/// The sequences are shuffled with `--seed` and split by `--split` (70/15/15;
+/// shares summing to 1 leave no test part), or all train when `--validation
+/// FILE` gives the validation sequences; their steps become token ids (the
+/// training part's alphabet) or features scaled by `--scaling`; the network
+/// pools each sequence (`--pooling`) into K logits under softmax
+/// cross-entropy. The model file records the split and the file's
+/// fingerprint, so that `evaluate` knows the training file from another.
 struct LabelledSequenceJob: TrainingJob {
     /// The file as named on the command line.
     let path: String
     let data: LabelledSequences
     let parts: SequenceSplit.Parts
     let split: SequenceSplit
+    /// `--validation`'s file and its sequences, when validation is a file of its own.
+    let validationFile: (path: String, data: LabelledSequences)?
     let encoding: SequenceEncoding
     let classes: [String]
     let pooling: SequencePooling
     let train: SequenceBatch
     let validation: SequenceBatch
 
-    init(path: String, features: [String]?, options: SequenceDataOptions, model: ModelOptions) throws {
+    /// - Parameters:
+    ///   - shares: `--split`'s training and validation shares (ignored with `--validation`).
+    ///   - scaling: `--scaling`, for numeric features.
+    init(
+        path: String, features: [String]?, options: SequenceDataOptions, shares: (train: Double, validation: Double),
+        scaling: Normalization.Method, model: ModelOptions
+    ) throws {
         self.path = path
         let layout = try options.layout(path: path, features: features)
         data = try LabelledSequences(contentsOf: URL(fileURLWithPath: path), layout: layout)
-        split = SequenceSplit(seed: model.seed, sequences: data.count)
+        validationFile = try options.validation.map {
+            ($0, try LabelledSequences(contentsOf: URL(fileURLWithPath: $0), layout: layout))
+        }
+        let (trainShare, validationShare) = validationFile == nil ? shares : (1, 0)
+        let split = SequenceSplit(
+            seed: model.seed, train: trainShare, validation: validationShare, sequences: data.count,
+            fingerprint: data.fingerprint)
+        self.split = split
         do {
             parts = try split.parts(count: data.count)
         } catch {
-            throw usageFailure("\(path) has \(data.count) sequence(s), too few for a 70/15/15 split; give 7 or more")
+            let least = (1...1000).first { (try? split.parts(count: $0)) != nil }.map { "; give \($0) or more" } ?? ""
+            throw usageFailure(
+                "\(path) has \(data.count) sequence(s), too few for a \(Self.shares(split)) split\(least)")
         }
         classes = data.classNames
         guard classes.count >= 2 else {
             throw usageFailure(
                 "\(path): every sequence has label \"\(classes[0])\"; classification needs two classes or more")
         }
-        encoding = try data.fittedEncoding(on: parts.train)
+        encoding = try data.fittedEncoding(on: parts.train, scaling: scaling)
         pooling = SequencePooling(rawValue: options.pooling) ?? .last
         train = try data.batch(parts.train, encoding: encoding, classes: classes)
-        validation = try data.batch(parts.validation, encoding: encoding, classes: classes)
+        if let (_, other) = validationFile {
+            validation = try other.batch(Array(0..<other.count), encoding: encoding, classes: classes)
+        } else {
+            validation = try data.batch(parts.validation, encoding: encoding, classes: classes)
+        }
+    }
+
+    /// `70/15/15`, or `85/15` without a test part.
+    static func shares(_ split: SequenceSplit) -> String {
+        let shares = [split.train, split.validation] + (split.hasTestPart ? [1 - split.train - split.validation] : [])
+        return shares.map { String(Int((100 * $0).rounded())) }.joined(separator: "/")
     }
 
     var description: String {
         let lengths = (0..<data.count).map(data.length(of:))
-        var text =
-            "\(path): \(parts.train.count) training, \(parts.validation.count) validation and "
-            + "\(parts.test.count) test sequences of \(lengths.min()!)–\(lengths.max()!) steps, "
+        let range = "\(lengths.min()!)–\(lengths.max()!) steps, "
+        var text: String
+        if let (other, sequences) = validationFile {
+            text =
+                "\(path): \(parts.train.count) training sequences (all of the file) of \(range)"
+                + "\(sequences.count) validation sequences from \(other), no test part, "
+        } else if parts.test.isEmpty {
+            text =
+                "\(path): \(parts.train.count) training and \(parts.validation.count) validation sequences "
+                + "(no test part) of \(range)"
+        } else {
+            text =
+                "\(path): \(parts.train.count) training, \(parts.validation.count) validation and "
+                + "\(parts.test.count) test sequences of \(range)"
+        }
         switch encoding {
         case .symbols(let alphabet):
             text += "alphabet \(alphabet.count <= 40 ? alphabet.joined() + " " : "")(\(alphabet.count) symbols)"
@@ -139,6 +187,9 @@ struct LabelledSequenceJob: TrainingJob {
     }
 
     func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
+        var metadata = metadata
+        // The training part's classes, for evaluate's majority-class baseline on another file.
+        metadata[trainingClassCountsKey] = try metadataJSON(classCounts(parts.train))
         try SequenceClassifierFile(
             network: model, layout: data.layout, encoding: encoding, classes: classes, split: split, metadata: metadata
         ).write(to: url)
@@ -153,8 +204,12 @@ struct LabelledSequenceJob: TrainingJob {
     }
 }
 
+/// The metadata key of a sequence classifier's training class counts (a
+/// JSON array in class order), which `evaluate` uses for the majority class.
+let trainingClassCountsKey = "training_class_counts"
+
 /// How many of the sequences at `indices` carry each class (labels the classes lack are not counted).
-private func countClasses(_ indices: [Int], of data: LabelledSequences, classes: [String]) -> [Int] {
+func countClasses(_ indices: [Int], of data: LabelledSequences, classes: [String]) -> [Int] {
     let id = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
     var counts = [Int](repeating: 0, count: classes.count)
     for i in indices { if let k = id[data.labels[i]] { counts[k] += 1 } }
@@ -162,94 +217,3 @@ private func countClasses(_ indices: [Int], of data: LabelledSequences, classes:
 }
 
 private func percent(_ share: Double) -> String { String(format: "%.1f%%", 100 * share) }
-
-/// `recurrent evaluate --model M --sequences FILE` for a sequence classifier.
-func evaluateLabelledSequences(metadata: [String: String], modelPath: String, dataPath: String, json: Bool) throws {
-    let task = metadata["task"] ?? ""
-    guard task == SequenceClassifierFile.taskName else {
-        throw usageFailure(
-            "\(modelPath) (metadata \"task\" \(task.isEmpty ? "missing" : task)) is not a sequence classifier; "
-                + "--sequences needs a model made by `recurrent train --sequences`")
-    }
-    let (file, data, parts, metrics, majority) = try reportingDataErrors {
-        let file = try SequenceClassifierFile(contentsOf: URL(fileURLWithPath: modelPath))
-        let data = try LabelledSequences(contentsOf: URL(fileURLWithPath: dataPath), layout: file.layout)
-        let parts = try file.split.parts(count: data.count)
-        let test = try data.batch(parts.test, encoding: file.encoding, classes: file.classes)
-        let metrics = try ClassificationMetrics(
-            truth: test.targets.scalars.map { Int($0) }, predicted: try file.network.predictedClasses(test),
-            classCount: file.classes.count)
-        let counts = countClasses(parts.train, of: data, classes: file.classes)
-        let majority = counts.indices.max { counts[$0] < counts[$1] || (counts[$0] == counts[$1] && $0 > $1) }!
-        return (file, data, parts, metrics, majority)
-    }
-    if let trained = file.split.sequences, trained != data.count {
-        let note =
-            "note: \(dataPath) has \(data.count) sequences, the model was trained on \(trained); "
-            + "its test part is not the training run's\n"
-        FileHandle.standardError.write(Data(note.utf8))
-    }
-    if case .mlp(let mlp) = file.network {
-        let longer = parts.test.filter { data.length(of: $0) > mlp.steps }.count
-        if longer > 0 {
-            let note =
-                "note: the MLP reads the first \(mlp.steps) steps of a sequence; \(longer) test sequence(s) are "
-                + "longer and were cut\n"
-            FileHandle.standardError.write(Data(note.utf8))
-        }
-    }
-    let classes = file.classes
-    let (precision, recall, f1, support) = (metrics.precision, metrics.recall, metrics.f1, metrics.support)
-    let (macro, weighted) = (metrics.macroAverage, metrics.weightedAverage)
-    let baseline = metrics.accuracy(ofAlwaysPredicting: majority)
-    if json {
-        let perClass: [[String: Any]] = classes.indices.map {
-            [
-                "class": classes[$0], "precision": precision[$0], "recall": recall[$0], "f1": f1[$0],
-                "support": support[$0],
-            ]
-        }
-        print(
-            jsonLine([
-                "test_sequences": metrics.total, "test_accuracy": metrics.accuracy,
-                "majority_baseline_test_accuracy": baseline, "majority_class": classes[majority],
-                "test_macro_precision": macro.precision, "test_macro_recall": macro.recall,
-                "test_macro_f1": macro.f1, "test_weighted_precision": weighted.precision,
-                "test_weighted_recall": weighted.recall, "test_weighted_f1": weighted.f1, "classes": perClass,
-                "confusion_matrix": metrics.confusion,
-            ]))
-        return
-    }
-    print("\(parts.test.count) test sequences of \(dataPath) (split seed \(file.split.seed))")
-    print(
-        "accuracy \(fixed(metrics.accuracy)) (majority class \"\(classes[majority])\" \(fixed(baseline)))")
-    print()
-    let width = max(12, classes.map(\.count).max()! + 2)
-    func row(_ name: String, _ values: [String]) -> String {
-        name.padding(toLength: width, withPad: " ", startingAt: 0) + values.map { leftPad($0, 10) }.joined()
-    }
-    print(row("class", ["precision", "recall", "f1", "support"]))
-    for k in classes.indices {
-        print(row(classes[k], [fixed(precision[k]), fixed(recall[k]), fixed(f1[k]), "\(support[k])"]))
-    }
-    print(row("macro avg", [fixed(macro.precision), fixed(macro.recall), fixed(macro.f1), "\(metrics.total)"]))
-    print(
-        row(
-            "weighted avg", [fixed(weighted.precision), fixed(weighted.recall), fixed(weighted.f1), "\(metrics.total)"])
-    )
-    print()
-    print("confusion matrix (rows true, columns predicted)")
-    let cell = max(6, classes.map(\.count).max()! + 2, String(metrics.total).count + 2)
-    print("".padding(toLength: width, withPad: " ", startingAt: 0) + classes.map { leftPad($0, cell) }.joined())
-    for k in classes.indices {
-        print(
-            classes[k].padding(toLength: width, withPad: " ", startingAt: 0)
-                + metrics.confusion[k].map { leftPad("\($0)", cell) }.joined())
-    }
-}
-
-private func fixed(_ value: Double) -> String { String(format: "%.4f", value) }
-
-private func leftPad(_ text: String, _ width: Int) -> String {
-    String(repeating: " ", count: max(1, width - text.count)) + text
-}

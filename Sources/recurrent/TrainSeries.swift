@@ -32,10 +32,16 @@ struct SeriesDataOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Rows between the ends of consecutive windows (≥ 1).")
     var stride = 1
 
-    @Option(help: "Training and validation fractions of the rows, in time order; the rest is the test part.")
+    @Option(
+        help:
+            "Training and validation fractions of the rows, in time order; the rest is the test part. For --sequences, of the sequences shuffled with --seed, and summing to 1 leaves no test part."
+    )
     var split = "0.7,0.15"
 
-    @Option(help: "How every column is scaled, with statistics of the training part.")
+    @Option(
+        help:
+            "How every column (or numeric feature of --sequences, long-form CSV or safetensors alike) is scaled, with statistics of the training part."
+    )
     var scaling: Normalization.Method = .zScore
 
     @Flag(

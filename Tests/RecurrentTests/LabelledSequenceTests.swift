@@ -144,7 +144,14 @@ import Testing
         let data = try LabelledSequences(contentsOf: url, layout: .safetensors)
         #expect(data.steps == .features(names: ["input[0]"], values: [[1, 2], [3], [5, 6]]))
         #expect(data.classNames == ["0", "1", "2"])
-        let encoding = try data.fittedEncoding(on: [0, 1])
+        // z-scored by default, as a long-form CSV's features are: over the real steps 1, 2, 3 of [0, 1].
+        guard case .features(1, let fitted?) = try data.fittedEncoding(on: [0, 1]) else {
+            Issue.record("expected a z-score normalisation")
+            return
+        }
+        #expect(fitted.columns == ["input[0]"] && fitted.offsets == [2])
+        #expect(abs(fitted.scales[0] - (2.0 / 3).squareRoot()) < 1e-12, "\(fitted.scales)")
+        let encoding = try data.fittedEncoding(on: [0, 1], scaling: .none)
         #expect(encoding == .features(count: 1, normalization: nil))
         let batch = try data.batch([1, 2], encoding: encoding, classes: data.classNames)
         #expect(batch.input == Tensor(shape: [2, 2, 1], scalars: [3, 0, 5, 6]) && batch.targets == Tensor([0, 2]))

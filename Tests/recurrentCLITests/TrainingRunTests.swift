@@ -190,6 +190,38 @@ import Testing
         #expect((object["models"] as? [[String: Any]])?.map { $0["model"] as? String } == ["rnn", "gru"])
     }
 
+    /// `compare`'s row is the model after its last epoch, its validation loss
+    /// included; a line names the earlier best epoch. With learning rate 0.5
+    /// the LSTM's validation loss is lowest at epoch 4 of 5, as `train --json`
+    /// shows for the same model and seed.
+    @Test func compareShowsTheLastEpochsLossAndNamesAnEarlierBest() throws {
+        let options = ["--task", "sine", "--length", "300", "--epochs", "5", "--learning-rate", "0.5"] + Self.small
+        let folder = try TemporaryFolder()
+        let train = try runRecurrent(["train", "--json", "-o", folder.path("m.safetensors")] + options)
+        try #require(train.status == 0, "stderr: \(train.stderr)")
+        let losses = try Self.jsonObjects(train.stdout).dropLast().map {
+            try #require($0["validation_loss"] as? Double)
+        }
+        let best = losses.indices.min { losses[$0] < losses[$1] }!
+        try #require(losses.count == 5 && best != 4, "the run no longer has an earlier best epoch: \(losses)")
+
+        let json = try runRecurrent(["compare", "--models", "lstm", "--json"] + options)
+        let row = try #require((try Self.jsonObjects(json.stdout).first?["models"] as? [[String: Any]])?.first)
+        #expect(row["validation_loss"] as? Double == losses[4], "\(row) vs train's \(losses)")
+        #expect(row["best_epoch"] as? Int == best + 1 && row["best_validation_loss"] as? Double == losses[best])
+
+        let text = try runRecurrent(["compare", "--models", "lstm"] + options)
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("model ") })
+        #expect(lines[header].split(separator: " ").contains("val."), "\(lines[header])")
+        let cells = lines[header + 1].split(separator: " ").map(String.init)
+        #expect(cells.first == "LSTM" && cells[4] == String(format: "%.4g", losses[4]), "\(lines[header + 1])")
+        let note =
+            "LSTM: validation loss lowest at epoch \(best + 1) of 5, \(String(format: "%.4g", losses[best])); "
+            + "the row is after epoch 5"
+        #expect(lines.contains(note), "\(text.stdout)")
+    }
+
     @Test func truncatedBackpropagationTrainsInWindows() throws {
         let folder = try TemporaryFolder()
         let result = try runRecurrent(
@@ -218,6 +250,7 @@ import Testing
         #expect(train.status == 0, "stderr: \(train.stderr)")
         let evaluate = try runRecurrent(["evaluate", "-m", model])
         #expect(evaluate.status == 0 && evaluate.stdout.hasPrefix("45 test windows of --task sine"), "\(evaluate)")
+        #expect(evaluate.stdout.contains("(its last 15% of rows, the test part of the model's split)"))
         let forecast = try runRecurrent(["forecast", "-m", model, "-o", folder.path("f.csv")])
         #expect(forecast.status == 0, "stderr: \(forecast.stderr)")
         #expect(try String(contentsOfFile: folder.path("f.csv"), encoding: .utf8).hasPrefix("step,value\n1,"))

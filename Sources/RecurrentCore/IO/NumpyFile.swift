@@ -36,9 +36,40 @@ public enum NumpyFile {
         return try tensor(data: data, name: name)
     }
 
+    /// What a `.npy` file's header says about its array.
+    public struct Header: Sendable, Equatable {
+        /// The dtype as NumPy writes it: `<f4`, `>f8`, `<f2`.
+        public var dtype: String
+        /// The array's shape, C order.
+        public var shape: [Int]
+    }
+
+    /// The header of `data`, a whole `.npy` file, after every check that
+    /// ``tensor(data:name:)`` makes; errors call the file `name`.
+    ///
+    /// - Parameters:
+    ///   - data: The whole file.
+    ///   - name: What to call the file in errors.
+    /// - Throws: ``SafetensorsError`` naming the file, as ``tensor(data:name:)`` does.
+    public static func header(data: Data, name: String) throws -> Header {
+        let bytes = [UInt8](data)
+        let (descr, shape, _) = try checkedHeader(bytes, name: name)
+        return Header(dtype: descr, shape: shape)
+    }
+
     /// The array in `data`, a whole `.npy` file; errors call it `name`.
     public static func tensor(data: Data, name: String) throws -> Tensor {
         let bytes = [UInt8](data)
+        let (descr, shape, dataStart) = try checkedHeader(bytes, name: name)
+        let width = Int(descr.dropFirst(2))!
+        let count = shape.reduce(1, *)
+        let bigEndian = descr.first == ">"
+        return Tensor(
+            shape: shape, scalars: decoded(bytes, from: dataStart, count: count, width: width, bigEndian: bigEndian))
+    }
+
+    /// The checked dtype, shape and data offset of the file in `bytes`; errors name the file `name`.
+    private static func checkedHeader(_ bytes: [UInt8], name: String) throws -> (String, [Int], Int) {
         func fail(_ problem: String) -> SafetensorsError { SafetensorsError(file: name, problem: problem) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw fail("is not a .npy file (it does not begin with \\x93NUMPY)")
@@ -87,7 +118,12 @@ public enum NumpyFile {
                 "has \(bytes.count - dataStart) data bytes; shape \(shape) of \(descr) needs "
                     + "\(count < Int.max / 8 ? String(count * width) : "too many")")
         }
-        let bigEndian = endian == ">"
+        return (descr, shape, dataStart)
+    }
+
+    private static func decoded(_ bytes: [UInt8], from dataStart: Int, count: Int, width: Int, bigEndian: Bool)
+        -> [Float]
+    {
         var scalars = [Float](repeating: 0, count: count)
         for i in 0..<count {
             var bits: UInt64 = 0
@@ -101,7 +137,7 @@ public enum NumpyFile {
             default: scalars[i] = Float(Double(bitPattern: bits))
             }
         }
-        return Tensor(shape: shape, scalars: scalars)
+        return scalars
     }
 
     /// `tensor` as a version-1.0 `.npy` file of `<f4`, C order.

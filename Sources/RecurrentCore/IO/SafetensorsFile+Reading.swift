@@ -1,3 +1,5 @@
+import Foundation
+
 extension SafetensorsFile {
     /// One tensor's header entry, checked on its own.
     struct Entry {
@@ -9,9 +11,48 @@ extension SafetensorsFile {
         var end: Int
     }
 
+    /// The element type each tensor is stored as in the file's header
+    /// (`F32`, `F64`, `BF16`, `I64`, …), by name: what reading converted from,
+    /// since ``tensors`` and ``integerTensors`` hold `Float` and `Int64`.
+    ///
+    /// - Parameters:
+    ///   - data: The whole file.
+    ///   - name: What to call the file in errors.
+    /// - Throws: ``SafetensorsError`` for a header that breaks a rule listed
+    ///   under "Reading" on ``SafetensorsFile``.
+    public static func storedTypes(data: Data, name: String) throws -> [String: String] {
+        let (entries, _, _) = try checkedHeader([UInt8](data), name: name)
+        return Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.dtype.rawValue) })
+    }
+
     /// Parses and checks `bytes`, throwing before anything is kept; errors
     /// name the file `file`. See "Reading" on ``SafetensorsFile``.
     init(bytes: [UInt8], name file: String) throws {
+        let (entries, metadata, headerEnd) = try Self.checkedHeader(bytes, name: file)
+        func failure(_ problem: String, tensor: String? = nil) -> SafetensorsError {
+            SafetensorsError(file: file, tensor: tensor, problem: problem)
+        }
+        var tensors: [String: Tensor] = [:]
+        var integerTensors: [String: IntegerTensor] = [:]
+        for entry in entries {
+            let base = headerEnd + entry.begin
+            if entry.dtype.isFloat {
+                let scalars = Self.decodeFloats(bytes, at: base, count: entry.count, dtype: entry.dtype)
+                tensors[entry.name] = Tensor(shape: entry.shape, scalars: scalars)
+            } else {
+                let values = try Self.decodeIntegers(bytes, at: base, count: entry.count, dtype: entry.dtype) {
+                    failure($0, tensor: entry.name)
+                }
+                integerTensors[entry.name] = IntegerTensor(shape: entry.shape, values: values)
+            }
+        }
+        self.init(tensors: tensors, integerTensors: integerTensors, metadata: metadata)
+    }
+
+    /// The header of `bytes`, checked: its entries, its metadata, and where the data section begins.
+    private static func checkedHeader(_ bytes: [UInt8], name file: String) throws -> (
+        entries: [Entry], metadata: [String: String], headerEnd: Int
+    ) {
         func failure(_ problem: String, tensor: String? = nil) -> SafetensorsError {
             SafetensorsError(file: file, tensor: tensor, problem: problem)
         }
@@ -60,22 +101,7 @@ extension SafetensorsFile {
             }
         }
         try Self.checkTiling(entries, dataCount: dataCount, failure: failure)
-
-        var tensors: [String: Tensor] = [:]
-        var integerTensors: [String: IntegerTensor] = [:]
-        for entry in entries {
-            let base = headerEnd + entry.begin
-            if entry.dtype.isFloat {
-                let scalars = Self.decodeFloats(bytes, at: base, count: entry.count, dtype: entry.dtype)
-                tensors[entry.name] = Tensor(shape: entry.shape, scalars: scalars)
-            } else {
-                let values = try Self.decodeIntegers(bytes, at: base, count: entry.count, dtype: entry.dtype) {
-                    failure($0, tensor: entry.name)
-                }
-                integerTensors[entry.name] = IntegerTensor(shape: entry.shape, values: values)
-            }
-        }
-        self.init(tensors: tensors, integerTensors: integerTensors, metadata: metadata)
+        return (entries, metadata, headerEnd)
     }
 
     private static func parseMetadata(

@@ -20,8 +20,9 @@ import RecurrentCore
 /// and any other keys in ``TaskModelFile/metadata`` (a training summary, for instance).
 ///
 /// Reading checks that the pieces fit: the layout's kind matches the
-/// encoding's (symbols with an alphabet, long-form with a normalisation of
-/// its feature columns, safetensors with raw features); the embedding has
+/// encoding's (symbols with an alphabet; long-form or safetensors features
+/// with a normalisation of their own columns — `input[0]`, `input[1]`, … for
+/// a safetensors input — or none); the embedding has
 /// one row per symbol and the recurrent layer's input width; the head pools
 /// the sequence and gives one logit per class.
 public typealias SequenceClassifierFile = TaskModelFile<SequenceClassificationTask>
@@ -86,10 +87,17 @@ public struct SequenceClassificationTask: ModelFileTask, Equatable {
         guard !classes.isEmpty, Set(classes).count == classes.count else {
             throw reader.fail("classes", "must name one or more distinct classes")
         }
+        // Features are scaled by statistics of their own columns, or used as they are.
+        func fits(_ normalization: Normalization?, _ columns: [String]) -> Bool {
+            normalization.map { $0.columns == columns } ?? true
+        }
         switch (layout, encoding) {
-        case (.symbols, .symbols), (.safetensors, .features(_, nil)): break
-        case (.longForm(_, _, let features?, _), .features(let d, let normalization?))
-        where features == normalization.columns && d == features.count:
+        case (.symbols, .symbols): break
+        case (.safetensors, .features(let d, let normalization))
+        where fits(normalization, LabelledSequences.safetensorsFeatureNames(d)):
+            break
+        case (.longForm(_, _, let features?, _), .features(let d, let normalization))
+        where d == features.count && fits(normalization, features):
             break
         default:
             throw reader.fail("encoding", "does not fit the layout \(reader.metadata["layout"]!)")

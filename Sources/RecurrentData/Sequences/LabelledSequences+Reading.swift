@@ -116,6 +116,9 @@ extension LabelledSequences {
             steps: .features(names: features, values: values), labels: labels, lines: lines)
     }
 
+    /// The names of a safetensors input's D features: `input[0]`, `input[1]`, ….
+    static func safetensorsFeatureNames(_ d: Int) -> [String] { (0..<d).map { "input[\($0)]" } }
+
     /// `input` [N, T, D] floats, `labels` [N] and optionally `lengths` [N] integers.
     init(safetensors file: SafetensorsFile, name: String) throws {
         func fail(_ tensor: String, _ problem: String) -> SafetensorsError {
@@ -160,7 +163,8 @@ extension LabelledSequences {
             values.append(row)
         }
         self.init(
-            source: name, layout: .safetensors, steps: .features(names: (0..<d).map { "input[\($0)]" }, values: values),
+            source: name, layout: .safetensors,
+            steps: .features(names: Self.safetensorsFeatureNames(d), values: values),
             labels: labels.map { String($0) }, lines: nil)
     }
 }

@@ -163,13 +163,53 @@ public struct LabelledSequences: Sendable {
         return distinct.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    /// How the steps of the sequences at `indices` (the training part) become
-    /// numbers: their alphabet, sorted; or their features' z-score
-    /// statistics; or, for a safetensors input, the features as they are.
+    /// A fingerprint of the sequences as read: 16 hexadecimal digits of a
+    /// 64-bit FNV-1a hash over every label and every step (symbols as UTF-8,
+    /// features as their bits), sequence by sequence.
     ///
+    /// Stored in a ``SequenceSplit`` so that evaluation can tell the file a
+    /// model was trained on from another one. It identifies contents, not a
+    /// path: the same sequences in another file of the same layout give the
+    /// same fingerprint; one changed value gives another.
+    public var fingerprint: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        func mix(_ text: String) {
+            for byte in text.utf8 { mix(byte) }
+            mix(0)
+        }
+        func mix(count: Int) { for k in 0..<8 { mix(UInt8(truncatingIfNeeded: UInt64(count) >> (8 * UInt64(k)))) } }
+        for i in 0..<count {
+            mix(labels[i])
+            switch steps {
+            case .symbols(let symbols):
+                mix(count: symbols[i].count)
+                for symbol in symbols[i] { mix(symbol) }
+            case .features(_, let values):
+                mix(count: values[i].count)
+                for value in values[i] {
+                    let bits = value.bitPattern
+                    for k in 0..<4 { mix(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(k)))) }
+                }
+            }
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// How the steps of the sequences at `indices` (the training part) become
+    /// numbers: their alphabet, sorted; or their features scaled by
+    /// statistics of those sequences' real steps (padding never counts),
+    /// the same way for a long-form CSV file and a safetensors file.
+    ///
+    /// - Parameters:
+    ///   - indices: the sequences to fit on, usually the training part.
+    ///   - scaling: how numeric features are scaled: z-score (the default),
+    ///     min-max, or ``Normalization/Method/none`` to use them as they
+    ///     are (no normalisation is stored). Symbols ignore it.
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
     ///   `indices` is empty or the alphabet is too large for an embedding.
-    public func fittedEncoding(on indices: [Int]) throws -> SequenceEncoding {
+    public func fittedEncoding(on indices: [Int], scaling: Normalization.Method = .zScore) throws -> SequenceEncoding {
         guard !indices.isEmpty else {
             throw RecurrentError.invalidArgument(
                 name: "indices", value: "[]", reason: "need one sequence or more to fit on")
@@ -186,13 +226,13 @@ public struct LabelledSequences: Sendable {
             return .symbols(
                 alphabet: alphabet.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) })
         case .features(let names, let values):
-            guard case .longForm = layout else { return .features(count: names.count, normalization: nil) }
+            guard scaling != .none else { return .features(count: names.count, normalization: nil) }
             var columns = [[Double]](repeating: [], count: names.count)
             for i in indices {
                 for (j, value) in values[i].enumerated() { columns[j % names.count].append(Double(value)) }
             }
             return .features(
-                count: names.count, normalization: try Normalization(fitting: columns, columns: names, method: .zScore))
+                count: names.count, normalization: try Normalization(fitting: columns, columns: names, method: scaling))
         }
     }
 
@@ -274,12 +314,12 @@ public struct LabelledSequences: Sendable {
 /// the training part and stored with the model.
 ///
 /// As JSON: `{"kind":"symbols","alphabet":["A","C","G","T"]}` or
-/// `{"kind":"features","size":D,"normalization":{…}}` (no normalisation for
-/// a safetensors input, which is used as it is).
+/// `{"kind":"features","size":D,"normalization":{…}}` (no normalisation
+/// when the features are used as they are).
 public enum SequenceEncoding: Sendable, Equatable, Codable {
     /// Symbol v of the alphabet becomes token id v, for an embedding of V rows.
     case symbols(alphabet: [String])
-    /// D numeric features, z-scored column by column if a normalisation is given.
+    /// D numeric features, scaled column by column if a normalisation is given.
     case features(count: Int, normalization: Normalization?)
 
     private struct Stored: Codable {
@@ -319,90 +359,5 @@ public enum SequenceEncoding: Sendable, Equatable, Codable {
         case .features(let d, let normalization):
             try Stored(kind: "features", size: d, normalization: normalization).encode(to: encoder)
         }
-    }
-}
-
-/// A seeded split of N sequences into training, validation and test parts:
-/// a shuffle (`RandomGenerator/permutation(count:)` seeded with ``seed``),
-/// then the first ``train`` share, the next ``validation`` share, and the
-/// rest. Stored with a model so evaluation finds the same test part.
-///
-/// As JSON: `{"seed":"42","train":0.7,"validation":0.15,"sequences":1500}`
-/// (the seed as a string, so every `UInt64` survives).
-public struct SequenceSplit: Sendable, Equatable, Codable {
-    /// Seeds the shuffle.
-    public var seed: UInt64
-    /// The training share, in (0, 1).
-    public var train: Double
-    /// The validation share; train + validation < 1.
-    public var validation: Double
-    /// N of the file the split was made on, if recorded.
-    public var sequences: Int?
-
-    /// The indices of each part, each sorted ascending.
-    public struct Parts: Sendable, Equatable {
-        public var train: [Int]
-        public var validation: [Int]
-        public var test: [Int]
-    }
-
-    /// A 70/15/15 split (by default) seeded with `seed`.
-    public init(seed: UInt64, train: Double = 0.7, validation: Double = 0.15, sequences: Int? = nil) {
-        self.seed = seed
-        self.train = train
-        self.validation = validation
-        self.sequences = sequences
-    }
-
-    /// The parts of `count` sequences: round(train·N) for training,
-    /// round(validation·N) for validation, the rest for test.
-    ///
-    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
-    ///   a part would be empty.
-    public func parts(count: Int) throws -> Parts {
-        let order = RandomGenerator(seed: seed).permutationOf(count)
-        let a = Int((train * Double(count)).rounded())
-        let b = a + Int((validation * Double(count)).rounded())
-        guard a >= 1, b > a, count > b else {
-            throw RecurrentError.invalidArgument(
-                name: "sequences", value: "\(count)",
-                reason: "too few for a \(Int(train * 100))/\(Int(validation * 100))/"
-                    + "\(100 - Int(train * 100) - Int(validation * 100)) split with a sequence in every part")
-        }
-        return Parts(train: order[..<a].sorted(), validation: order[a..<b].sorted(), test: order[b...].sorted())
-    }
-
-    private enum CodingKeys: String, CodingKey { case seed, train, validation, sequences }
-
-    /// Decodes and checks a split: a decimal seed, shares in (0, 1) leaving room for a test part.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        guard let seed = UInt64(try container.decode(String.self, forKey: .seed)) else {
-            throw DecodingError.dataCorruptedError(forKey: .seed, in: container, debugDescription: "not a UInt64")
-        }
-        self.seed = seed
-        train = try container.decode(Double.self, forKey: .train)
-        validation = try container.decode(Double.self, forKey: .validation)
-        sequences = try container.decodeIfPresent(Int.self, forKey: .sequences)
-        guard train > 0, validation > 0, train + validation < 1 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .validation, in: container, debugDescription: "shares must be > 0 with train + validation < 1")
-        }
-    }
-
-    /// Encodes the seed (as a string), shares and count.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(String(seed), forKey: .seed)
-        try container.encode(train, forKey: .train)
-        try container.encode(validation, forKey: .validation)
-        try container.encodeIfPresent(sequences, forKey: .sequences)
-    }
-}
-
-extension RandomGenerator {
-    fileprivate func permutationOf(_ count: Int) -> [Int] {
-        var generator = self
-        return generator.permutation(count: count)
     }
 }

@@ -221,10 +221,7 @@ struct FitRun<Trainer: FitTrainer> {
             throw RecurrentError.invalidArgument(name: "checkpoint", value: path, reason: "does not exist, so there is nothing to resume")
         }
         let saved = try TrainingCheckpoint(contentsOf: checkpoint.url)
-        guard let loop = saved.metadata["loop"], let text = saved.metadata["options"],
-            let recorded = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)),
-            let state = try? JSONDecoder().decode(FitState.self, from: Data(loop.utf8))
-        else {
+        guard let (state, recorded) = FitState.record(in: saved) else {
             throw RecurrentError.invalidArgument(
                 name: "checkpoint", value: path, reason: "was not written by fit(_:validation:options:callbacks:)")
         }
@@ -267,7 +264,7 @@ struct FitRun<Trainer: FitTrainer> {
     private func save() throws {
         guard let url = options.checkpoint?.url else { return }
         var checkpoint = trainer.checkpoint(metadata: [
-            "loop": try metadataJSON(state), "options": try metadataJSON(key),
+            FitState.stateKey: try metadataJSON(state), FitState.fingerprintKey: try metadataJSON(key),
         ])
         if state.bestLoss != nil { checkpoint.userTensors = best.parameters }
         try checkpoint.write(to: url)
