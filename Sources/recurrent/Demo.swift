@@ -59,7 +59,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
-        if !noPlots { try makePlotsFolder(plots) }
+        if !noPlots { try makeOutputFolder(plots, "--plots") }
         let length = 2000
         let series = try MackeyGlass().series(length: length).scalars
         let trainEnd = length * 7 / 10
