@@ -162,8 +162,9 @@ import Testing
                 run, clock: manifest.clock, in: folder.appendingPathComponent(run.name))
             let common = min(observed.count, expected.count)
             let first = (0..<common).first { observed[$0] != expected[$0] } ?? common
+            let same = observed == expected  // a Bool, so that a failure prints the message, not every byte
             #expect(
-                observed == expected,
+                same,
                 "\(run.name): \(observed.count) bytes, expected \(expected.count); first difference at byte \(first)")
             // Everything logged so far is in the file at each epoch's end, for a live TensorBoard.
             #expect(recordsAtEpochEnds == Self.eventsAtEpochEnds(run), "\(run.name)")
