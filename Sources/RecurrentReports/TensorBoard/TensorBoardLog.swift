@@ -6,7 +6,7 @@ import RecurrentCore
 /// the run's options.
 ///
 /// Tags, all on one step axis, the optimiser's update count
-/// (``StepSummary/updates``, which a resumed run continues; under truncated
+/// (`StepSummary.updates`, which a resumed run continues; under truncated
 /// backpropagation it grows by the windows of each batch):
 ///
 /// | tag | value | when |
