@@ -24,9 +24,9 @@ Usage (`tensorboard` from pip; `protobuf` comes with it):
    provider that the per-epoch scalars equal the `--json` figures, that the
    text holds the command line, that every record's bytes are what
    `protobuf` and `RecordWriter` give for the event they decode to; then
-   interrupts a run with a checkpoint, resumes it into the same log folder,
-   and checks that TensorBoard shows exactly the uninterrupted run's
-   `train/loss` points.
+   resumes a run from a checkpoint older than its log (as after a crash) into
+   the same log folder, and checks that TensorBoard shows exactly the
+   uninterrupted run's points.
 
 3. With `--serve`: starts `tensorboard --logdir` on the command line's log and
    reads `train/loss` and the `options` text back over HTTP, as the browser does.
@@ -254,22 +254,32 @@ def check_cli(binary, serve):
         print(f"train --log-dir: {len(events)} events; {len(shown)} scalar tags, {len(steps)} steps; "
               f"epoch figures equal --json's; {len(final)} final figures; options text: {options[0][1].splitlines()[0].strip()}")
 
-        # Interrupt after 17 updates with a checkpoint at 15, resume into the same folder.
+        # A crash that loses steps: stop at update 15 (checkpoint 15, kept as a copy), resume and stop at 20
+        # (checkpoint 20), put checkpoint 15 back as if the process had died after update 20 with its last
+        # checkpoint at 15, and resume again into the same folder: updates 16-20 are logged twice, and
+        # TensorBoard must show only the last run's.
         resumed = os.path.join(folder, "logs", "resumed")
-        checkpoint = ["--checkpoint", os.path.join(folder, "c.ckpt"), "--checkpoint-every", "5"]
-        model = ["-o", os.path.join(folder, "r.safetensors"), "--quiet"]
-        run_cli(binary, ["train"] + small + ["--epochs", "3", "--log-dir", resumed, "--interrupt-after-steps", "17"]
-                + checkpoint + model, expect=130)
-        time.sleep(1.1)  # a later second in the file name, so that TensorBoard reads the files in order
-        run_cli(binary, ["train"] + small + ["--epochs", "3", "--log-dir", resumed, "--resume"] + checkpoint + model)
+        checkpoint = os.path.join(folder, "c.ckpt")
+        common = ["train"] + small + ["--epochs", "3", "--log-dir", resumed, "--checkpoint", checkpoint,
+                                      "-o", os.path.join(folder, "r.safetensors"), "--quiet"]
+        run_cli(binary, common + ["--interrupt-after-steps", "15"], expect=130)
+        shutil.copy(checkpoint, checkpoint + ".15")
+        for extra, expect in [(["--resume", "--interrupt-after-steps", "20"], 130), (["--resume"], 0)]:
+            if expect == 0:
+                shutil.copy(checkpoint + ".15", checkpoint)
+            time.sleep(1.1)  # a later second in the file name, so that TensorBoard reads the files in order
+            run_cli(binary, common + extra, expect=expect)
+        starts = []
         for path in event_files(resumed):
-            check_reencoding(path)
+            starts.append([e.step for e in check_reencoding(path) if e.HasField("session_log")])
+        if starts != [[1], [16], [16]]:
+            fail(f"session starts per file {starts}, expected [[1], [16], [16]]")
         again = shown_scalars(provider_for(resumed))
         for tag in ["train/loss", "train/gradient_norm", "epoch/train_loss", "epoch/validation_loss"]:
             if again[tag] != shown[tag]:
-                fail(f"{tag} after interrupt and resume: {again[tag]}; uninterrupted: {shown[tag]}")
-        print(f"interrupted at update 17, resumed from update 15 into the same folder: "
-              f"{len(event_files(resumed))} files; TensorBoard shows the uninterrupted run's {len(steps)} train/loss points")
+                fail(f"{tag} after the crash and resume: {again[tag]}; uninterrupted: {shown[tag]}")
+        print(f"stopped at 15, resumed and stopped at 20, resumed again from checkpoint 15: 3 files, session starts "
+              f"{starts}; TensorBoard shows the uninterrupted run's {len(steps)} train/loss points")
         if serve:
             check_server(log, shown["train/loss"], options[0][1])
 

@@ -189,6 +189,30 @@ import Testing
         #expect(events.contains { $0.texts["options"]?.contains("--log-dir") == true }, "\(kind)")
     }
 
+    @Test func aResumedRunContinuesTheStepsInANewFileOfTheFolder() throws {
+        let folder = try TemporaryFolder()
+        let logs = folder.path("logs")
+        let common =
+            [
+                "train", "--task", "sine", "--length", "300", "--epochs", "3", "--quiet", "--log-dir", logs,
+                "--checkpoint", folder.path("c.ckpt"), "-o", folder.path("m.safetensors"),
+            ] + TrainingRunTests.small
+        let stopped = try runRecurrent(common + ["--interrupt-after-steps", "5"])
+        #expect(stopped.status == 130, "stderr: \(stopped.stderr)")
+        let first = try Self.eventFile(in: logs)
+        let resumed = try runRecurrent(common + ["--resume"])
+        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: logs).map { logs + "/" + $0 }
+        let second = try #require(files.first { $0 != first }, "\(files)")
+        let before = try Self.events(atPath: first)
+        let after = try Self.events(atPath: second)
+        #expect(Self.series("train/loss", before).map(\.0) == Array(1...5))
+        // The stop wrote checkpoint 5: the resumed run starts its session at update 6.
+        #expect(after.filter(\.sessionStart).map(\.step) == [6])
+        #expect(Self.series("train/loss", after).map(\.0) == Array(6...36))
+        #expect(Self.series("epoch/train_loss", after).map(\.0) == [12, 24, 36])
+    }
+
     @Test func aLogFolderThatIsAFileOrCannotBeMadeIsRefusedBeforeTraining() throws {
         let folder = try TemporaryFolder()
         try Data("x".utf8).write(to: URL(fileURLWithPath: folder.path("file")))
