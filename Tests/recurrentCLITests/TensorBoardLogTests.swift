@@ -154,7 +154,8 @@ import Testing
         #expect(rmse.0 == 36 && rmse.1 == Float(figures.last?["validation_rmse"] as! Double))
         let options = try #require(events.compactMap { $0.texts["options"] }.first)
         #expect(options.hasPrefix("    recurrent train --task sine --length 300 --epochs 3 --json --log-dir '"))
-        #expect(options.contains("/logs/run 1' -o ") && options.contains("model: lstm hidden 8 layers 1;"), "\(options)")
+        #expect(
+            options.contains("/logs/run 1' -o ") && options.contains("model: lstm hidden 8 layers 1;"), "\(options)")
     }
 
     @Test(arguments: ["text", "sequences", "adding", "mlp"])
@@ -221,7 +222,8 @@ import Testing
             run + "file", in: folder.url, naming: "--log-dir \(folder.path("file")): is a file, not a folder",
             output: "m.safetensors")
         try expectUsageFailure(
-            run + "file/logs", in: folder.url, naming: "--log-dir \(folder.path("file/logs")): the folder cannot be created",
+            run + "file/logs", in: folder.url,
+            naming: "--log-dir \(folder.path("file/logs")): the folder cannot be created",
             output: "m.safetensors")
     }
 }
