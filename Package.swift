@@ -29,7 +29,8 @@ let package = Package(
         // Data sets (CSV tables, series windows, labelled sequences, text
         // corpora) and the task model files that record how they were made.
         .target(name: "RecurrentData", dependencies: ["RecurrentCore"]),
-        // SVG line plots, bar charts and heat maps for training reports.
+        // SVG line plots, bar charts and heat maps for training reports;
+        // TensorBoard event files.
         .target(name: "RecurrentReports", dependencies: ["RecurrentCore"]),
         // The umbrella: `import Recurrent` brings all three.
         .target(name: "Recurrent", dependencies: ["RecurrentCore", "RecurrentData", "RecurrentReports"]),

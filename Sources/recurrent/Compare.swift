@@ -80,7 +80,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
-        if let plots { try makePlotsFolder(plots) }
+        if let plots { try makeOutputFolder(plots, "--plots") }
         let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
         let text = !progress.quiet && !progress.json
         if text { print(job.description) }

@@ -59,7 +59,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
-        if !noPlots { try makePlotsFolder(plots) }
+        if !noPlots { try makeOutputFolder(plots, "--plots") }
         let length = 2000
         let series = try MackeyGlass().series(length: length).scalars
         // 70% training, 30% test in time, z-scored with the training part's statistics;

@@ -33,6 +33,27 @@ func validateOutputPath(_ path: String, _ option: String = "--output") throws {
     }
 }
 
+/// Throws if `path`, an output folder that `option` names, is a file.
+func validateOutputFolder(_ path: String, _ option: String) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+        throw ValidationError("\(option) \(path): is a file, not a folder")
+    }
+}
+
+/// Creates the output folder `path` (and its parents) that `option` names;
+/// a failure is one `Error:` line naming the option.
+func makeOutputFolder(_ path: String, _ option: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw usageFailure("\(option) \(path): the folder cannot be created (\(error.localizedDescription))")
+    }
+    guard FileManager.default.isWritableFile(atPath: path) else {
+        throw usageFailure("\(option) \(path): the folder is not writable")
+    }
+}
+
 /// Runs `body`; a ``SafetensorsError`` or ``RecurrentError`` (a file that
 /// cannot be read, does not fit, or cannot be written) becomes one line on
 /// stderr, `Error: file: tensor "name": problem`, and the usage exit code,

@@ -130,19 +130,6 @@ func terminalColumns() -> Int {
     return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
 }
 
-/// Creates `path` (and its parents) for plots; a failure is one `Error:` line
-/// naming `--plots`.
-func makePlotsFolder(_ path: String) throws {
-    do {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-        throw usageFailure("--plots \(path): the folder cannot be created (\(error.localizedDescription))")
-    }
-    guard FileManager.default.isWritableFile(atPath: path) else {
-        throw usageFailure("--plots \(path): the folder is not writable")
-    }
-}
-
 /// Writes out what `print` has buffered: standard output is block-buffered
 /// when it is a file or a pipe, and progress lines must reach a log as they
 /// happen (and survive Ctrl-C).

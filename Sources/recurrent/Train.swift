@@ -74,7 +74,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
-        try runOptions.preparePlotsFolder()
+        try runOptions.prepareFolders()
         let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
         if !progress.quiet && !progress.json {
             print(job.description)
@@ -94,6 +94,8 @@ struct Train: ParsableCommand {
                 to: URL(fileURLWithPath: output))
         }
         let written = try reportingDataErrors { try writePlots(job, result) }
+        if let log = result.log { try finishTrainingLog(log, metrics: summary.metrics) }
+        let logFile = result.log?.writer.url.path
         if progress.json {
             var figures: [String: Any] = summary.metrics
             figures["final"] = true
@@ -104,12 +106,15 @@ struct Train: ParsableCommand {
             figures["training_seconds"] = result.seconds
             figures["model_file"] = output
             figures["plots"] = written
+            if let logFile { figures["log_file"] = logFile }
             print(jsonLine(figures))
             return
         }
         for line in summary.lines { print(line) }
         if !progress.quiet {
-            print("model written to \(output)" + (written.isEmpty ? "" : "; plots: \(written.joined(separator: ", "))"))
+            print(
+                "model written to \(output)" + (written.isEmpty ? "" : "; plots: \(written.joined(separator: ", "))")
+                    + (logFile.map { "; TensorBoard log: \($0)" } ?? ""))
         }
     }
 

@@ -51,16 +51,23 @@ struct RunOptions: ParsableArguments {
         help: "A folder for SVG plots (loss per epoch, hidden states, and the data's own plots); created if missing.")
     var plots: String?
 
+    @Option(
+        parsing: .unconditional,
+        help:
+            "A folder for TensorBoard event files (losses, learning rate and gradient norm per step, losses per epoch, the options); created if missing."
+    )
+    var logDir: String?
+
     /// For tests of `--resume`: stop with exit code 130, as Ctrl-C does, after
     /// this many optimiser steps.
     @Option(parsing: .unconditional, help: .hidden)
     var interruptAfterSteps: Int?
 
-    /// Creates the `--plots` folder before any training, so a folder that
-    /// cannot be made is reported before the work (and the model file).
-    func preparePlotsFolder() throws {
-        guard let plots else { return }
-        try makePlotsFolder(plots)
+    /// Creates the `--plots` and `--log-dir` folders before any training, so
+    /// a folder that cannot be made is reported before the work (and the model file).
+    func prepareFolders() throws {
+        if let plots { try makeOutputFolder(plots, "--plots") }
+        if let logDir { try makeOutputFolder(logDir, "--log-dir") }
     }
 
     func validateRun() throws {
@@ -85,12 +92,8 @@ struct RunOptions: ParsableArguments {
         } else if overwrite {
             throw ValidationError("--overwrite needs --checkpoint FILE, the checkpoint to replace")
         }
-        if let plots {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: plots, isDirectory: &isFolder), !isFolder.boolValue {
-                throw ValidationError("--plots \(plots): is a file, not a folder")
-            }
-        }
+        if let plots { try validateOutputFolder(plots, "--plots") }
+        if let logDir { try validateOutputFolder(logDir, "--log-dir") }
     }
 }
 
@@ -121,6 +124,8 @@ struct TrainingResult {
     var epoch: Int { fit.modelEpoch }
     /// Whether `--patience` ended the run before its last epoch.
     var stoppedEarly: Bool { fit.stop == .earlyStopping }
+    /// The `--log-dir` TensorBoard log, still open for the final figures.
+    var log: TensorBoardLog?
 }
 
 /// Trains a network for a ``TrainingJob``: builds it from ``ModelOptions``,
@@ -211,9 +216,9 @@ struct TrainingLoop {
             func flat(_ data: SequenceBatch) throws -> TensorDataset {
                 try TensorDataset(inputs: layout.flatten(data.input, lengths: data.lengths), targets: data.targets)
             }
-            let history = try drive(&trainer, try flat(job.train), try flat(job.validation), fit)
+            let (history, log) = try drive(&trainer, try flat(job.train), try flat(job.validation), fit)
             layout.replaceNetwork(trainer.model)
-            return TrainingResult(model: .mlp(layout), fit: history)
+            return TrainingResult(model: .mlp(layout), fit: history, log: log)
         }
         if let k = options.tbptt, job.pooling == .mean || job.pooling == .max {
             throw RecurrentError.invalidArgument(
@@ -230,15 +235,16 @@ struct TrainingLoop {
         var trainer = try SequenceTrainer(
             model: model, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip,
             seed: options.seed, truncation: options.tbptt)
-        let history = try drive(&trainer, job.train, job.validation, fit)
-        return TrainingResult(model: .recurrent(trainer.model), fit: history)
+        let (history, log) = try drive(&trainer, job.train, job.validation, fit)
+        return TrainingResult(model: .recurrent(trainer.model), fit: history, log: log)
     }
 
-    /// Runs `fit` with the progress printer, Ctrl-C and `--interrupt-after-steps`,
-    /// in the command line's wording for a checkpoint at fault.
+    /// Runs `fit` with the progress printer, Ctrl-C, `--interrupt-after-steps`
+    /// and the `--log-dir` log, in the command line's wording for a checkpoint at fault.
     private func drive<T: FitTrainer>(
         _ trainer: inout T, _ train: T.Dataset, _ validation: T.Dataset, _ options: FitOptions
-    ) throws -> History {
+    ) throws -> (History, TensorBoardLog?) {
+        let log = try run.logDir.map { try openTrainingLog(in: $0, model: self.options) }
         let printer = ProgressPrinter(progress: progress)
         let interrupt = Interruption(afterSteps: run.interruptAfterSteps)
         if run.resume { printer.resumedFrom = run.checkpoint }
@@ -246,7 +252,7 @@ struct TrainingLoop {
         do {
             history = try trainer.fit(
                 train, validation: validation, options: options,
-                callbacks: [interrupt, printer])
+                callbacks: [interrupt, printer] + (log.map { [$0] } ?? []))
         } catch RecurrentError.invalidArgument(name: "checkpoint", let value, let reason) {
             throw RecurrentError.invalidArgument(name: "--checkpoint", value: value, reason: reason)
         }
@@ -266,7 +272,7 @@ struct TrainingLoop {
                 "early stop after epoch \(done): validation loss has not improved for "
                     + "\(done - best) epochs; keeping epoch \(best) (validation loss \(format(Float(loss))))")
         }
-        return history
+        return (history, log)
     }
 
     /// What must agree between a checkpoint and the run resuming it: every
