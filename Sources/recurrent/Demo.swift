@@ -151,8 +151,8 @@ struct Demo: ParsableCommand {
             (
                 "loss.svg",
                 LinePlot(
-                    title: "Training loss per epoch (normalised units)", xAxis: PlotAxis("epoch"),
-                    yAxis: PlotAxis("mean squared error", scale: .logarithmic),
+                    title: "Training loss per epoch: MSE of the z-scored series", xAxis: PlotAxis("epoch"),
+                    yAxis: PlotAxis("MSE", unit: "z-score units²", scale: .logarithmic),
                     series: [
                         LineSeries(name: name, y: recurrentLosses, xStart: 1),
                         LineSeries(name: "MLP", y: mlpLosses, xStart: 1, dashed: true),

@@ -108,6 +108,7 @@ struct LabelledSequenceJob: TrainingJob {
     }
     var outputSize: Int { classes.count }
     var loss: Loss { .softmaxCrossEntropy }
+    var lossMeaning: LossMeaning { .crossEntropy(of: "the true class", per: "sequence") }
 
     func summary(of model: TrainedModel) throws -> JobSummary {
         try summary(of: model, on: validation, part: "validation")
