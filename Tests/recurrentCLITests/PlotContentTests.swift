@@ -151,6 +151,26 @@ import Testing
         #expect(loss.contains { $0.classes.contains("axis-title") && $0.text == "cross-entropy (nats per character)" })
     }
 
+    @Test func classifierPlotsNameTheLossAndTheSymbols() throws {
+        let folder = try TemporaryFolder()
+        let data = folder.path("dna.tsv")
+        let tsv = ClassifyCommandTests.symbolTSV()
+        try tsv.write(toFile: data, atomically: true, encoding: .utf8)
+        let plots = folder.path("plots")
+        let result = try runRecurrent(
+            ["train", "--sequences", data, "-o", folder.path("m.safetensors"), "--plots", plots, "--quiet"]
+                + ClassifyCommandTests.trainArguments)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let loss = try Self.elements(atPath: plots + "/loss.svg")
+        #expect(loss.first { $0.classes.contains("title") }?.text
+            == "Training loss per epoch: cross-entropy of the true class")
+        #expect(loss.contains { $0.classes.contains("axis-title") && $0.text == "cross-entropy (nats per sequence)" })
+        // The hidden states of a DNA string are labelled with its bases: one of the file's sequences.
+        let bases = Self.xTicks(try Self.elements(atPath: plots + "/hidden.svg")).map(\.label)
+        let sequences = tsv.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[0]) }
+        #expect(sequences.contains(bases.joined()), "\(bases)")
+    }
+
     @Test func compareNamesTheModelsAndDrawsTheBaseline() throws {
         let folder = try TemporaryFolder()
         let plots = folder.path("plots")
