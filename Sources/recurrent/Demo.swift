@@ -151,7 +151,8 @@ struct Demo: ParsableCommand {
             (
                 "loss.svg",
                 LinePlot(
-                    title: "Training loss per epoch: MSE of the z-scored series", xAxis: PlotAxis("epoch"),
+                    title: "Training loss per epoch: MSE of the z-scored series",
+                    xAxis: PlotAxis("epoch", ticks: epochTicks((1...epochs).map(Double.init))),
                     yAxis: PlotAxis("MSE", unit: "z-score units²", scale: .logarithmic),
                     series: [
                         LineSeries(name: name, y: recurrentLosses, xStart: 1),

@@ -65,7 +65,7 @@ func lossPlot(_ history: [EpochSummary], meaning: LossMeaning, model: String? = 
 
 /// Whole epochs only (the automatic ticks would put 1.5 between 1 and 2):
 /// every k-th epoch, k in 1, 2, 5, 10, 20, 50, … with at most ten ticks.
-private func epochTicks(_ epochs: [Double]) -> [AxisTick]? {
+func epochTicks(_ epochs: [Double]) -> [AxisTick]? {
     guard let first = epochs.first, let last = epochs.last, last > first else { return nil }
     let steps = (0...9).flatMap { k in [1.0, 2, 5].map { $0 * pow(10, Double(k)) } }
     let step = steps.first { (last - first) / $0 <= 10 } ?? steps[steps.count - 1]
