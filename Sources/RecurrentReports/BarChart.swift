@@ -200,7 +200,8 @@ public struct BarChart: SVGPlot {
                 for offset in [0.0, 1, 2] {
                     candidates.append(PlotFrame(
                         x: x, y: position - 3 - height - offset * (height + 2), width: width, height: height))
-                    candidates.append(PlotFrame(x: x, y: position + 3 + offset * (height + 2), width: width, height: height))
+                    candidates.append(
+                        PlotFrame(x: x, y: position + 3 + offset * (height + 2), width: width, height: height))
                 }
             }
             let box = placer.place(candidates)
@@ -238,7 +239,8 @@ public struct BarChart: SVGPlot {
             let drawn = (chart.series.flatMap(\.values) + chart.references.map(\.value)).filter(\.isFinite)
             let logarithmic = chart.valueAxis.scale == .logarithmic && !drawn.isEmpty && drawn.allSatisfy { $0 > 0 }
             let scale: AxisScale = logarithmic ? .logarithmic : .linear
-            let axis = PlotAxis(chart.valueAxis.label, unit: chart.valueAxis.unit, scale: scale, range: chart.valueAxis.range)
+            let axis = PlotAxis(
+                chart.valueAxis.label, unit: chart.valueAxis.unit, scale: scale, range: chart.valueAxis.range)
             var values = drawn
             if logarithmic {
                 // Room for the printed values above the longest bar, and a

@@ -66,7 +66,9 @@ extension SVGDocument {
             let rows = (0..<4).map { frame.y + 4 + Double($0) * (height + 2) }
             let across = rows.map { PlotFrame(x: x + 5, y: $0, width: width, height: height) }
             // Turned by 90°: the glyphs lie between 3 px left and 10 px right of the anchor's x.
-            let down = (0..<12).map { PlotFrame(x: x + 2, y: frame.y + 4 + Double($0) * 20, width: height, height: width) }
+            let down = (0..<12).map {
+                PlotFrame(x: x + 2, y: frame.y + 4 + Double($0) * 20, width: height, height: width)
+            }
             let left = rows.map { PlotFrame(x: x - 5 - width, y: $0, width: width, height: height) }
             let candidates = across + down + left
             let chosen = placer.placeIndex(candidates)

@@ -126,7 +126,9 @@ struct Compare: ParsableCommand {
                 "--models \(models): no model could be trained on this data (the MLP needs one output per sequence)")
         }
         let measure = metric.map { String($0.dropFirst("validation_".count)) } ?? "loss"
-        let written = try reportingDataErrors { try writePlots(rows, histories, measure: measure, loss: job.lossMeaning, baselines: baseline) }
+        let written = try reportingDataErrors {
+            try writePlots(rows, histories, measure: measure, loss: job.lossMeaning, baselines: baseline)
+        }
         if progress.json {
             let table: [[String: Any]] = rows.map { row in
                 var entry: [String: Any] = [

@@ -43,7 +43,8 @@ func baselineReferences(_ baselines: [String: Double], measure: String, test: Bo
             part = index
         }
         if part == 1 && !test { continue }
-        let label = name.replacingOccurrences(of: "_", with: " ") + (part.map { [" (validation)", " (test)"][$0] } ?? "")
+        let label =
+            name.replacingOccurrences(of: "_", with: " ") + (part.map { [" (validation)", " (test)"][$0] } ?? "")
         lines.append(ReferenceLine(value: value, label: "\(label): \(significant(value))", series: part))
     }
     return lines.sorted { ($0.series ?? 2) < ($1.series ?? 2) }
