@@ -14,6 +14,17 @@ import RecurrentCore
 ///
 /// With `range` nil the plot chooses the range from its data (see each plot
 /// for how). A fixed range is drawn exactly; data outside it are clipped.
+///
+/// With `ticks` nil the plot chooses nice ticks; given ticks are drawn
+/// instead, at their values with their labels (dates along a time axis,
+/// characters along a sequence), where they fall inside the axis's range.
+/// On a horizontal axis a label that would overlap the one before it is left
+/// out with its tick, so crowded ticks thin themselves rather than collide.
+///
+/// ```swift
+/// let time = PlotAxis("date", ticks: [AxisTick(value: 0, label: "2024-01-01"),
+///                                     AxisTick(value: 31, label: "2024-02-01")])
+/// ```
 public struct PlotAxis: Sendable, Equatable {
     /// What the axis measures (`Epoch`, `Loss`, `Hidden unit`).
     public var label: String
@@ -25,6 +36,9 @@ public struct PlotAxis: Sendable, Equatable {
     /// A fixed range for the axis, or nil to fit the data. On a logarithmic
     /// axis both bounds must be positive; a range that is not is ignored.
     public var range: ClosedRange<Double>?
+    /// Ticks to draw instead of the automatic ones, or nil for automatic
+    /// ticks. ``BarChart`` ignores them on its value axis.
+    public var ticks: [AxisTick]?
 
     /// An axis titled `label (unit)`.
     ///
@@ -33,11 +47,17 @@ public struct PlotAxis: Sendable, Equatable {
     ///   - unit: The unit, or empty for a pure number.
     ///   - scale: ``AxisScale/linear`` unless given.
     ///   - range: Fixed bounds, or nil (the default) to fit the data.
-    public init(_ label: String, unit: String = "", scale: AxisScale = .linear, range: ClosedRange<Double>? = nil) {
+    ///   - ticks: Ticks with their own labels, or nil (the default) for nice
+    ///     automatic ones.
+    public init(
+        _ label: String, unit: String = "", scale: AxisScale = .linear, range: ClosedRange<Double>? = nil,
+        ticks: [AxisTick]? = nil
+    ) {
         self.label = label
         self.unit = unit
         self.scale = scale
         self.range = range
+        self.ticks = ticks
     }
 
     /// The text written along the axis: `label (unit)`, or `label` alone.
@@ -50,6 +70,25 @@ public struct PlotAxis: Sendable, Equatable {
         guard let range, range.lowerBound.isFinite, range.upperBound.isFinite else { return nil }
         if scale == .logarithmic && range.lowerBound <= 0 { return nil }
         return range
+    }
+}
+
+/// One tick of an axis with its own label: a date at a row, a character at
+/// a time step.
+public struct AxisTick: Sendable, Equatable {
+    /// Where the tick stands, in the axis's units (a row index, a column).
+    public var value: Double
+    /// The text under (or beside) the tick, drawn as given (XML-escaped).
+    public var label: String
+
+    /// A tick at `value` labelled `label`.
+    ///
+    /// - Parameters:
+    ///   - value: The position in the axis's units.
+    ///   - label: The text to show there.
+    public init(value: Double, label: String) {
+        self.value = value
+        self.label = label
     }
 }
 
@@ -92,6 +131,18 @@ struct AxisMapping {
 /// The ticks for an axis of `scale` over `data` (the finite values drawn),
 /// or over the axis's fixed range when it has one.
 func axisTicks(for axis: PlotAxis, data: [Double], count: Int, covering: Bool) -> AxisTicks {
+    var ticks = automaticTicks(for: axis, data: data, count: count, covering: covering)
+    if let given = axis.ticks {
+        let lower = min(ticks.lowerBound, ticks.upperBound), upper = max(ticks.lowerBound, ticks.upperBound)
+        let inside = given.filter { $0.value.isFinite && $0.value >= lower && $0.value <= upper }
+            .sorted { $0.value < $1.value }
+        ticks.values = inside.map(\.value)
+        ticks.labels = inside.map(\.label)
+    }
+    return ticks
+}
+
+private func automaticTicks(for axis: PlotAxis, data: [Double], count: Int, covering: Bool) -> AxisTicks {
     if let range = axis.usableRange {
         return axis.scale == .linear ? .linear(within: range, count: count) : .logarithmic(within: range, count: count)
     }

@@ -16,8 +16,10 @@ import RecurrentCore
 /// ```
 ///
 /// Row 0 is at the top and column 0 at the left; ticks mark row and column
-/// indices (nice integers). The axes' label and unit title them; their
-/// scale and range do not apply to a heat map and are ignored.
+/// indices (nice integers), or the axes' own ``PlotAxis/ticks`` at the
+/// centres of the rows and columns they name (a character per time step).
+/// The axes' label and unit title them; their scale and range do not apply
+/// to a heat map and are ignored.
 ///
 /// **Colour.** A value v is coloured by v / L clamped to [−1, 1]: −1 dark
 /// blue (`#2166ac`), 0 white, +1 dark red (`#b2182b`), linear in sRGB between
@@ -156,13 +158,13 @@ public struct HeatMap: SVGPlot {
         let limit = colorLimit
 
         document.drawHorizontalAxis(
-            ticks: indexTicks(count: columns, intervals: max(2, Int(frame.width / 80))).map {
-                (frame.x + (Double($0) + 0.5) * frame.width / Double(columns), String($0))
+            ticks: ticks(of: xAxis, count: columns, intervals: max(2, Int(frame.width / 80))).map {
+                (frame.x + ($0.value + 0.5) * frame.width / Double(columns), $0.label)
             },
             title: xAxis.title, frame: frame, grid: false)
         document.drawVerticalAxis(
-            ticks: indexTicks(count: rows, intervals: max(2, Int(frame.height / 40))).map {
-                (frame.y + (Double($0) + 0.5) * frame.height / Double(rows), String($0))
+            ticks: ticks(of: yAxis, count: rows, intervals: max(2, Int(frame.height / 40))).map {
+                (frame.y + ($0.value + 0.5) * frame.height / Double(rows), $0.label)
             },
             title: yAxis.title, frame: frame, grid: false)
 
@@ -224,11 +226,16 @@ public struct HeatMap: SVGPlot {
         document.closeGroup()
     }
 
-    /// Integer ticks among 0..<count, about `intervals` apart at most.
-    private func indexTicks(count: Int, intervals: Int) -> [Int] {
+    /// The axis's own ticks that fall on a row or column (`0…count − 1`),
+    /// or integer ticks among 0..<count, about `intervals` apart at most.
+    private func ticks(of axis: PlotAxis, count: Int, intervals: Int) -> [AxisTick] {
         guard count > 0 else { return [] }
+        if let given = axis.ticks {
+            return given.filter { $0.value.isFinite && $0.value >= -0.5 && $0.value <= Double(count) - 0.5 }
+        }
         let ticks = AxisTicks.linear(within: 0...Double(count - 1), count: intervals)
-        return ticks.values.filter { $0 == $0.rounded() && $0 >= 0 && $0 <= Double(count - 1) }.map { Int($0) }
+        return ticks.values.filter { $0 == $0.rounded() && $0 >= 0 && $0 <= Double(count - 1) }
+            .map { AxisTick(value: $0, label: String(Int($0))) }
     }
 
     /// `count` indices in at most `limit` runs of consecutive indices, as
@@ -249,7 +256,7 @@ public struct HeatMap: SVGPlot {
         let height = self.height.isFinite ? max(self.height, 2 * PlotStyle.minimumFrameSide) : 450
         let top = PlotStyle.topMargin(title: title) + (colorLabel.isEmpty ? 0 : 10)
         let bottom = 52.0
-        let left = SVGDocument.leftMargin(labels: [String(max(rows - 1, 0))])
+        let left = SVGDocument.leftMargin(labels: yAxis.ticks?.map(\.label) ?? [String(max(rows - 1, 0))])
         let barLabels = [PlotNumberFormat.significant(colorLimit), PlotNumberFormat.significant(-colorLimit)]
         let right = 24 + 16 + 7 + (barLabels.map { PlotNumberFormat.approximateWidth($0, size: PlotStyle.tickSize) }.max() ?? 0) + 12
         let frame = PlotFrame(

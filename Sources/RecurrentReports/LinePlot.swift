@@ -42,7 +42,15 @@ import RecurrentCore
 /// `<circle class="point">` per point with no drawn neighbour (so a series
 /// of isolated values, such as a validation loss every fifth epoch with NaN
 /// between, shows as dots), one `<line class="marker">` per marker, and two
-/// `<rect>`s: the background and the clip region.
+/// `<rect>`s, the background and the clip region, plus one behind each
+/// marker label.
+///
+/// **Labels never collide.** A marker's `<text class="marker-label">` sits
+/// right of its line at the top, or in a lower row, or left of the line,
+/// whichever first keeps clear of the labels already placed (markers close
+/// together, such as the starts of a narrow validation and test part, stack
+/// their labels). Tick labels of a horizontal axis that would overlap are
+/// left out (see ``PlotAxis/ticks``).
 public struct LinePlot: SVGPlot {
     /// The title above the plot; empty for none.
     public var title: String
@@ -89,6 +97,17 @@ public struct LinePlot: SVGPlot {
     /// the margins for the title, tick labels, axis titles and legend.
     public var plotFrame: PlotFrame { Layout(self).frame }
 
+    /// How many labels as wide as the widest of `labels` fit side by side
+    /// along the x axis with room between them (at least 1): the most
+    /// ``PlotAxis/ticks`` worth giving, such as dates.
+    ///
+    /// - Parameter labels: The candidate tick labels.
+    /// - Returns: The frame's width over the widest label's plus a gap.
+    public func horizontalTickCapacity(labels: [String]) -> Int {
+        let widest = labels.map { PlotNumberFormat.approximateWidth($0, size: PlotStyle.tickSize) }.max() ?? 0
+        return max(1, Int(plotFrame.width / (widest + 24)))
+    }
+
     /// The document.
     public var svg: String {
         let layout = Layout(self)
@@ -109,18 +128,6 @@ public struct LinePlot: SVGPlot {
                 layout.y.position(value).map { ($0, label) }
             },
             title: yAxis.title, frame: frame, grid: true)
-
-        document.openGroup([("class", "markers")])
-        for marker in markers {
-            guard let x = layout.x.position(marker.x), x >= frame.x - 0.5, x <= frame.maxX + 0.5 else { continue }
-            document.line(x1: x, y1: frame.y, x2: x, y2: frame.maxY, stroke: "#666666", width: 1.25,
-                          [("stroke-dasharray", "5 4"), ("class", "marker")])
-            guard !marker.label.isEmpty else { continue }
-            let nearRightEdge = x > frame.x + frame.width * 0.75
-            document.text(marker.label, x: nearRightEdge ? x - 5 : x + 5, y: frame.y + 14, size: PlotStyle.tickSize,
-                          anchor: nearRightEdge ? .end : .start, [("fill", "#444444"), ("class", "marker-label")])
-        }
-        document.closeGroup()
 
         document.openGroup([("class", "lines"), ("clip-path", "url(#\(clipID))"), ("fill", "none")])
         for (index, line) in series.enumerated() {
@@ -146,6 +153,14 @@ public struct LinePlot: SVGPlot {
             }
         }
         document.closeGroup()
+
+        // Over the lines, so that no line hides a label.
+        document.drawMarkers(
+            markers.compactMap { marker in
+                guard let x = layout.x.position(marker.x), x >= frame.x - 0.5, x <= frame.maxX + 0.5 else { return nil }
+                return (x, marker.label)
+            },
+            frame: frame)
 
         let named = series.indices.filter { !series[$0].name.isEmpty }
         if !named.isEmpty {

@@ -69,16 +69,26 @@ extension SVGDocument {
 
     /// Tick marks, labels and grid lines for a horizontal axis under `frame`,
     /// and the axis title below them.
+    ///
+    /// Labels are centred under their ticks but kept on the page; a tick
+    /// whose label would come within 6 px of the previous label drawn is left
+    /// out, so given ticks (dates, characters) never overlap.
     mutating func drawHorizontalAxis(
         ticks: [(position: Double, label: String)], title: String, frame: PlotFrame, grid: Bool
     ) {
         openGroup([("class", "x-axis"), ("fill", PlotStyle.textColor)])
-        for tick in ticks {
+        var previousEnd = -Double.infinity
+        for tick in ticks.sorted(by: { $0.position < $1.position }) {
+            let half = PlotNumberFormat.approximateWidth(tick.label, size: PlotStyle.tickSize) / 2
+            let center = min(max(tick.position, half + 2), max(half + 2, width - half - 2))
+            guard center - half >= previousEnd + 6 else { continue }
+            previousEnd = center + half
             if grid {
                 line(x1: tick.position, y1: frame.y, x2: tick.position, y2: frame.maxY, stroke: PlotStyle.gridColor)
             }
             line(x1: tick.position, y1: frame.maxY, x2: tick.position, y2: frame.maxY + 5, stroke: PlotStyle.axisColor)
-            text(tick.label, x: tick.position, y: frame.maxY + 18, size: PlotStyle.tickSize, anchor: .middle)
+            text(tick.label, x: center, y: frame.maxY + 18, size: PlotStyle.tickSize, anchor: .middle,
+                 [("class", "tick-label")])
         }
         line(x1: frame.x, y1: frame.maxY, x2: frame.maxX, y2: frame.maxY, stroke: PlotStyle.axisColor)
         if !title.isEmpty {
@@ -99,7 +109,8 @@ extension SVGDocument {
                 line(x1: frame.x, y1: tick.position, x2: frame.maxX, y2: tick.position, stroke: PlotStyle.gridColor)
             }
             line(x1: frame.x - 5, y1: tick.position, x2: frame.x, y2: tick.position, stroke: PlotStyle.axisColor)
-            text(tick.label, x: frame.x - 8, y: tick.position + 4, size: PlotStyle.tickSize, anchor: .end)
+            text(tick.label, x: frame.x - 8, y: tick.position + 4, size: PlotStyle.tickSize, anchor: .end,
+                 [("class", "tick-label")])
         }
         line(x1: frame.x, y1: frame.y, x2: frame.x, y2: frame.maxY, stroke: PlotStyle.axisColor)
         if !title.isEmpty {

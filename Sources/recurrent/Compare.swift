@@ -134,7 +134,9 @@ struct Compare: ParsableCommand {
                 "--models \(models): no model could be trained on this data (the MLP needs one output per sequence)")
         }
         let measure = metric.map { String($0.dropFirst("validation_".count)) } ?? "loss"
-        let written = try reportingDataErrors { try writePlots(rows, histories, measure: measure, loss: job.loss) }
+        let written = try reportingDataErrors {
+            try writePlots(rows, histories, measure: measure, loss: job.lossMeaning, baselines: baseline)
+        }
         if progress.json {
             let table: [[String: Any]] = rows.map { row in
                 var entry: [String: Any] = [
@@ -195,24 +197,24 @@ struct Compare: ParsableCommand {
     }
 
     private func writePlots(
-        _ rows: [Row], _ histories: [(String, [EpochSummary])], measure: String, loss: Loss
+        _ rows: [Row], _ histories: [(String, [EpochSummary])], measure: String, loss: LossMeaning,
+        baselines: [String: Double]
     ) throws -> [String] {
         guard let plots else { return [] }
         let folder = URL(fileURLWithPath: plots)
         func shown(_ url: URL) -> String { (plots.hasSuffix("/") ? plots : plots + "/") + url.lastPathComponent }
         var written: [String] = []
-        var series = [BarSeries(name: "validation", values: rows.map { $0.validation ?? $0.validationLoss })]
-        if rows.allSatisfy({ $0.test != nil }) { series.append(BarSeries(name: "test", values: rows.map { $0.test! })) }
-        let label = rows.first?.validation == nil ? "validation loss" : measure.replacingOccurrences(of: "_", with: " ")
-        let chart = BarChart(
-            title: "Models compared on the same data", categories: rows.map { $0.model.uppercased() }, series: series,
-            categoryAxis: PlotAxis("model"), valueAxis: PlotAxis(label))
+        let measured = rows.first?.validation != nil
+        let chart = comparisonChart(
+            models: rows.map(\.model), validation: rows.map { $0.validation ?? $0.validationLoss },
+            test: rows.allSatisfy { $0.test != nil } ? rows.map { $0.test! } : nil,
+            measure: measured ? measure : "validation_loss", baselines: measured ? baselines : [:])
         let url = folder.appendingPathComponent("compare.svg")
         try chart.write(to: url)
         written.append(shown(url))
         for (name, history) in histories {
             let url = folder.appendingPathComponent("loss-\(name).svg")
-            try lossPlot(history, loss: loss).write(to: url)
+            try lossPlot(history, meaning: loss, model: name).write(to: url)
             written.append(shown(url))
         }
         return written

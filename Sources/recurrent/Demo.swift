@@ -121,8 +121,9 @@ struct Demo: ParsableCommand {
             (
                 "loss.svg",
                 LinePlot(
-                    title: "Training loss per epoch (normalised units)", xAxis: PlotAxis("epoch"),
-                    yAxis: PlotAxis("mean squared error", scale: .logarithmic),
+                    title: "Training loss per epoch: MSE of the z-scored series",
+                    xAxis: PlotAxis("epoch", ticks: epochTicks((1...epochs).map(Double.init))),
+                    yAxis: PlotAxis("MSE", unit: "z-score units²", scale: .logarithmic),
                     series: [
                         LineSeries(name: name, y: recurrentHistory.trainLosses, xStart: 1),
                         LineSeries(name: "MLP", y: mlpHistory.trainLosses, xStart: 1, dashed: true),

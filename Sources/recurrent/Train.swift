@@ -122,7 +122,7 @@ struct Train: ParsableCommand {
     /// plots into `--plots`; returns their paths.
     private func writePlots(_ job: any TrainingJob, _ result: TrainingResult) throws -> [String] {
         guard let folder = runOptions.plots else { return [] }
-        var plots: [(String, any SVGPlot)] = [("loss.svg", lossPlot(result.history, loss: job.loss))]
+        var plots: [(String, any SVGPlot)] = [("loss.svg", lossPlot(result.history, meaning: job.lossMeaning))]
         if let heatMap = try job.hiddenStatePlot(of: result.model) { plots.append(("hidden.svg", heatMap)) }
         plots += try job.plots(of: result.model)
         return try plots.map { name, plot in
@@ -132,19 +132,6 @@ struct Train: ParsableCommand {
         }
     }
 
-}
-
-/// Training and validation loss per epoch, on a log scale.
-func lossPlot(_ history: [EpochSummary], loss: Loss) -> LinePlot {
-    let epochs = history.map { Double($0.epoch) }
-    let positive = history.allSatisfy { $0.trainLoss > 0 && ($0.validationLoss ?? 1) > 0 }
-    return LinePlot(
-        title: "Loss per epoch, as trained (a series in normalised units)", xAxis: PlotAxis("epoch"),
-        yAxis: PlotAxis("loss", unit: "\(loss)", scale: positive ? .logarithmic : .linear),
-        series: [
-            LineSeries(name: "training", x: epochs, y: history.map(\.trainLoss)),
-            LineSeries(name: "validation", x: epochs, y: history.map { $0.validationLoss ?? .nan }, dashed: true),
-        ])
 }
 
 /// Runs `body`; a ``CSVError``, ``SafetensorsError`` or ``RecurrentError``

@@ -156,6 +156,14 @@ struct LabelledSequenceJob: TrainingJob {
     }
     var outputSize: Int { classes.count }
     var loss: Loss { .softmaxCrossEntropy }
+    var lossMeaning: LossMeaning { .crossEntropy(of: "the true class", per: "sequence") }
+
+    /// The first validation sequence's symbols, for symbol sequences (DNA, protein).
+    var validationSymbols: [String]? {
+        guard case .symbols(let alphabet) = encoding else { return nil }
+        let steps = validation.lengths?[0] ?? validation.steps
+        return (0..<steps).map { alphabet[Int(validation.input[0, $0])] }
+    }
 
     func summary(of model: TrainedModel) throws -> JobSummary {
         try summary(of: model, on: validation, part: "validation")

@@ -120,6 +120,8 @@ struct SeriesJob: TrainingJob {
     var generated: GeneratedSeriesSpec?
     /// p of the model's ``LinearSkip`` (`--skip`), or nil for none.
     var skipSteps: Int?
+    /// The `--time` column's name, or nil: the forecast plot's time axis.
+    let timeColumn: String?
 
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
@@ -152,6 +154,7 @@ struct SeriesJob: TrainingJob {
         self.options = options
         self.missing = series_.missing
         self.source = source
+        self.timeColumn = series_.time
         self.train = train
         self.validation = validation
     }
@@ -165,6 +168,7 @@ struct SeriesJob: TrainingJob {
     var outputSize: Int { options.horizon * options.targets.count }
     var pooling: SequencePooling { .last }
     var loss: Loss { .meanSquaredError }
+    var lossMeaning: LossMeaning { .meanSquaredError(of: options.targets, scaling: options.normalization) }
 
     func summary(of model: TrainedModel) throws -> JobSummary {
         try summary(of: model, part: .validation)
@@ -208,7 +212,7 @@ struct SeriesJob: TrainingJob {
                     name: "\(part.part.rawValue) forecast", x: part.endRows.map { Double($0 + 1) },
                     y: (0..<part.count).map { Double(prediction.scalars[$0 * options.horizon * k]) }, dashed: true))
         }
-        let plot = LinePlot(
+        var plot = LinePlot(
             title:
                 "\(target): truth and the model's forecasts (\(options.horizon == 1 ? "one step" : "first of \(options.horizon) steps") ahead)",
             xAxis: PlotAxis("row"), yAxis: PlotAxis(target), series: lines,
@@ -217,6 +221,12 @@ struct SeriesJob: TrainingJob {
                 VerticalMarker(x: Double(data.validation.rows.lowerBound), label: "validation"),
                 VerticalMarker(x: Double(data.test.rows.lowerBound), label: "test"),
             ])
+        if let name = timeColumn, let cells = data.series.times {
+            // The file's own time stamps at round boundaries (midnights, Mondays, months), as many as fit.
+            let times = cells.map { $0.trimmingCharacters(in: .whitespaces) }
+            let rows = TimeStamp.tickRows(ofTimes: times, count: plot.horizontalTickCapacity(labels: times))
+            plot.xAxis = PlotAxis(name, ticks: rows.map { AxisTick(value: Double($0), label: times[$0]) })
+        }
         return [("forecast.svg", plot)]
     }
 

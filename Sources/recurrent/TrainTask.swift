@@ -79,6 +79,19 @@ struct GeneratedTaskSpec: Codable, Equatable {
         }
     }
 
+    /// The task's loss, named with what it is computed on.
+    var lossMeaning: LossMeaning {
+        switch name {
+        case "adding":
+            LossMeaning(description: "MSE of the sum of the two marked numbers", axis: PlotAxis("MSE"))
+        case "copy": .crossEntropy(of: "each step's symbol", per: "step")
+        default:
+            LossMeaning(
+                description: "binary cross-entropy of each symbol that may come next",
+                axis: PlotAxis("binary cross-entropy", unit: "nats per symbol and step"))
+        }
+    }
+
     /// The task's figures for `model` on `batch`: the loss beside the task's
     /// baseline, and for Reber the share of strings whose every next-symbol
     /// set is predicted exactly (logit > 0).
@@ -163,6 +176,7 @@ struct GeneratedTaskJob: TrainingJob {
     var outputSize: Int { spec.outputSize }
     var pooling: SequencePooling { spec.pooling }
     var loss: Loss { spec.loss }
+    var lossMeaning: LossMeaning { spec.lossMeaning }
 
     func summary(of model: TrainedModel) throws -> JobSummary {
         try spec.figures(model, validation, part: "validation")

@@ -63,6 +63,20 @@ struct TextJob: TrainingJob {
     var outputSize: Int { corpus.vocabulary.count }
     var pooling: SequencePooling { .everyStep }
     var loss: Loss { .softmaxCrossEntropy }
+    var lossMeaning: LossMeaning {
+        .crossEntropy(of: "the next \(corpus.vocabulary.unit)", per: corpus.vocabulary.unit)
+    }
+
+    /// The first validation window's symbols: characters, or bytes as
+    /// themselves when ASCII and as `\xHH` otherwise.
+    var validationSymbols: [String]? {
+        let vocabulary = corpus.vocabulary
+        return (0..<validation.steps).map { t in
+            let symbol = vocabulary.symbols[Int(validation.input[0, t])]
+            if vocabulary.kind == .bytes && symbol >= 0x80 { return "\\x" + String(symbol, radix: 16, uppercase: true) }
+            return Unicode.Scalar(symbol).map { String(Character($0)) } ?? "?"
+        }
+    }
 
     func summary(of model: TrainedModel) throws -> JobSummary {
         try summary(of: model, on: validation, part: "validation")

@@ -27,6 +27,9 @@ protocol TrainingJob {
     var pooling: SequencePooling { get }
     /// The objective, in the units the per-epoch lines print.
     var loss: Loss { get }
+    /// What ``loss`` is computed on and in which unit, for the loss plot
+    /// (the loss's name alone by default).
+    var lossMeaning: LossMeaning { get }
     /// p of a ``LinearSkip`` to add to the recurrent model (`--skip`), or nil; nil by default.
     var skipSteps: Int? { get }
     /// The trained model's quality on the validation part, in the data's own
@@ -36,6 +39,10 @@ protocol TrainingJob {
     /// The model file: weights plus whatever the data needs to be read again
     /// (normalisation, vocabulary, class names), and `metadata` (training summary).
     func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws
+    /// What the first validation sequence reads at each step, as text (a
+    /// text model's characters), to label the hidden-state map's time axis;
+    /// nil (the default) for step numbers.
+    var validationSymbols: [String]? { get }
     /// The data's own plots of a trained model, by file name (such as
     /// `forecast.svg`); none by default.
     func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)]
@@ -57,6 +64,8 @@ extension TrainingJob {
 
     func testSummary(of model: TrainedModel) throws -> JobSummary? { nil }
 
+    var validationSymbols: [String]? { nil }
+
     func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)] { [] }
 
     /// A heat map of the first validation sequence's hidden states, [T, F]
@@ -64,6 +73,7 @@ extension TrainingJob {
     func hiddenStatePlot(of model: TrainedModel) throws -> HeatMap? {
         guard let network = model.sequenceModel else { return nil }
         return try HeatMap.hiddenStates(
-            of: network, sequence: validation, title: "Hidden states over the first validation sequence")
+            of: network, sequence: validation, title: "Hidden states over the first validation sequence",
+            symbols: validationSymbols)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Recurrent
 import Testing
 
@@ -88,5 +89,59 @@ import Testing
         let short = BarChart(title: "", categories: ["a", "b", "c"], series: [BarSeries(name: "test", values: [1.0, 2, 3])],
                              categoryAxis: PlotAxis("Model"), valueAxis: PlotAxis("MAE"), width: 500)
         #expect(chart.plotFrame.maxY < short.plotFrame.maxY)
+    }
+
+    @Test func errorsSpanningDecadesGetALogAxisAndTheBaselineALine() throws {
+        // Bars 0.001 … 0.2, persistence at 0.05: with room for the labels the
+        // axis covers 10⁻⁴ … 1, one tick per decade.
+        let chart = BarChart(
+            title: "log", categories: ["RNN", "LSTM"],
+            series: [BarSeries(name: "validation", values: [0.1, 0.001]), BarSeries(name: "test", values: [0.2, 0.002])],
+            categoryAxis: PlotAxis("model"), valueAxis: PlotAxis("MSE", scale: .logarithmic),
+            references: [ReferenceLine(value: 0.05, label: "persistence (validation): 0.05", series: 0),
+                         ReferenceLine(value: 0.06, label: "persistence (test): 0.06", series: 1)])
+        #expect(chart.drawnScale == .logarithmic)
+        let f = chart.plotFrame
+        let svg = try ParsedSVG(chart.svg)
+        let ticks = svg.all("text", inGroup: "y-axis").filter { $0.classes.contains("tick-label") }
+        #expect(ticks.map(\.text) == ["0.0001", "0.001", "0.01", "0.1", "1"])
+        // Decades equally spaced: tick i at maxY − i/4 of the height (labels sit 4 px below their tick).
+        for (i, tick) in ticks.enumerated() {
+            let expected = f.maxY - Double(i) / 4 * f.height + 4
+            #expect(abs(try #require(tick.number("y")) - expected) <= pixelTolerance, "tick \(tick.text)")
+        }
+        // A bar rises from the axis's bottom to log10(v) + 4 quarters of the height.
+        let bars = svg.all("rect", class: "bar")
+        for (bar, value) in zip(bars, [0.1, 0.2, 0.001, 0.002]) {
+            let top = f.maxY - (log10(value) + 4) / 4 * f.height
+            #expect(abs(try #require(bar.number("y")) - top) <= pixelTolerance, "bar \(value)")
+            #expect(abs(try #require(bar.number("y")) + (try #require(bar.number("height"))) - f.maxY) <= pixelTolerance)
+        }
+        // The baselines: dashed lines at their values, labelled, in their series' colours.
+        let lines = svg.all("line", class: "reference")
+        #expect(lines.count == 2)
+        for (line, value) in zip(lines, [0.05, 0.06]) {
+            let y = f.maxY - (log10(value) + 4) / 4 * f.height
+            #expect(abs(try #require(line.number("y1")) - y) <= pixelTolerance)
+            #expect(line.number("x1") == f.x && line.number("x2") == f.maxX)
+        }
+        #expect(lines[0].attributes["stroke"] == bars[0].attributes["fill"])
+        #expect(lines[1].attributes["stroke"] == bars[1].attributes["fill"])
+        let labels = svg.all("text", class: "reference-label")
+        #expect(labels.map(\.text) == ["persistence (validation): 0.05", "persistence (test): 0.06"])
+        // Close values, labels apart: their boxes (0.6 em a character) do not meet.
+        let boxes = try labels.map { label -> (ClosedRange<Double>, ClosedRange<Double>) in
+            let x = try #require(label.number("x")), y = try #require(label.number("y"))
+            return (x...(x + Double(label.text.count) * 6.6), (y - 10)...(y + 2))
+        }
+        #expect(boxes[0].0.upperBound <= boxes[1].0.lowerBound || boxes[1].0.upperBound <= boxes[0].0.lowerBound
+                || boxes[0].1.upperBound <= boxes[1].1.lowerBound || boxes[1].1.upperBound <= boxes[0].1.lowerBound)
+
+        // A log axis cannot show 0: the chart falls back to linear.
+        let zero = BarChart(
+            title: "", categories: ["a", "b"], series: [BarSeries(name: "s", values: [0, 1])],
+            categoryAxis: PlotAxis("c"), valueAxis: PlotAxis("v", scale: .logarithmic))
+        #expect(zero.drawnScale == .linear)
+        #expect(try ParsedSVG(zero.svg).all("line", class: "zero").count == 1)
     }
 }

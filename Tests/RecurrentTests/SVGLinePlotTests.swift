@@ -34,7 +34,7 @@ import Testing
         #expect(svg.all("path", class: "series").count == 2)
         #expect(svg.all("path", class: "series")[1].attributes["stroke-dasharray"] == "6 4")
         #expect(svg.all("line", class: "marker").count == 1)
-        #expect(svg.all("rect").count == 2)   // background, clip region
+        #expect(svg.all("rect").count == 3)   // background, clip region, the marker label's background
         #expect(svg.all("polyline").isEmpty)
         for text in ["Forecast", "Time (steps)", "Value (°C)", "truth", "forecast", "test →"] {
             #expect(svg.texts.contains(text), "missing text \(text)")

@@ -1,0 +1,56 @@
+import Foundation
+import Recurrent
+
+/// `compare.svg`: each model's error on the validation (and test) part as
+/// bars, on a log axis when the errors span more than a factor of 30, with
+/// the baselines the models must beat as labelled dashed lines.
+///
+/// - Parameters:
+///   - models: the models' names, one per bar group.
+///   - validation: each model's validation figure.
+///   - test: each model's test figure, or nil when the job keeps no test part.
+///   - measure: the figure's metric name (`rmse`, `accuracy`, …), for the axis.
+///   - baselines: the job's baseline figures by name (`persistence_validation_rmse`, …).
+func comparisonChart(
+    models: [String], validation: [Double], test: [Double]?, measure: String, baselines: [String: Double]
+) -> BarChart {
+    var series = [BarSeries(name: "validation", values: validation)]
+    if let test { series.append(BarSeries(name: "test", values: test)) }
+    let references = baselineReferences(baselines, measure: measure, test: test != nil)
+    let values = (validation + (test ?? []) + references.map(\.value)).filter { $0.isFinite }
+    let spread = (values.max() ?? 1) / (values.min() ?? 1)
+    let decades = values.allSatisfy { $0 > 0 } && spread > 30
+    return BarChart(
+        title: "Models compared on the same data: \(measureName(measure))",
+        categories: models.map { $0.uppercased() }, series: series, categoryAxis: PlotAxis("model"),
+        valueAxis: PlotAxis(measureName(measure), scale: decades ? .logarithmic : .linear), references: references)
+}
+
+/// The baselines of `measure` as reference lines: one per part where the
+/// job measures the baseline per part (persistence, majority class), in
+/// that part's colour; one grey line where it has one figure (the unigram
+/// entropy, the adding problem's constant answer).
+func baselineReferences(_ baselines: [String: Double], measure: String, test: Bool) -> [ReferenceLine] {
+    var lines: [ReferenceLine] = []
+    for key in baselines.keys.sorted() {
+        guard let value = baselines[key], value.isFinite else { continue }
+        let matches = key.hasSuffix("_" + measure) || measure == "bits_per_character" && key == "unigram_entropy_bits"
+        guard matches else { continue }
+        var name = key.hasSuffix("_" + measure) ? String(key.dropLast(measure.count + 1)) : key
+        var part: Int?
+        for (index, word) in ["validation", "test"].enumerated() where name.hasSuffix("_" + word) {
+            name = String(name.dropLast(word.count + 1))
+            part = index
+        }
+        if part == 1 && !test { continue }
+        let label =
+            name.replacingOccurrences(of: "_", with: " ") + (part.map { [" (validation)", " (test)"][$0] } ?? "")
+        lines.append(ReferenceLine(value: value, label: "\(label): \(significant(value))", series: part))
+    }
+    return lines.sorted { ($0.series ?? 2) < ($1.series ?? 2) }
+}
+
+/// `rmse` → `RMSE`, `bits_per_character` → `bits per character`.
+private func measureName(_ measure: String) -> String {
+    ["rmse", "mse", "mae"].contains(measure) ? measure.uppercased() : measure.replacingOccurrences(of: "_", with: " ")
+}
