@@ -68,6 +68,15 @@ extension LabelledSequences {
             if case .missingValue(let cell) = error.problem { error.problem = .notANumber(cell: cell) }
             throw error
         }
+        // Against every row: the robust reference is not moved by the cell it finds.
+        for (j, name) in features.enumerated() {
+            let column = numbers.values[j]
+            if let (r, deviations) = ExtremeValues.first(in: column, fittedOn: column.indices) {
+                throw CSVError(
+                    file: table.name, line: numbers.lines[r], column: name,
+                    problem: .extremeValue(value: column[r], deviations: deviations))
+            }
+        }
         // Rows of each sequence, in order of first appearance.
         var groupOf: [String: Int] = [:]
         var groups: [[Int]] = []

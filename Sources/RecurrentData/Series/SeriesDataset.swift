@@ -196,7 +196,8 @@ public struct SeriesDataset: Sendable {
     ///   - series: The columns; it may hold more than the options name.
     ///   - options: Columns, window, split and scaling.
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)`
-    ///   naming the option at fault.
+    ///   naming the option at fault; ``CSVError`` naming the line and column
+    ///   of a value that ``ExtremeValues`` finds too far from the rest.
     public init(_ series: NumericColumns, options: SeriesOptions) throws {
         try SeriesDataset.checkNames(options)
         try Check.positive(options.inputLength, "inputLength")
@@ -237,6 +238,13 @@ public struct SeriesDataset: Sendable {
                     + "too few for one window's targets")
         }
         let union = features + targets.filter { !features.contains($0) }
+        for c in union {
+            if let (r, deviations) = ExtremeValues.first(in: series.values[c], fittedOn: parts[0]) {
+                throw CSVError(
+                    file: series.source, line: series.lines[r], column: series.names[c],
+                    problem: .extremeValue(value: series.values[c][r], deviations: deviations))
+            }
+        }
         let normalization = try Normalization(
             fitting: union.map { Array(series.values[$0][parts[0]]) }, columns: union.map { series.names[$0] },
             method: options.normalization)

@@ -63,6 +63,9 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case labelChanges(sequence: String, from: String, firstLine: Int, to: String)
         /// A long-form sequence with two rows at the same step.
         case repeatedStep(sequence: String, step: String, firstLine: Int)
+        /// A value more than ``ExtremeValues/deviations`` robust standard
+        /// deviations from the training part's median (see ``ExtremeValues``).
+        case extremeValue(value: Double, deviations: Double)
     }
 
     /// The file's path, or the name given to ``CSVTable/init(string:name:delimiter:)``.
@@ -128,6 +131,9 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "to \(Self.quoted(to)); a sequence has one label"
         case .repeatedStep(let sequence, let step, let firstLine):
             "sequence \(Self.quoted(sequence)) has step \(Self.quoted(step)) twice (first on line \(firstLine))"
+        case .extremeValue(let value, let deviations):
+            "value \(value) lies \(String(format: "%.2g", deviations)) robust standard deviations (1.4826 × MAD) from "
+                + "the column's median, more than \(String(format: "%.0g", ExtremeValues.deviations)): a placeholder or a unit error?"
         }
     }
 
