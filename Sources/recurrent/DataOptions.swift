@@ -174,6 +174,12 @@ struct DataOptions: ParsableArguments {
                 path: sequences, features: series.features == nil ? nil : series.featureList,
                 options: sequenceOptions, shares: try sequenceShares(), scaling: series.scaling, model: modelOptions)
         }
+        if let task {  // before generating the series: its windows may not fit
+            try MemoryCheck.seriesWindows(
+                rows: length ?? 1000, window: window ?? 24, horizon: series.horizon, stride: series.stride,
+                features: 1, targets: 1
+            ).check()
+        }
         let (columns, source) = try loadSeries(seed: modelOptions.seed)
         var job = try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
         if let task { job.generated = GeneratedSeriesSpec(task: task, length: length ?? 1000, seed: modelOptions.seed) }

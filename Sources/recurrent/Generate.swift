@@ -41,8 +41,10 @@ struct Generate: ParsableCommand {
     var seed: UInt64 = 42
 
     func validate() throws {
+        guard (1...Limits.generatedCharacters).contains(length) else {
+            throw ValidationError("--length must lie in 1...\(Limits.generatedCharacters), got \(length)")
+        }
         try validateExistingFile(model, "--model")
-        guard length >= 1 else { throw ValidationError("--length must be at least 1, got \(length)") }
         guard temperature.isFinite, temperature > 0 else {
             throw ValidationError("--temperature must be finite and > 0, got \(temperature)")
         }
@@ -56,6 +58,8 @@ struct Generate: ParsableCommand {
                 "\(model): a bidirectional model cannot generate: its backward direction reads the whole text, "
                     + "future included; train one without --bidirectional")
         }
+        // The ids (8 bytes each), the decoded text (≤ 4 bytes a character) and its copy with the prime.
+        try MemoryCheck(parts: [("generated text", 16 * Double(length + prime.utf8.count))]).check()
         let vocabulary = file.vocabulary
         let primeIDs = try reportingTextErrors { try vocabulary.encode(prime, source: "--prime") }
         let sample = try reportingDataErrors {

@@ -144,6 +144,10 @@ struct SeriesJob: TrainingJob {
                     "\(source) has \(rows) rows, too few to hold \(options.horizon) rows in each of validation and test"
             )
         }
+        try MemoryCheck.seriesWindows(
+            rows: rows, window: window, horizon: options.horizon, stride: options.stride,
+            features: options.features.count, targets: options.targets.count
+        ).check()
         let data = try SeriesDataset(series, options: options)
         let (train, validation) = (data.train.batch, data.validation.batch)
         guard train.count > 0, validation.count > 0 else {

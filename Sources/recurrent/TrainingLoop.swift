@@ -163,6 +163,7 @@ struct TrainingLoop {
 
     /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
     func train(_ job: some TrainingJob) throws -> TrainingResult {
+        try MemoryCheck.training(options, job: job).check()
         var generator = RandomGenerator(seed: options.seed)
         let rate = options.learningRate
         switch options.optimizer {
