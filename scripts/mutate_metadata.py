@@ -3,7 +3,12 @@
 the CLI on each mutant; every exit status must be 0 or 64 (never a signal or
 a trap). Local use only; CI does not need Python.
 
-    scripts/mutate_metadata.py .build/debug/recurrent MODEL.safetensors... [--checkpoint CK --train-args "..."]
+    scripts/mutate_metadata.py .build/debug/recurrent MODEL.safetensors... [--checkpoint CK --train-args "..."] [--quick]
+
+A model file's mutants run info, evaluate, forecast and generate; a
+checkpoint's run `train TRAIN-ARGS --checkpoint MUTANT --resume` (the
+arguments that wrote it, without --checkpoint). --quick tries only the
+first three hostile values, for a short run.
 """
 import json, os, struct, subprocess, sys, tempfile, collections
 
@@ -68,7 +73,23 @@ def mutants(header):
 
 
 def main():
-    binary, *models = sys.argv[1:]
+    global HOSTILE
+    args = sys.argv[1:]
+    checkpoint, train_args = None, []
+    if "--quick" in args:
+        args.remove("--quick")
+        HOSTILE = [-5, 1e308, 2**62, "x"]
+    if "--checkpoint" in args:
+        i = args.index("--checkpoint")
+        checkpoint = args[i + 1]
+        del args[i:i + 2]
+    if "--train-args" in args:
+        i = args.index("--train-args")
+        train_args = args[i + 1].split()
+        del args[i:i + 2]
+    binary, *models = args
+    if checkpoint:
+        models.append(checkpoint)
     codes = collections.Counter()
     bad = []
     runs = 0
@@ -80,8 +101,10 @@ def main():
                 h["__metadata__"] = meta
                 mutant = os.path.join(tmp, "m.safetensors")
                 write(mutant, h, data)
-                if model.endswith(".ckpt"):
-                    commands = [["info", mutant]]
+                if model == checkpoint:
+                    commands = [["info", mutant],
+                                ["train"] + train_args + ["--checkpoint", mutant, "--resume",
+                                                          "--output", os.path.join(tmp, "r.safetensors")]]
                 else:
                     commands = [["info", mutant], ["evaluate", "--model", mutant],
                                 ["forecast", "--model", mutant, "--output", os.path.join(tmp, "f.csv")],
@@ -97,7 +120,7 @@ def main():
                     if code not in (0, 64, 1) or (code == 1):
                         bad.append((os.path.basename(model), command[0], label, code,
                                     r.stderr.decode(errors="replace").strip().splitlines()[-1:] if code != "timeout" else ""))
-    print(f"{runs} runs; exit codes: {dict(codes)}")
+    print(f"{runs} runs; exit codes: {dict(sorted(codes.items(), key=str))}")
     for b in bad:
         print("BAD", *b)
     sys.exit(1 if bad else 0)
