@@ -174,7 +174,7 @@ struct DataOptions: ParsableArguments {
                 path: sequences, features: series.features == nil ? nil : series.featureList,
                 options: sequenceOptions, shares: try sequenceShares(), scaling: series.scaling, model: modelOptions)
         }
-        if let task {  // before generating the series: its windows may not fit
+        if task != nil {  // before generating the series: its windows may not fit
             try MemoryCheck.seriesWindows(
                 rows: length ?? 1000, window: window ?? 24, horizon: series.horizon, stride: series.stride,
                 features: 1, targets: 1

@@ -35,20 +35,20 @@ struct MemoryCheck {
     /// it exceeds the machine's memory.
     func check() throws {
         let machine = Self.machineBytes
-        let large = parts.filter { $0.bytes >= Double(1 << 20) }
-        let detail = (large.isEmpty ? parts : large).map { "\($0.name) \(Self.gibibytes($0.bytes))" }.joined(separator: ", ")
+        let detail = parts.map { "\($0.name) \(Self.formatted($0.bytes))" }.joined(separator: ", ")
         if ProcessInfo.processInfo.environment["RECURRENT_MEMORY_ESTIMATE"] == "1" {
-            FileHandle.standardError.write(Data("memory estimate: \(Self.gibibytes(total)) (\(detail))\n".utf8))
+            FileHandle.standardError.write(Data("memory estimate: \(Self.formatted(total)) (\(detail))\n".utf8))
         }
         guard total > machine else { return }
-        printError("needs about \(Self.gibibytes(total)) of memory (\(detail)); this machine has \(Self.gibibytes(machine))")
+        printError("needs about \(Self.formatted(total)) of memory (\(detail)); this machine has \(Self.formatted(machine))")
         throw ExitCode.validationFailure
     }
 
-    /// `bytes` in GiB, to two significant figures or to the unit.
-    static func gibibytes(_ bytes: Double) -> String {
+    /// `bytes` in GiB (in MiB below 1 GiB), to two or three significant figures.
+    static func formatted(_ bytes: Double) -> String {
         let g = bytes / Double(1 << 30)
-        return g >= 100 ? "\(Int(g.rounded())) GiB" : String(format: g >= 10 ? "%.0f GiB" : g >= 1 ? "%.1f GiB" : "%.2f GiB", g)
+        if g < 1 { return String(format: "%.0f MiB", (bytes / Double(1 << 20)).rounded(.up)) }
+        return g >= 100 ? "\(Int(g.rounded())) GiB" : String(format: g >= 10 ? "%.0f GiB" : "%.1f GiB", g)
     }
 
     /// Windows of `rows` rows of a series: `window` steps of `features`

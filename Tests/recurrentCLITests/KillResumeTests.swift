@@ -34,6 +34,7 @@ import Testing
         let expected = try Data(contentsOf: reference.appendingPathComponent("model.safetensors"))
 
         var generator = SystemRandomNumberGenerator()
+        var interrupted = 0
         for trial in 0..<3 {
             let trialFolder = folder.url.appendingPathComponent("trial\(trial)")
             try FileManager.default.createDirectory(at: trialFolder, withIntermediateDirectories: true)
@@ -46,7 +47,7 @@ import Testing
                 let delay = Double.random(in: 0.05...max(0.1, duration), using: &generator)
                 delays.append(delay)
                 let resume = FileManager.default.fileExists(atPath: checkpoint) ? ["--resume"] : []
-                try killed(arguments + resume, after: delay)
+                if try killed(arguments + resume, after: delay) { interrupted += 1 }
             }
             let resume = FileManager.default.fileExists(atPath: checkpoint) ? ["--resume"] : []
             let finished = try runRecurrent(arguments + resume)
@@ -56,11 +57,13 @@ import Testing
             let left = try FileManager.default.contentsOfDirectory(atPath: trialFolder.path)
             #expect(Set(left) == ["run.checkpoint", "model.safetensors"], "trial \(trial), kills after \(delays) s: \(left)")
         }
+        // The kills fall within the uninterrupted run's length: most stop a run.
+        #expect(interrupted >= 3, "only \(interrupted) of 6 kills found the run still going")
     }
 
     /// Starts `recurrent arguments` and sends it SIGKILL after `delay` seconds
-    /// (if it has not ended by then); waits for it.
-    private func killed(_ arguments: [String], after delay: Double) throws {
+    /// if it has not ended by then; waits for it. Whether it was killed.
+    private func killed(_ arguments: [String], after delay: Double) throws -> Bool {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("recurrent")
         process.arguments = arguments
@@ -68,7 +71,9 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         Thread.sleep(forTimeInterval: delay)
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let running = process.isRunning
+        if running { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        return running && process.terminationReason == .uncaughtSignal
     }
 }
