@@ -326,7 +326,7 @@ import Testing
         let plots = folder.path("demo")
         let result = try runRecurrent(["demo", "--epochs", "3", "--hidden", "8", "--plots", plots])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        for row in ["persistence (last value)", "MLP 24 → 8 → 8 → 1", "LSTM 1 → 8, last step → 1"] {
+        for row in ["persistence (last value)", "MLP 24 → 8 → 8 → 6", "LSTM 1 → 8, last step → 6"] {
             #expect(result.stdout.contains(row), "\(result.stdout)")
         }
         for name in ["loss.svg", "forecast.svg", "hidden.svg"] {
