@@ -61,7 +61,7 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
         ]
     }
 
-    /// Reads and checks the record: sizes within ``Limits``, a valid split,
+    /// Reads and checks the record: sizes within `Limits`, a valid split,
     /// statistics for every column.
     ///
     /// - Parameter reader: the file's metadata.

@@ -18,7 +18,7 @@ public protocol ModelFileTask: Sendable {
     static var summary: String { get }
     /// The metadata keys the task writes, beside `task` (and the network's `head`).
     static var keys: Set<String> { get }
-    /// Whether the ``WindowMLP`` baseline may hold the task (true by default).
+    /// Whether the `WindowMLP` baseline may hold the task (true by default).
     static var allowsMLP: Bool { get }
     /// The task's metadata values, under ``keys``.
     func metadata() throws -> [String: String]
@@ -122,7 +122,7 @@ public struct TaskMetadataReader: Sendable {
 }
 
 /// A network and the task it was trained for, as one Recurrent model file:
-/// the ``SequenceNetwork`` (recurrent, or the ``WindowMLP`` baseline where
+/// the `SequenceNetwork` (recurrent, or the `WindowMLP` baseline where
 /// the task allows it), the task's own record (``ModelFileTask``) and free
 /// ``metadata`` such as a training summary.
 ///
