@@ -142,6 +142,23 @@ import Testing
             unigramEntropy: 2.5, metadata: ["training": "by hand"])
     }
 
+    /// A model that does not fit the vocabulary is refused before anything is
+    /// written, naming what it lacks (the file would not read back).
+    @Test func aModelThatDoesNotFitTheVocabularyIsNotWritten() throws {
+        let vocabulary = try Vocabulary(characters: "the cat sat\n".unicodeScalars)
+        let file = TextModelFile(
+            model: try Self.model(vocabularySize: vocabulary.count + 1), vocabulary: vocabulary, window: 16,
+            unigramEntropy: 2.5)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("text-\(UUID().uuidString).safetensors")
+        do {
+            try file.write(to: url)
+            Issue.record("a model of the wrong vocabulary was written")
+        } catch let error as SafetensorsError {
+            #expect(error.description.contains("embedding of \(vocabulary.count) rows"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+    }
+
     @Test func modelFileRoundTripGivesTheSameOutputs() throws {
         let original = try Self.textFile()
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("text-\(UUID().uuidString).safetensors")

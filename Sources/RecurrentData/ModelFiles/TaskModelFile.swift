@@ -171,8 +171,11 @@ public struct TaskModelFile<Task: ModelFileTask>: Sendable {
         self.metadata = metadata
     }
 
-    /// The metadata keys written beside the network's: the free ones, `task` and the task's.
+    /// The metadata keys written beside the network's: the free ones, `task`
+    /// and the task's, after checking the network fits the task (a file that
+    /// would not read back is never written).
     private func keys() throws -> [String: String] {
+        try task.check(network, in: TaskMetadataReader(metadata: [:], file: "model data"))
         var keys = metadata.filter { !Self.reservedKeys.contains($0.key) }
         for (key, value) in try task.metadata() { keys[key] = value }
         keys["task"] = Task.name
@@ -181,8 +184,8 @@ public struct TaskModelFile<Task: ModelFileTask>: Sendable {
 
     /// The model file's contents, for a recurrent network.
     ///
-    /// - Throws: `SafetensorsError` for the MLP, which is not a `ModelFile`
-    ///   (see ``write(to:)``).
+    /// - Throws: `SafetensorsError` for a network that does not fit the
+    ///   task, or for the MLP, which is not a `ModelFile` (see ``write(to:)``).
     public func modelFile() throws -> ModelFile {
         try network.modelFile(metadata: try keys())
     }
