@@ -29,9 +29,7 @@ extension HeatMap {
     ) throws -> HeatMap {
         let first = sequence.gathering([0])
         let steps = first.lengths?[0] ?? first.steps
-        var x = first.input
-        if let embedding = model.embedding { x = try embedding(x, lengths: first.lengths) }
-        let h = try model.recurrent(x, lengths: first.lengths).output  // [1, T, F]
+        let h = try model.hiddenStates(first.input, lengths: first.lengths)  // [1, T, F]
         let f = h.shape[2]
         let values = Tensor(shape: [f, steps], scalars: (0..<f).flatMap { unit in (0..<steps).map { h[0, $0, unit] } })
         var time = PlotAxis("time step")

@@ -56,9 +56,14 @@ import Testing
         var lengths: [Int]? = [4, 1, 3]
         /// p of a ``LinearSkip`` (random weights), or nil for none.
         var skip: Int?
+        /// S of a per-step head (``SequenceHead/steps``).
+        var headSteps = 1
+        /// The output channels of an ``InstanceNormalization``, or nil for none.
+        var revin: [Int]?
         var description: String {
             "\(input) \(cell) layers \(layers)\(bidirectional ? " bi" : "") dropout \(dropout) \(pooling) "
                 + "lengths \(lengths ?? [])\(skip.map { " skip \($0)" } ?? "")"
+                + (headSteps > 1 ? " head steps \(headSteps)" : "") + (revin.map { " revin \($0)" } ?? "")
         }
     }
 
@@ -72,7 +77,9 @@ import Testing
     /// A missing factor anywhere in the chain (a dropped dropout mask, the
     /// embedding's rows, the mean's 1/L) is an error of order 1. With a
     /// ``LinearSkip`` (random weights, so that it adds to ∂/∂input; p longer
-    /// than some sequences) its path is checked too.
+    /// than some sequences) its path is checked too, as are a per-step head
+    /// (S = 2, one sequence shorter than S) and an ``InstanceNormalization``
+    /// (whose ∂/∂input has terms through each window's mean and deviation).
     @Test(arguments: [
         Config(input: .features(3), cell: .lstm, pooling: .last, lengths: nil),
         Config(input: .tokens(vocabularySize: 7), embeddingSize: 3, cell: .gru, layers: 2, bidirectional: true, pooling: .everyStep),
@@ -82,14 +89,20 @@ import Testing
         Config(input: .features(3), cell: .lstm, pooling: .last, skip: 3),
         Config(input: .features(3), cell: .gru, layers: 2, bidirectional: true, dropout: 0.4, pooling: .mean, skip: 4),
         Config(input: .features(3), cell: .elman(.tanh), pooling: .max, lengths: nil, skip: 1),
+        Config(input: .features(3), cell: .lstm, pooling: .last, headSteps: 2),
+        Config(input: .features(3), cell: .gru, pooling: .last, lengths: [4, 2, 3], skip: 2, revin: [0, 2]),
+        Config(
+            input: .features(3), cell: .lstm, layers: 2, dropout: 0.3, pooling: .last, lengths: [4, 2, 3],
+            headSteps: 2, revin: [1, 1]),
+        Config(input: .features(3), cell: .elman(.tanh), pooling: .mean, lengths: nil, revin: [2, 0]),
     ])
     func backwardMatchesFiniteDifferences(config: Config) throws {
         var generator = RandomGenerator(seed: 2)
         var model = try SequenceModel(
             input: config.input, embeddingSize: config.embeddingSize, cell: config.cell, hiddenSize: 4, layers: config.layers,
             bidirectional: config.bidirectional, dropout: config.dropout, outputSize: 2, pooling: config.pooling,
-            generator: &generator
-        ).withSkip(steps: config.skip)
+            headSteps: config.headSteps, generator: &generator
+        ).withSkip(steps: config.skip).withInstanceNormalization(outputChannels: config.revin)
         model.updateParameters { name, tensor in
             if name.hasPrefix("skip.") { tensor = Tensor.normal(tensor.shape, using: &generator) }
         }

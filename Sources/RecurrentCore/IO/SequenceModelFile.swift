@@ -2,15 +2,21 @@ import Foundation
 
 /// How a ``SequenceModel``'s head is recorded in a model file's metadata
 /// key `head`: `{"output_size":O,"pooling":"last"}`, with `"skip_steps":p`
-/// when the model has a ``LinearSkip`` (files without it have none).
+/// when the model has a ``LinearSkip``, `"steps":S` for a per-step head
+/// (``SequenceHead/steps`` above 1), and `"instance_normalization":{…}`
+/// (its features, output channels and ε) with an ``InstanceNormalization``;
+/// files without them have none.
 struct SequenceHeadRecord: Codable {
     var pooling: SequencePooling
     var outputSize: Int
     var skipSteps: Int?
+    var steps: Int?
+    var instanceNormalization: InstanceNormalization?
     enum CodingKeys: String, CodingKey {
-        case pooling
+        case pooling, steps
         case outputSize = "output_size"
         case skipSteps = "skip_steps"
+        case instanceNormalization = "instance_normalization"
     }
 }
 
@@ -35,7 +41,8 @@ extension ModelFile {
             if let bias = skip.dense.bias { tensors["skip.bias"] = bias }
         }
         let head = SequenceHeadRecord(
-            pooling: model.head.pooling, outputSize: model.head.outputSize, skipSteps: model.skip?.steps)
+            pooling: model.head.pooling, outputSize: model.head.outputSize, skipSteps: model.skip?.steps,
+            steps: model.head.steps == 1 ? nil : model.head.steps, instanceNormalization: model.instanceNormalization)
         var keys = metadata
         keys["head"] = try metadataJSON(head)
         self.init(layer: model.recurrent, tensors: tensors, metadata: keys)
@@ -58,16 +65,22 @@ extension ModelFile {
         guard let weight = tensors["head.weight"] else {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: "is missing")
         }
-        guard weight.shape == [head.outputSize, inputs] else {
+        let steps = head.steps ?? 1
+        guard steps >= 1, head.outputSize >= 1, head.outputSize % steps == 0 else {
+            throw SafetensorsError(
+                file: name, problem: "metadata \"head\": steps \(steps) must be at least 1 and divide output_size \(head.outputSize)")
+        }
+        let perStep = head.outputSize / steps
+        guard weight.shape == [perStep, inputs] else {
             throw SafetensorsError(
                 file: name, tensor: "head.weight",
-                problem: "has shape \(weight.shape); the model needs [\(head.outputSize), \(inputs)]")
+                problem: "has shape \(weight.shape); the model needs [\(perStep), \(inputs)]")
         }
         let bias = tensors["head.bias"]
-        if let bias, bias.shape != [head.outputSize] {
+        if let bias, bias.shape != [perStep] {
             throw SafetensorsError(
                 file: name, tensor: "head.bias",
-                problem: "has shape \(bias.shape); the model needs [\(head.outputSize)]")
+                problem: "has shape \(bias.shape); the model needs [\(perStep)]")
         }
         var embedding: Embedding?
         if let table = tensors["embedding.weight"] {
@@ -100,8 +113,11 @@ extension ModelFile {
         }
         do {
             let dense = try Dense(weight: weight, bias: bias)
-            let sequenceHead = try SequenceHead(pooling: head.pooling, dense: dense, directions: layer.directions)
-            return try SequenceModel(embedding: embedding, recurrent: layer, head: sequenceHead, skip: skip)
+            let sequenceHead = try SequenceHead(
+                pooling: head.pooling, dense: dense, directions: layer.directions, steps: steps)
+            return try SequenceModel(
+                embedding: embedding, recurrent: layer, head: sequenceHead, skip: skip,
+                instanceNormalization: head.instanceNormalization)
         } catch let error as RecurrentError {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
         }

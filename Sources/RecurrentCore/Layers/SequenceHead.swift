@@ -1,4 +1,5 @@
-// Letters: B batch, T time, F features per step (directions·H), O outputs.
+// Letters: B batch, T time, F features per step (directions·H), O outputs,
+// S output steps of a per-step head (O = S·P, P outputs per step).
 
 /// The output layer of a sequence model: a ``SequencePooling`` over each
 /// sequence's real steps, then a ``Dense`` layer.
@@ -8,6 +9,11 @@
 ///   recurrent layer's outputs are.
 /// - Many-to-one (``SequencePooling/last``, ``SequencePooling/mean``,
 ///   ``SequencePooling/max``): `y[b] = φ(pool(x[b, :L])·Wᵀ + b)`, [B, T, F] → [B, O].
+/// - Per-step (``SequencePooling/last`` with ``steps`` S > 1, a forecaster's
+///   head over the last S outputs of the recurrent stack, one Dense layer
+///   shared by every step): `y[b, s·P ..< (s+1)·P] = φ(x[b, L−S+s]·Wᵀ + b)`
+///   for s in 0..<S, [B, T, F] → [B, O = S·P]; steps before 0 (L < S) read
+///   as zeros. `weight` is then [P, F] and `bias` [P].
 ///
 /// The Dense layer's parameters are `weight` [O, F] and `bias` [O]; inside a
 /// ``SequenceModel`` they are `head.weight` and `head.bias`, so that a PyTorch
@@ -27,11 +33,15 @@ public struct SequenceHead: Module {
     public let directions: Int
     /// The affine map (and activation) applied to the pooled features.
     public private(set) var dense: Dense
+    /// S, the last steps a many-to-one head reads, each through ``dense``:
+    /// 1 for one pooled vector (the direct head), more for a per-step head.
+    public let steps: Int
 
     /// F, features per step of the input.
     public var inputSize: Int { dense.inputSize }
-    /// O, outputs per step (many-to-many) or per sequence (many-to-one).
-    public var outputSize: Int { dense.outputSize }
+    /// O, outputs per step (many-to-many) or per sequence (many-to-one): S
+    /// times the Dense layer's outputs.
+    public var outputSize: Int { steps * dense.outputSize }
 
     /// A head with a freshly drawn Dense layer (PyTorch's `nn.Linear` initialisation).
     ///
@@ -41,36 +51,60 @@ public struct SequenceHead: Module {
     ///   - outputSize: O, at least 1.
     ///   - directions: 1, or 2 for a bidirectional layer's features.
     ///   - activation: φ of the Dense layer; identity (logits, regression) by default.
+    ///   - steps: S, the last steps read, each through one shared Dense layer
+    ///     of O/S outputs (a per-step head); 1 (the default) pools once.
     ///   - generator: the source of the initial weights.
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad size.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a
+    ///   bad size, or `steps` above 1 with a pooling other than
+    ///   ``SequencePooling/last``, two directions, or an O that S does not divide.
     public init(
         pooling: SequencePooling, inputSize: Int, outputSize: Int, directions: Int = 1,
-        activation: Activation = .identity, generator: inout RandomGenerator
+        activation: Activation = .identity, steps: Int = 1, generator: inout RandomGenerator
     ) throws {
+        guard steps >= 1, outputSize % steps == 0 else {
+            throw RecurrentError.invalidArgument(
+                name: "steps", value: "\(steps)", reason: "must be at least 1 and divide the outputs (\(outputSize))")
+        }
         try self.init(
             pooling: pooling,
-            dense: try Dense(inputSize: inputSize, outputSize: outputSize, activation: activation, generator: &generator),
-            directions: directions)
+            dense: try Dense(
+                inputSize: inputSize, outputSize: outputSize / steps, activation: activation, generator: &generator),
+            directions: directions, steps: steps)
     }
 
     /// A head around a given Dense layer.
     ///
+    /// - Parameters:
+    ///   - pooling: every step, or last, mean or max over real steps.
+    ///   - dense: the layer applied to the pooled features (to each of the
+    ///     last `steps` steps' features for a per-step head).
+    ///   - directions: 1, or 2 for a bidirectional layer's features.
+    ///   - steps: S, 1 unless this is a per-step head.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
-    ///   `directions` is not 1 or 2, or 2 with an odd input size.
-    public init(pooling: SequencePooling, dense: Dense, directions: Int = 1) throws {
+    ///   `directions` is not 1 or 2, or 2 with an odd input size, or `steps`
+    ///   is above 1 with a pooling other than ``SequencePooling/last`` or two directions.
+    public init(pooling: SequencePooling, dense: Dense, directions: Int = 1, steps: Int = 1) throws {
         guard directions == 1 || (directions == 2 && dense.inputSize % 2 == 0) else {
             throw RecurrentError.invalidArgument(
                 name: "directions", value: "\(directions)",
                 reason: "must be 1, or 2 with an even input size (\(dense.inputSize))")
         }
+        guard steps == 1 || (steps > 1 && pooling == .last && directions == 1) else {
+            throw RecurrentError.invalidArgument(
+                name: "steps", value: "\(steps)",
+                reason: "a per-step head (steps > 1) reads the last steps of a unidirectional layer (pooling last)")
+        }
         self.pooling = pooling
         self.dense = dense
         self.directions = directions
+        self.steps = steps
     }
 
     /// What backward needs from the forward pass.
     public struct Cache {
-        let pooling: SequencePooling.Cache
+        let pooling: SequencePooling.Cache?
+        /// A per-step head's gathered steps: the input's shape and each sequence's length.
+        let gathered: (inputShape: [Int], lengths: [Int])?
         let dense: Dense.Cache
         /// Per sequence, for zeroing many-to-many outputs past its end; nil: all real.
         let lengths: [Int]?
@@ -89,13 +123,37 @@ public struct SequenceHead: Module {
             throw RecurrentError.invalidArgument(
                 name: "features", value: "of shape \(features.shape)", reason: "expected [B, T, \(inputSize)]")
         }
+        if steps > 1 { return try perStepForward(features, lengths: lengths) }
         let (pooled, poolingCache) = try pooling.forward(features, lengths: lengths, directions: directions)
         let mask = pooling == .everyStep ? lengths : nil
         // Padded steps are zeroed before Dense too, so that whatever they hold
         // never reaches dW = dzᵀ·x (0·NaN would be NaN).
         var (y, denseCache) = try dense.forward(mask.map { zeroingPadding(pooled, lengths: $0) } ?? pooled)  // φ(pool(x)·Wᵀ + b)
         if let mask { y = zeroingPadding(y, lengths: mask) }  // y[b, t] = 0 for t ≥ L
-        return (y, Cache(pooling: poolingCache, dense: denseCache, lengths: mask))
+        return (y, Cache(pooling: poolingCache, gathered: nil, dense: denseCache, lengths: mask))
+    }
+
+    /// The per-step head: `y[b, s·P ..< (s+1)·P] = dense(x[b, L−S+s])`, zeros read before step 0.
+    private func perStepForward(_ features: Tensor, lengths: [Int]?) throws -> (output: Tensor, cache: Cache) {
+        let (b, t, f) = (features.shape[0], features.shape[1], features.shape[2])
+        try checkLengths(lengths, batch: b, steps: t)
+        let lengths = lengths ?? Array(repeating: t, count: b)
+        var gathered = [Float](repeating: 0, count: b * steps * f)  // [B·S, F]
+        features.withUnsafeBufferPointer { x in
+            for i in 0..<b {
+                for s in 0..<steps {
+                    let step = lengths[i] - steps + s
+                    guard step >= 0 else { continue }
+                    let from = (i * t + step) * f, to = (i * steps + s) * f
+                    for k in 0..<f { gathered[to + k] = x[from + k] }
+                }
+            }
+        }
+        let (y, denseCache) = try dense.forward(Tensor(shape: [b * steps, f], scalars: gathered))  // [B·S, P]
+        return (
+            y.reshaped([b, outputSize]),
+            Cache(pooling: nil, gathered: (features.shape, lengths), dense: denseCache, lengths: nil)
+        )
     }
 
     /// ∂loss/∂features and the Dense layer's gradients from dy = ∂loss/∂output.
@@ -111,8 +169,25 @@ public struct SequenceHead: Module {
     public func backward(_ dOutput: Tensor, cache: Cache) -> (dFeatures: Tensor, gradients: NamedTensors) {
         var dy = dOutput
         if let lengths = cache.lengths { dy = zeroingPadding(dy, lengths: lengths) }  // padded y are constant 0
+        if let (shape, lengths) = cache.gathered {  // per-step: dense on [B·S, F], then scatter to the steps read
+            let (b, t, f) = (shape[0], shape[1], shape[2])
+            let (dGathered, gradients) = dense.backward(
+                dy.reshaped([b * steps, dense.outputSize]), cache: cache.dense)
+            var dx = [Float](repeating: 0, count: b * t * f)
+            dGathered.withUnsafeBufferPointer { g in
+                for i in 0..<b {
+                    for s in 0..<steps {
+                        let step = lengths[i] - steps + s
+                        guard step >= 0 else { continue }
+                        let to = (i * t + step) * f, from = (i * steps + s) * f
+                        for k in 0..<f { dx[to + k] = g[from + k] }
+                    }
+                }
+            }
+            return (Tensor(shape: shape, scalars: dx), gradients)
+        }
         let (dPooled, gradients) = dense.backward(dy, cache: cache.dense)
-        return (pooling.backward(dPooled, cache: cache.pooling), gradients)
+        return (pooling.backward(dPooled, cache: cache.pooling!), gradients)
     }
 
     /// The head's output (the forward pass, keeping nothing for backward).

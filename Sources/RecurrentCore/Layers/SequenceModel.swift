@@ -18,7 +18,10 @@
 /// A many-to-one model on numeric input may carry a ``LinearSkip``
 /// (LSTNet's highway): its output is then
 /// `y = head(h) + W_skip · vec(x[L−p ..< L]) + b_skip`, the head's plus a
-/// linear map of the last p input steps.
+/// linear map of the last p input steps. It may also carry an
+/// ``InstanceNormalization`` (RevIN): the whole network then reads each
+/// window standardised by its own statistics, and its outputs are scaled
+/// back with them.
 ///
 /// ```swift
 /// var generator = RandomGenerator(seed: 3)
@@ -41,6 +44,8 @@ public struct SequenceModel: Module {
     public var head: SequenceHead
     /// The linear autoregressive path added to a many-to-one head's output, or nil.
     public private(set) var skip: LinearSkip?
+    /// The per-window standardisation around the whole network (RevIN), or nil.
+    public private(set) var instanceNormalization: InstanceNormalization?
 
     /// What the model reads: tokens of the embedding's vocabulary, or the
     /// recurrent layer's input features.
@@ -56,12 +61,16 @@ public struct SequenceModel: Module {
     ///   - head: the output layer.
     ///   - skip: a linear path from the last input steps to the output, or nil;
     ///     only for numeric input and a many-to-one head.
+    ///   - instanceNormalization: a per-window standardisation around the
+    ///     network, or nil; only for numeric input and a many-to-one head.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
     ///   the embedding's dimension is not the recurrent layer's input size,
     ///   the head does not read the recurrent layer's output (size and
-    ///   directions), or the skip does not read the input or give the head's outputs.
+    ///   directions), or the skip or the normalisation does not read the
+    ///   input or give the head's outputs.
     public init(
-        embedding: Embedding? = nil, recurrent: RecurrentLayer, head: SequenceHead, skip: LinearSkip? = nil
+        embedding: Embedding? = nil, recurrent: RecurrentLayer, head: SequenceHead, skip: LinearSkip? = nil,
+        instanceNormalization: InstanceNormalization? = nil
     ) throws {
         if let embedding, embedding.dimension != recurrent.inputSize {
             throw RecurrentError.invalidArgument(
@@ -83,10 +92,22 @@ public struct SequenceModel: Module {
                         + "of \(head.outputSize) outputs")
             }
         }
+        if let norm = instanceNormalization {
+            guard embedding == nil, head.pooling.isManyToOne, norm.features == recurrent.inputSize,
+                norm.outputSize == head.outputSize
+            else {
+                throw RecurrentError.invalidArgument(
+                    name: "instanceNormalization",
+                    value: "of \(norm.features) feature(s), scaling back \(norm.outputSize) output(s)",
+                    reason: "needs numeric input of \(recurrent.inputSize) feature(s) and a many-to-one head "
+                        + "of \(head.outputSize) outputs")
+            }
+        }
         self.embedding = embedding
         self.recurrent = recurrent
         self.head = head
         self.skip = skip
+        self.instanceNormalization = instanceNormalization
     }
 
     /// This model with a fresh ``LinearSkip`` (zero weight and bias) over the
@@ -94,12 +115,29 @@ public struct SequenceModel: Module {
     ///
     /// - Parameter steps: p, at least 1; nil removes the skip.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
-    ///   ``init(embedding:recurrent:head:skip:)`` does.
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:)`` does.
     public func withSkip(steps: Int?) throws -> SequenceModel {
         let skip = try steps.map {
             try LinearSkip(steps: $0, features: recurrent.inputSize, outputSize: head.outputSize)
         }
-        return try SequenceModel(embedding: embedding, recurrent: recurrent, head: head, skip: skip)
+        return try SequenceModel(
+            embedding: embedding, recurrent: recurrent, head: head, skip: skip,
+            instanceNormalization: instanceNormalization)
+    }
+
+    /// This model wrapped in an ``InstanceNormalization`` (RevIN) whose
+    /// output o is scaled back with input feature `outputChannels[o]`'s
+    /// window statistics, or without one when `outputChannels` is nil.
+    ///
+    /// - Parameter outputChannels: c(o) for each of the head's outputs; nil removes the normalisation.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:)`` does.
+    public func withInstanceNormalization(outputChannels: [Int]?) throws -> SequenceModel {
+        let norm = try outputChannels.map {
+            try InstanceNormalization(features: recurrent.inputSize, outputChannels: $0)
+        }
+        return try SequenceModel(
+            embedding: embedding, recurrent: recurrent, head: head, skip: skip, instanceNormalization: norm)
     }
 
     /// A model with freshly drawn weights: the embedding (N(0, 1)), then the
@@ -118,13 +156,16 @@ public struct SequenceModel: Module {
     ///   - outputSize: O.
     ///   - pooling: many-to-many (``SequencePooling/everyStep``) or a many-to-one pooling.
     ///   - activation: φ of the head; identity for regression and logits.
+    ///   - headSteps: S, the last steps a per-step head reads, each through
+    ///     one shared Dense layer (``SequenceHead/steps``); 1 for the direct head.
     ///   - generator: the source of every initial weight.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad size or dropout.
     public init(
         input: SequenceInput, embeddingSize: Int = 32, cell: Cell, hiddenSize: Int, layers: Int = 1,
         bidirectional: Bool = false,
         dropout: Float = 0, initialization: RecurrentInitialization = .pytorch, outputSize: Int,
-        pooling: SequencePooling, activation: Activation = .identity, generator: inout RandomGenerator
+        pooling: SequencePooling, activation: Activation = .identity, headSteps: Int = 1,
+        generator: inout RandomGenerator
     ) throws {
         var embedding: Embedding?
         let inputSize: Int
@@ -140,13 +181,13 @@ public struct SequenceModel: Module {
             dropout: dropout, initialization: initialization, generator: &generator)
         let head = try SequenceHead(
             pooling: pooling, inputSize: recurrent.outputSize, outputSize: outputSize,
-            directions: recurrent.directions, activation: activation, generator: &generator)
+            directions: recurrent.directions, activation: activation, steps: headSteps, generator: &generator)
         try self.init(embedding: embedding, recurrent: recurrent, head: head)
     }
 
     /// A model with freshly drawn weights from a generator seeded with
     /// `seed`: the same model as
-    /// ``init(input:embeddingSize:cell:hiddenSize:layers:bidirectional:dropout:initialization:outputSize:pooling:activation:generator:)``
+    /// ``init(input:embeddingSize:cell:hiddenSize:layers:bidirectional:dropout:initialization:outputSize:pooling:activation:headSteps:generator:)``
     /// given `RandomGenerator(seed: seed)`.
     ///
     /// - Parameters:
@@ -162,19 +203,20 @@ public struct SequenceModel: Module {
     ///   - outputSize: O.
     ///   - pooling: many-to-many (``SequencePooling/everyStep``) or a many-to-one pooling.
     ///   - activation: φ of the head; identity for regression and logits.
+    ///   - headSteps: S, the last steps a per-step head reads (``SequenceHead/steps``); 1 for the direct head.
     ///   - seed: seeds the source of every initial weight.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad size or dropout.
     public init(
         input: SequenceInput, embeddingSize: Int = 32, cell: Cell, hiddenSize: Int, layers: Int = 1,
         bidirectional: Bool = false,
         dropout: Float = 0, initialization: RecurrentInitialization = .pytorch, outputSize: Int,
-        pooling: SequencePooling, activation: Activation = .identity, seed: UInt64
+        pooling: SequencePooling, activation: Activation = .identity, headSteps: Int = 1, seed: UInt64
     ) throws {
         var generator = RandomGenerator(seed: seed)
         try self.init(
             input: input, embeddingSize: embeddingSize, cell: cell, hiddenSize: hiddenSize, layers: layers,
             bidirectional: bidirectional, dropout: dropout, initialization: initialization, outputSize: outputSize, pooling: pooling,
-            activation: activation, generator: &generator)
+            activation: activation, headSteps: headSteps, generator: &generator)
     }
 
     /// What the backward pass needs from a training forward pass.
@@ -183,6 +225,8 @@ public struct SequenceModel: Module {
         let recurrent: RecurrentCache
         let head: SequenceHead.Cache
         let skip: LinearSkip.Cache?
+        /// With an instance normalisation: its statistics and the output before scaling back.
+        let normalization: (statistics: InstanceNormalization.Statistics, output: Tensor)?
     }
 
     /// The forward pass of training: dropout between recurrent layers is
@@ -201,15 +245,21 @@ public struct SequenceModel: Module {
         _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil,
         generator: inout RandomGenerator
     ) throws -> (output: Tensor, state: RecurrentState, cache: Cache) {
-        let (x, embeddingCache) = try embed(input, lengths: lengths)  // [B, T, D]
+        let (embedded, embeddingCache) = try embed(input, lengths: lengths)  // [B, T, D]
+        let statistics = try instanceNormalization?.normalize(embedded, lengths: lengths)
+        let x = statistics?.normalized ?? embedded  // x̂ = (x − μ)/σ with RevIN
         let (h, state, recurrentCache) = try recurrent.forward(
             x, lengths: lengths, initialState: initialState, generator: &generator)  // [B, T, F]
         var (y, headCache) = try head.forward(h, lengths: lengths)  // [B, T, O] or [B, O]
         let skipped = try skip.map { try $0.forward(checkedSkipInput(x), lengths: lengths) }
         if let skipped { y = y.zipMap(skipped.output) { $0 + $1 } }  // + W_skip·vec(x[L−p..<L]) + b_skip
+        let normalized = y
+        if let instanceNormalization, let statistics { y = instanceNormalization.denormalize(y, statistics: statistics) }
         return (
             y, state,
-            Cache(embedding: embeddingCache, recurrent: recurrentCache, head: headCache, skip: skipped?.cache)
+            Cache(
+                embedding: embeddingCache, recurrent: recurrentCache, head: headCache, skip: skipped?.cache,
+                normalization: statistics.map { ($0, normalized) })
         )
     }
 
@@ -229,14 +279,21 @@ public struct SequenceModel: Module {
         _ dOutput: Tensor, finalStateGradient: RecurrentState? = nil, cache: Cache
     ) -> (dInput: Tensor?, dInitialState: RecurrentState, gradients: NamedTensors) {
         // forward was y = head(h), h = recurrent(x), x = embedding(ids): the chain in reverse.
-        let (dh, headGradients) = head.backward(dOutput, cache: cache.head)  // [B, T, F]
+        var dy = dOutput
+        if let instanceNormalization, let (statistics, _) = cache.normalization {  // y = ŷ·σ + μ
+            dy = instanceNormalization.outputGradient(dOutput, statistics: statistics)
+        }
+        let (dh, headGradients) = head.backward(dy, cache: cache.head)  // [B, T, F]
         var (dx, dInitial, recurrentGradients) = recurrent.backward(
             dh, finalStateGradient: finalStateGradient, cache: cache.recurrent)  // [B, T, D]
         var skipGradients: NamedTensors?
         if let skip, let skipCache = cache.skip {  // y also had + skip(x): its share of dx
-            let (dxSkip, gradients) = skip.backward(dOutput, cache: skipCache)
+            let (dxSkip, gradients) = skip.backward(dy, cache: skipCache)
             dx = dx.zipMap(dxSkip) { $0 + $1 }
             skipGradients = gradients
+        }
+        if let instanceNormalization, let (statistics, output) = cache.normalization {  // x̂ = (x − μ)/σ
+            dx = instanceNormalization.inputGradient(dx, dOutput: dOutput, output: output, statistics: statistics)
         }
         var gradients = NamedTensors()
         if let embedding, let embeddingCache = cache.embedding {
@@ -259,11 +316,28 @@ public struct SequenceModel: Module {
     public func callAsFunction(
         _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil
     ) throws -> Tensor {
-        let (x, _) = try embed(input, lengths: lengths)
+        let (embedded, _) = try embed(input, lengths: lengths)
+        let statistics = try instanceNormalization?.normalize(embedded, lengths: lengths)
+        let x = statistics?.normalized ?? embedded
         let (h, _) = try recurrent(x, lengths: lengths, initialState: initialState)
-        let y = try head(h, lengths: lengths)
-        guard let skip else { return y }
-        return y.zipMap(try skip(try checkedSkipInput(x), lengths: lengths)) { $0 + $1 }
+        var y = try head(h, lengths: lengths)
+        if let skip { y = y.zipMap(try skip(try checkedSkipInput(x), lengths: lengths)) { $0 + $1 } }
+        guard let instanceNormalization, let statistics else { return y }
+        return instanceNormalization.denormalize(y, statistics: statistics)
+    }
+
+    /// What the head reads: the recurrent layers' output [B, T, F] for
+    /// `input`, after the embedding and the instance normalisation (inference).
+    ///
+    /// - Parameters:
+    ///   - input: [B, T, D] features, or [B, T] token ids.
+    ///   - lengths: each sequence's length in 1…T; nil means all are T.
+    /// - Returns: [B, T, F], zero past each length.
+    /// - Throws: what ``callAsFunction(_:lengths:initialState:)`` throws.
+    public func hiddenStates(_ input: Tensor, lengths: [Int]? = nil) throws -> Tensor {
+        let (embedded, _) = try embed(input, lengths: lengths)
+        let x = try instanceNormalization?.normalize(embedded, lengths: lengths).normalized ?? embedded
+        return try recurrent(x, lengths: lengths).output
     }
 
     /// x, checked to be the [B, T, D] the skip reads (the recurrent layer has checked T and D).

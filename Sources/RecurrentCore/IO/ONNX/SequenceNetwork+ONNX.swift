@@ -148,6 +148,12 @@ extension SequenceModel {
         guard skip == nil else {
             throw ONNXExportError(problem: "the model's linear skip (skip.weight) is not exported to ONNX yet")
         }
+        guard head.steps == 1 else {
+            throw ONNXExportError(problem: "the model's per-step head (head steps \(head.steps)) is not exported to ONNX yet")
+        }
+        guard instanceNormalization == nil else {
+            throw ONNXExportError(problem: "the model's instance normalisation (RevIN) is not exported to ONNX yet")
+        }
         var graph = ONNXGraphBuilder(name: "recurrent")
         let x: String  // [T, B, D]
         let frame: ONNXFrame

@@ -1,0 +1,208 @@
+// Letters: B batch, T time, D input features, L = lengths[b], O outputs,
+// c(o) the input channel output o is measured in.
+//
+//   forward:   μ[b,d] = Σ_{t<L} x[b,t,d] / L,  σ[b,d] = √(Σ_{t<L} (x[b,t,d] − μ)² / L + ε)
+//              x̂[b,t,d] = (x[b,t,d] − μ[b,d]) / σ[b,d]   (0 for t ≥ L)
+//              y[b,o]   = ŷ[b,o]·σ[b,c(o)] + μ[b,c(o)]
+//   backward:  dŷ[b,o] = dy[b,o]·σ[b,c(o)]
+//              with G = ∂loss/∂x̂ (through the network), A[d] = Σ_{o: c(o)=d} dy[o],
+//              S[d] = Σ_{o: c(o)=d} dy[o]·ŷ[o], and means over t < L:
+//              dx[t] = (G[t] − mean G − x̂[t]·mean(G·x̂)) / σ + A / L + S·x̂[t] / L
+
+/// Reversible instance normalisation (RevIN, Kim et al., ICLR 2022, without
+/// its learned affine map): each sequence's every input feature is
+/// standardised by its own mean and standard deviation over the sequence's
+/// real steps, the network runs on the standardised window, and each output
+/// is scaled back with the statistics of the input feature it is measured
+/// in:
+///
+///     x̂[b, t, d] = (x[b, t, d] − μ[b, d]) / σ[b, d]
+///     y[b, o]    = ŷ[b, o] · σ[b, c(o)] + μ[b, c(o)]
+///
+/// with μ the mean over t < lengths[b], σ = √(variance + ε) (the population
+/// variance) and c(o) = ``outputChannels``[o]. A forecaster whose series
+/// drifts in level then sees every window at the same level and scale, and
+/// forecasts in the window's own units.
+///
+/// It has no parameters. Inside a ``SequenceModel`` it wraps the whole
+/// network (recurrent layers, head and linear skip).
+///
+/// ```swift
+/// // Two features, forecasting feature 0 three steps ahead.
+/// let norm = try InstanceNormalization(features: 2, outputChannels: [0, 0, 0])
+/// ```
+public struct InstanceNormalization: Sendable, Equatable, Codable {
+    /// D, the input features per step.
+    public let features: Int
+    /// For each output o, the input feature c(o) whose window statistics scale it back.
+    public let outputChannels: [Int]
+    /// ε, added to the variance.
+    public let epsilon: Float
+
+    /// A normalisation of `features` inputs whose outputs are scaled back
+    /// with the statistics of the features `outputChannels` names.
+    ///
+    /// - Parameters:
+    ///   - features: D, at least 1.
+    ///   - outputChannels: c(o) in 0..<D for each output, at least one.
+    ///   - epsilon: ε ≥ 0 added to each variance; RevIN's 1e-5 by default.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when a size or channel is out of range.
+    public init(features: Int, outputChannels: [Int], epsilon: Float = 1e-5) throws {
+        guard features >= 1, !outputChannels.isEmpty, outputChannels.allSatisfy({ (0..<features).contains($0) }) else {
+            throw RecurrentError.invalidArgument(
+                name: "outputChannels", value: "\(outputChannels.prefix(8))",
+                reason: "needs at least one output, each naming an input feature in 0..<\(features)")
+        }
+        guard epsilon >= 0, epsilon.isFinite else {
+            throw RecurrentError.invalidArgument(name: "epsilon", value: "\(epsilon)", reason: "must be finite and ≥ 0")
+        }
+        self.features = features
+        self.outputChannels = outputChannels
+        self.epsilon = epsilon
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case features, epsilon
+        case outputChannels = "output_channels"
+    }
+
+    /// Decodes and checks a record (as a model file stores it).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            features: try container.decode(Int.self, forKey: .features),
+            outputChannels: try container.decode([Int].self, forKey: .outputChannels),
+            epsilon: try container.decode(Float.self, forKey: .epsilon))
+    }
+
+    /// O, the outputs scaled back.
+    public var outputSize: Int { outputChannels.count }
+
+    /// Each sequence's statistics, what ``denormalize(_:statistics:)`` and the backward pass need.
+    public struct Statistics: Sendable {
+        /// μ, [B·D].
+        let mean: [Float]
+        /// σ, [B·D].
+        let deviation: [Float]
+        /// x̂, [B, T, D] (zeros past each length).
+        let normalized: Tensor
+        /// Each sequence's length.
+        let lengths: [Int]
+    }
+
+    /// x̂ = (x − μ) / σ per sequence and feature, over each sequence's real steps.
+    ///
+    /// - Parameters:
+    ///   - input: x, [B, T, D].
+    ///   - lengths: each sequence's length in 1…T; nil means all are T.
+    /// - Returns: x̂ (zeros past each length) and the statistics.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    ///   an input that is not [B, T, D] or lengths outside 1…T.
+    public func normalize(_ input: Tensor, lengths: [Int]?) throws -> Statistics {
+        guard input.rank == 3, input.shape[2] == features, input.shape[1] >= 1 else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(input.shape)", reason: "instance normalisation reads [B, T, \(features)]")
+        }
+        let (b, t, d) = (input.shape[0], input.shape[1], features)
+        try checkLengths(lengths, batch: b, steps: t)
+        let lengths = lengths ?? Array(repeating: t, count: b)
+        var mean = [Float](repeating: 0, count: b * d), deviation = mean
+        var normalized = [Float](repeating: 0, count: b * t * d)
+        input.withUnsafeBufferPointer { x in
+            for i in 0..<b {
+                let n = lengths[i]
+                for c in 0..<d {
+                    var sum = 0.0
+                    for s in 0..<n { sum += Double(x[(i * t + s) * d + c]) }
+                    let mu = sum / Double(n)
+                    var squares = 0.0
+                    for s in 0..<n { let e = Double(x[(i * t + s) * d + c]) - mu; squares += e * e }
+                    let sigma = (squares / Double(n) + Double(epsilon)).squareRoot()
+                    mean[i * d + c] = Float(mu)
+                    deviation[i * d + c] = Float(sigma)
+                    for s in 0..<n {
+                        normalized[(i * t + s) * d + c] = Float((Double(x[(i * t + s) * d + c]) - mu) / sigma)
+                    }
+                }
+            }
+        }
+        return Statistics(
+            mean: mean, deviation: deviation, normalized: Tensor(shape: input.shape, scalars: normalized),
+            lengths: lengths)
+    }
+
+    /// y = ŷ·σ + μ, each output with its channel's statistics.
+    ///
+    /// - Parameters:
+    ///   - output: ŷ, [B, O], the network's output on x̂.
+    ///   - statistics: from ``normalize(_:lengths:)`` of the same batch.
+    /// - Returns: y, [B, O], in the input's units.
+    public func denormalize(_ output: Tensor, statistics: Statistics) -> Tensor {
+        let (b, o, d) = (output.shape[0], outputSize, features)
+        var y = output
+        y.withUnsafeMutableBufferPointer { y in
+            for i in 0..<b {
+                for j in 0..<o {
+                    let c = i * d + outputChannels[j]
+                    y[i * o + j] = y[i * o + j] * statistics.deviation[c] + statistics.mean[c]
+                }
+            }
+        }
+        return y
+    }
+
+    /// dŷ = dy·σ: the gradient the network behind the normalisation receives.
+    func outputGradient(_ dOutput: Tensor, statistics: Statistics) -> Tensor {
+        let (b, o, d) = (dOutput.shape[0], outputSize, features)
+        var dy = dOutput
+        dy.withUnsafeMutableBufferPointer { g in
+            for i in 0..<b {
+                for j in 0..<o { g[i * o + j] *= statistics.deviation[i * d + outputChannels[j]] }
+            }
+        }
+        return dy
+    }
+
+    /// ∂loss/∂x from the gradient with respect to x̂ (through the network)
+    /// and to y directly (through μ and σ of the scaling back).
+    ///
+    /// - Parameters:
+    ///   - dNormalized: G = ∂loss/∂x̂, [B, T, D].
+    ///   - dOutput: ∂loss/∂y, [B, O].
+    ///   - output: ŷ, [B, O], the network's output before scaling back.
+    ///   - statistics: from the forward pass.
+    /// - Returns: ∂loss/∂x, [B, T, D] (zero past each length).
+    func inputGradient(
+        _ dNormalized: Tensor, dOutput: Tensor, output: Tensor, statistics: Statistics
+    ) -> Tensor {
+        let (b, t, d, o) = (dNormalized.shape[0], dNormalized.shape[1], features, outputSize)
+        var dx = [Float](repeating: 0, count: b * t * d)
+        let g = dNormalized.scalars, xHat = statistics.normalized.scalars
+        let dy = dOutput.scalars, yHat = output.scalars
+        for i in 0..<b {
+            var a = [Double](repeating: 0, count: d), s = a
+            for j in 0..<o {
+                a[outputChannels[j]] += Double(dy[i * o + j])
+                s[outputChannels[j]] += Double(dy[i * o + j]) * Double(yHat[i * o + j])
+            }
+            let n = statistics.lengths[i]
+            for c in 0..<d {
+                var meanG = 0.0, meanGX = 0.0
+                for step in 0..<n {
+                    let k = (i * t + step) * d + c
+                    meanG += Double(g[k])
+                    meanGX += Double(g[k]) * Double(xHat[k])
+                }
+                meanG /= Double(n)
+                meanGX /= Double(n)
+                let sigma = Double(statistics.deviation[i * d + c])
+                for step in 0..<n {
+                    let k = (i * t + step) * d + c
+                    let xh = Double(xHat[k])
+                    dx[k] = Float((Double(g[k]) - meanG - xh * meanGX) / sigma + a[c] / Double(n) + s[c] * xh / Double(n))
+                }
+            }
+        }
+        return Tensor(shape: dNormalized.shape, scalars: dx)
+    }
+}
