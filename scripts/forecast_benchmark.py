@@ -1,24 +1,30 @@
 #!/usr/bin/env python3
-"""Recurrent beside Darts on real public series shipped inside statsmodels.
+"""Recurrent's forecasting heads beside Darts and NeuralForecast on real public series.
 
-For each series: the same chronological 70/15/15 split, window L, horizon h,
-hidden size 32 (one LSTM layer), epochs, batch size and learning rate on both
-sides; z-scored with the training part's mean and standard deviation.
+Every series ships inside a pip package (statsmodels' datasets). For each:
+the same chronological 70/15/15 split, window L, horizon h, one LSTM layer
+of 32, batch 32, learning rate and training budget on every side; the test
+part's windows are the same end rows everywhere (every row whose h targets
+lie in the test part).
 
-- Recurrent: `recurrent train --csv` (the direct head: last state -> dense h),
-  then `recurrent evaluate --json`, which also scores the baselines; with
-  `--skip`, a second run adds the linear skip (`train --skip`: the whole
-  window through a zero-initialised linear map, added to the head's output).
-- Darts: `BlockRNNModel(model="LSTM")` (the last h outputs through a shared
-  linear layer) fitted on the training part, forecasting every test window
-  (the same end rows as Recurrent's test windows).
+- Recurrent: `recurrent train --csv` once per head variant (`--variants`:
+  direct, per-step, with --revin, with --skip, …), then `recurrent evaluate
+  --json`, which also scores the baselines (persistence, seasonal naive,
+  drift, a ridge regression on the window).
+- Darts: `BlockRNNModel(model="LSTM", hidden_dim=32)` on the z-scored
+  training part, `--epochs` epochs.
+- NeuralForecast: `LSTM(encoder_hidden_size=32)` (its MLP decoder over the
+  horizon) and `NHITS`, on the raw training part with their default scalers,
+  for the same number of optimiser steps of 32 windows as Recurrent takes.
 
 MASE is scaled by the training part's in-sample seasonal-naive MAE (season 1
-where the series has none), as `recurrent evaluate` computes it. Wall time:
-Recurrent's is the whole `train` process, Darts' the `fit` call alone.
+where the series has none), as `recurrent evaluate` computes it. Times:
+Recurrent's is the whole `train` process (start to model file), Darts' and
+NeuralForecast's the `fit` call alone (imports excluded).
 
-Usage: scripts/forecast_benchmark.py RECURRENT_BINARY [--epochs 30] [--skip] [--output FILE]
-Needs: pip install darts statsmodels (both bring numpy, pandas, torch).
+Usage: scripts/forecast_benchmark.py RECURRENT_BINARY [--epochs 30] [--variants direct,per-step+revin]
+       [--no-darts] [--no-neuralforecast] [--series co2,nile] [--output FILE] [--json FILE]
+Needs: pip install statsmodels darts neuralforecast (they bring numpy, pandas, torch).
 """
 
 import argparse
@@ -32,6 +38,17 @@ import time
 
 import numpy as np
 
+VARIANTS = {  # every switch spelled out, so a change of the defaults changes only "default"
+    "default": [],
+    "direct": ["--head", "direct", "--no-revin", "--no-skip"],
+    "per-step": ["--head", "per-step", "--no-revin", "--no-skip"],
+    "direct+revin": ["--head", "direct", "--revin", "--no-skip"],
+    "per-step+revin": ["--head", "per-step", "--revin", "--no-skip"],
+    "direct+skip": ["--head", "direct", "--no-revin", "--skip"],
+    "per-step+revin+skip": ["--head", "per-step", "--revin", "--skip"],
+    "direct+revin+skip": ["--head", "direct", "--revin", "--skip"],
+}
+
 
 def load_series():
     """(name, times, values, season, window, horizon) for each series."""
@@ -40,6 +57,8 @@ def load_series():
     out = []
     co2 = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().interpolate()
     out.append(("co2 (monthly)", [t.strftime("%Y-%m") for t in co2.index], co2.values, 12, 24, 12))
+    weekly = sm.datasets.co2.load_pandas().data["co2"].interpolate()
+    out.append(("co2 (weekly)", [t.strftime("%Y-%m-%d") for t in weekly.index], weekly.values, 52, 104, 13))
     sun = sm.datasets.sunspots.load_pandas().data
     out.append(("sunspots (yearly)", [f"{int(y):04d}" for y in sun.YEAR], sun.SUNACTIVITY.values, None, 20, 5))
     el = sm.datasets.elnino.load_pandas().data
@@ -70,7 +89,18 @@ def scale(values, train_end, season):
     return float(np.mean(np.abs(y[s:] - y[:-s])))
 
 
-def run_recurrent(binary, name, times, values, season, window, horizon, args, folder, extra=()):
+def test_ends(n, horizon):
+    _, test_start = cuts(n)
+    return list(range(test_start - 1, n - horizon))
+
+
+def scores(prediction, values, ends, horizon, train_end, season):
+    truth = np.array([values[e + 1: e + 1 + horizon] for e in ends])
+    error = np.asarray(prediction) - truth
+    return float(np.sqrt(np.mean(error ** 2))), float(np.mean(np.abs(error)) / scale(values, train_end, season))
+
+
+def run_recurrent(binary, name, times, values, season, window, horizon, args, folder, extra):
     csv = os.path.join(folder, "series.csv")
     with open(csv, "w") as f:
         f.write("time,value\n")
@@ -80,13 +110,13 @@ def run_recurrent(binary, name, times, values, season, window, horizon, args, fo
     train = [
         binary, "train", "--csv", csv, "--target", "value", "--time", "time", "--window", str(window),
         "--horizon", str(horizon), "--hidden", "32", "--epochs", str(args.epochs), "--batch-size", "32",
-        "--learning-rate", str(args.learning_rate), "--split", "0.7,0.15", "--seed", "1", "--quiet", "-o", model,
-        *extra,
+        "--learning-rate", str(args.learning_rate), "--split", "0.7,0.15", "--seed", str(args.seed), "--quiet",
+        "-o", model, *extra,
     ]
     start = time.perf_counter()
     done = subprocess.run(train, capture_output=True, text=True)
     if done.returncode != 0:
-        sys.exit(f"{name}: recurrent train failed: {done.stderr.strip()}")
+        sys.exit(f"{name}: recurrent train {' '.join(extra)} failed: {done.stderr.strip()}")
     seconds = time.perf_counter() - start
     evaluate = [binary, "evaluate", "--model", model, "--csv", csv, "--json"]
     evaluate += ["--season", str(season)] if season else []
@@ -94,39 +124,75 @@ def run_recurrent(binary, name, times, values, season, window, horizon, args, fo
     return figures, seconds
 
 
-def run_darts(values, window, horizon, season, args):
+def quiet_lightning():
     import logging
     import warnings
 
     warnings.filterwarnings("ignore")
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+    for name in ["pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric", "neuralforecast"]:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+TRAINER = {"accelerator": "cpu", "enable_progress_bar": False, "logger": False, "enable_model_summary": False,
+           "enable_checkpointing": False}
+
+
+def run_darts(values, window, horizon, season, args):
+    quiet_lightning()
     from darts import TimeSeries
     from darts.models import BlockRNNModel
 
     n = len(values)
-    train_end, test_start = cuts(n)
+    train_end, _ = cuts(n)
     mean, std = values[:train_end].mean(), values[:train_end].std()
     z = (values - mean) / std
     model = BlockRNNModel(
         input_chunk_length=window, output_chunk_length=horizon, model="LSTM", hidden_dim=32, n_rnn_layers=1,
-        n_epochs=args.epochs, batch_size=32, optimizer_kwargs={"lr": args.learning_rate}, random_state=1,
-        pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False, "logger": False,
-                           "enable_model_summary": False, "enable_checkpointing": False},
-    )
+        n_epochs=args.epochs, batch_size=32, optimizer_kwargs={"lr": args.learning_rate}, random_state=args.seed,
+        pl_trainer_kwargs=TRAINER)
     start = time.perf_counter()
     model.fit(TimeSeries.from_values(z[:train_end].astype(np.float32)), verbose=False)
     seconds = time.perf_counter() - start
-    ends = list(range(test_start - 1, n - horizon))
+    ends = test_ends(n, horizon)
     inputs = [TimeSeries.from_values(z[: e + 1].astype(np.float32)) for e in ends]
     forecasts = model.predict(n=horizon, series=inputs, verbose=False)
     prediction = np.array([f.values()[:, 0] for f in forecasts]) * std + mean
-    truth = np.array([values[e + 1: e + 1 + horizon] for e in ends])
-    error = prediction - truth
-    rmse = float(np.sqrt(np.mean(error ** 2)))
-    mase = float(np.mean(np.abs(error)) / scale(values, train_end, season))
-    return rmse, mase, seconds
+    return (*scores(prediction, values, ends, horizon, train_end, season), seconds)
+
+
+def run_neuralforecast(kind, values, window, horizon, season, args):
+    quiet_lightning()
+    import pandas as pd
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM, NHITS
+
+    n = len(values)
+    train_end, _ = cuts(n)
+    windows = train_end - window - horizon + 1
+    steps = max(1, args.epochs * math.ceil(windows / 32))  # Recurrent's optimiser steps of 32 windows
+    common = dict(h=horizon, input_size=window, max_steps=steps, batch_size=1, windows_batch_size=32,
+                  learning_rate=args.learning_rate, random_seed=args.seed, val_check_steps=steps + 1,
+                  **TRAINER)
+    if kind == "lstm":
+        model = LSTM(encoder_hidden_size=32, encoder_n_layers=1, **common)
+    else:
+        model = NHITS(**common)
+    frame = pd.DataFrame({"unique_id": "s", "ds": np.arange(n), "y": values.astype(np.float64)})
+    nf = NeuralForecast(models=[model], freq=1)
+    start = time.perf_counter()
+    nf.fit(df=frame.iloc[:train_end])
+    seconds = time.perf_counter() - start
+    ends = test_ends(n, horizon)
+    # One frame of many ids: every test window's history is its own series, predicted in one call.
+    histories = pd.concat(
+        [pd.DataFrame({"unique_id": f"w{e}", "ds": np.arange(e + 1 - window, e + 1), "y": values[e + 1 - window: e + 1]})
+         for e in ends])
+    forecast = nf.predict(df=histories)
+    column = [c for c in forecast.columns if c not in ("unique_id", "ds", "index")][0]
+    if "unique_id" not in forecast.columns:
+        forecast = forecast.reset_index()
+    prediction = np.array([forecast[forecast.unique_id == f"w{e}"][column].values for e in ends])
+    return (*scores(prediction, values, ends, horizon, train_end, season), seconds)
 
 
 def main():
@@ -134,44 +200,67 @@ def main():
     parser.add_argument("recurrent", help="the recurrent binary (a release build)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--learning-rate", type=float, default=5e-3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--variants", default="default,direct,per-step,direct+revin,per-step+revin,direct+skip,per-step+revin+skip",
+                        help=f"Recurrent head variants, of: {', '.join(VARIANTS)}")
+    parser.add_argument("--series", help="only the series whose names start with these, comma-separated")
+    parser.add_argument("--no-darts", action="store_true")
+    parser.add_argument("--no-neuralforecast", action="store_true")
     parser.add_argument("--output", help="also write the table to this file")
-    parser.add_argument("--skip", action="store_true", help="add a column: the LSTM with `train --skip`")
+    parser.add_argument("--json", help="also write every figure to this file")
     args = parser.parse_args()
-    if args.epochs < 1 or not args.learning_rate > 0:
-        sys.exit("--epochs must be ≥ 1 and --learning-rate > 0")
+    variants = args.variants.split(",")
+    if args.epochs < 1 or not args.learning_rate > 0 or any(v not in VARIANTS for v in variants):
+        sys.exit(f"--epochs must be ≥ 1, --learning-rate > 0, --variants of {', '.join(VARIANTS)}")
     if not os.access(args.recurrent, os.X_OK):
         sys.exit(f"{args.recurrent}: not an executable")
-    rows = []
-    skip_column = " Recurrent LSTM + skip MASE / RMSE |" if args.skip else ""
-    header = ("| series | rows | L / h | Recurrent LSTM MASE / RMSE |" + skip_column
-              + " Darts BlockRNN LSTM MASE / RMSE | best baseline MASE / RMSE | Recurrent train s | Darts fit s |")
-    lines = [f"epochs {args.epochs}, batch 32, learning rate {args.learning_rate}, hidden 32, split 70/15/15", "",
-             header, "|" + " --- |" * (header.count("|") - 1)]
+    others = ([] if args.no_darts else ["Darts BlockRNN"]) + ([] if args.no_neuralforecast else ["NF LSTM", "NF NHITS"])
+    header = ("| series | rows | L / h | " + " | ".join(f"Recurrent {v}" for v in variants) + " | "
+              + "".join(f"{o} | " for o in others) + "seasonal naive | linear AR | Recurrent train s | "
+              + "".join(f"{o} fit s | " for o in others))
+    lines = [f"test MASE; epochs {args.epochs} (NeuralForecast: the same optimiser steps), batch 32, learning rate "
+             f"{args.learning_rate}, LSTM of 32, split 70/15/15, seed {args.seed}", "",
+             header.strip(), "|" + " --- |" * (header.count("|") - 1)]
     print("\n".join(lines), flush=True)
+    results = []
     for name, times, values, season, window, horizon in load_series():
+        if args.series and not any(name.startswith(s) for s in args.series.split(",")):
+            continue
         values = np.asarray(values, dtype=np.float64)
+        row = {"series": name, "rows": len(values), "window": window, "horizon": horizon, "recurrent": {}}
         with tempfile.TemporaryDirectory() as folder:
-            figures, recurrent_seconds = run_recurrent(
-                args.recurrent, name, times, values, season, window, horizon, args, folder)
-            skip = ""
-            if args.skip:
-                skipped, _ = run_recurrent(
-                    args.recurrent, name, times, values, season, window, horizon, args, folder, ["--skip"])
-                skip = f" {skipped['test_mase']:.3f} / {skipped['test_rmse']:.4g} |"
-        darts_rmse, darts_mase, darts_seconds = run_darts(values, window, horizon, season, args)
-        baselines = {b: (figures[f"{b}_test_mase"], figures[f"{b}_test_rmse"])
-                     for b in ["persistence", "seasonal_naive", "drift", "linear_ar"] if f"{b}_test_rmse" in figures}
-        best = min(baselines, key=lambda b: baselines[b][1])
-        line = (f"| {name} | {len(values)} | {window} / {horizon} "
-                f"| {figures['test_mase']:.3f} / {figures['test_rmse']:.4g} |{skip} {darts_mase:.3f} / {darts_rmse:.4g} "
-                f"| {best} {baselines[best][0]:.3f} / {baselines[best][1]:.4g} "
-                f"| {recurrent_seconds:.2f} | {darts_seconds:.2f} |")
-        print(line, flush=True)
-        lines.append(line)
-        rows.append(line)
+            for variant in variants:
+                figures, seconds = run_recurrent(
+                    args.recurrent, name, times, values, season, window, horizon, args, folder, VARIANTS[variant])
+                row["recurrent"][variant] = {"mase": figures["test_mase"], "rmse": figures["test_rmse"], "seconds": seconds}
+        row["baselines"] = {b: {"mase": figures[f"{b}_test_mase"], "rmse": figures[f"{b}_test_rmse"]}
+                            for b in ["persistence", "seasonal_naive", "drift", "linear_ar"] if f"{b}_test_rmse" in figures}
+        row["others"] = {}
+        if not args.no_darts:
+            rmse, mase, seconds = run_darts(values, window, horizon, season, args)
+            row["others"]["Darts BlockRNN"] = {"mase": mase, "rmse": rmse, "seconds": seconds}
+        if not args.no_neuralforecast:
+            for kind, label in [("lstm", "NF LSTM"), ("nhits", "NF NHITS")]:
+                rmse, mase, seconds = run_neuralforecast(kind, values, window, horizon, season, args)
+                row["others"][label] = {"mase": mase, "rmse": rmse, "seconds": seconds}
+        best = min(row["recurrent"][v]["mase"] for v in variants)
+        cells = [f"**{row['recurrent'][v]['mase']:.3f}**" if row["recurrent"][v]["mase"] == best
+                 else f"{row['recurrent'][v]['mase']:.3f}" for v in variants]
+        line = (f"| {name} | {len(values)} | {window} / {horizon} | " + " | ".join(cells) + " | "
+                + "".join(f"{row['others'][o]['mase']:.3f} | " for o in others)
+                + "".join(f"{row['baselines'][b]['mase']:.3f} | " if b in row["baselines"] else "– | "
+                          for b in ["seasonal_naive", "linear_ar"])
+                + f"{row['recurrent'][variants[0]]['seconds']:.2f} | "
+                + "".join(f"{row['others'][o]['seconds']:.2f} | " for o in others))
+        print(line.strip(), flush=True)
+        lines.append(line.strip())
+        results.append(row)
     if args.output:
         with open(args.output, "w") as f:
             f.write("\n".join(lines) + "\n")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == "__main__":

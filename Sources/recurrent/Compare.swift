@@ -44,8 +44,11 @@ struct Compare: ParsableCommand {
     func validate() throws {
         try data.validateData()
         try modelOptions.validateModel()
-        if data.series.skip, modelList.contains("mlp") {
-            throw ValidationError("--skip does not apply to the MLP; leave mlp out of --models")
+        if data.series.skip == true || data.series.revin == true || data.series.head != .direct,
+            modelList.contains("mlp")
+        {
+            throw ValidationError(
+                "--skip, --revin and --head per-step do not apply to the MLP; leave mlp out of --models")
         }
         if modelOptions.tbptt != nil, modelList.contains("mlp") {
             throw ValidationError("--tbptt does not apply to the MLP; leave mlp out of --models")

@@ -183,20 +183,48 @@ struct DataOptions: ParsableArguments {
         let (columns, source) = try loadSeries(seed: modelOptions.seed)
         var job = try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
         if let task { job.generated = GeneratedSeriesSpec(task: task, length: length ?? 1000, seed: modelOptions.seed) }
-        if series.skip {
-            let steps = series.skipSteps ?? job.options.inputLength
-            guard steps <= job.options.inputLength else {
+        let recurrent = modelOptions.cell != nil
+        for (name, given) in [("--skip", series.skip), ("--revin", series.revin)] where given == true && !recurrent {
+            throw RecurrentError.invalidArgument(
+                name: name, value: "on", reason: "applies to a recurrent model; the MLP reads the whole window")
+        }
+        if series.head == .perStep, !recurrent {
+            throw RecurrentError.invalidArgument(
+                name: "--head", value: "per-step", reason: "applies to a recurrent model; the MLP has one output layer")
+        }
+        // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
+        let t = job.options.inputLength
+        let reached = modelOptions.tbptt.map { k in k < t ? t - (t - 1) / k * k : t } ?? t
+        if series.skip ?? recurrent {
+            // By default the skip reads the whole window, or as much of it as reaches the output.
+            let steps = series.skipSteps ?? (series.skip == true ? t : reached)
+            guard steps <= t else {
                 throw RecurrentError.invalidArgument(
-                    name: "--skip-steps", value: "\(steps)", reason: "must be at most --window \(job.options.inputLength)")
+                    name: "--skip-steps", value: "\(steps)", reason: "must be at most --window \(t)")
             }
-            // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
-            let t = job.options.inputLength
-            if let k = modelOptions.tbptt, k < t, t - (t - 1) / k * k < steps {
+            guard steps <= reached else {
                 throw RecurrentError.invalidArgument(
                     name: "--skip-steps", value: "\(steps)",
-                    reason: "reads more steps than the last --tbptt window, \(t - (t - 1) / k * k), that reaches the output")
+                    reason: "reads more steps than the last --tbptt window, \(reached), that reaches the output")
             }
             job.skipSteps = steps
+        }
+        if series.head == .perStep {
+            guard job.options.horizon <= reached else {
+                throw RecurrentError.invalidArgument(
+                    name: "--head", value: "per-step",
+                    reason: "reads the last \(job.options.horizon) steps, more than the last --tbptt window, \(reached), that reaches the output")
+            }
+            job.headSteps = job.options.horizon
+        }
+        // RevIN's statistics are the whole window's; truncated backpropagation would run it on pieces.
+        if series.revin == true, modelOptions.tbptt != nil {
+            throw RecurrentError.invalidArgument(
+                name: "--revin", value: "on", reason: "standardises whole windows; truncated backpropagation (--tbptt) cuts them")
+        }
+        let targetsAreFeatures = job.options.targets.allSatisfy(job.options.features.contains)
+        if series.revin ?? (recurrent && targetsAreFeatures && modelOptions.tbptt == nil) {
+            job.instanceNormalizationChannels = try job.revinChannels()
         }
         return job
     }

@@ -70,7 +70,11 @@ struct Export: ParsableCommand {
         do {
             data = try exportable.onnxData()
         } catch let error as ONNXExportError {
-            throw usageFailure("\(model): cannot be expressed in ONNX: \(error.problem)")
+            // A forecaster trains with RevIN and the skip by default; say how to train one that exports.
+            let hint =
+                error.problem.contains("skip") || error.problem.contains("RevIN") || error.problem.contains("per-step")
+                ? " (train it with --no-revin --no-skip --head direct to export it)" : ""
+            throw usageFailure("\(model): cannot be expressed in ONNX: \(error.problem)\(hint)")
         }
         try reportingFileErrors {
             do {

@@ -32,6 +32,11 @@ protocol TrainingJob {
     var lossMeaning: LossMeaning { get }
     /// p of a ``LinearSkip`` to add to the recurrent model (`--skip`), or nil; nil by default.
     var skipSteps: Int? { get }
+    /// S of a per-step head (``SequenceHead/steps``), 1 for one pooled vector; 1 by default.
+    var headSteps: Int { get }
+    /// For each output, the input feature an ``InstanceNormalization`` (`--revin`)
+    /// scales it back with, or nil for none; nil by default.
+    var instanceNormalizationChannels: [Int]? { get }
     /// The trained model's quality on the validation part, in the data's own
     /// terms (RMSE beside persistence, accuracy, bits per character): lines to
     /// print, and the same figures by name for `--json`.
@@ -61,6 +66,10 @@ struct JobSummary {
 
 extension TrainingJob {
     var skipSteps: Int? { nil }
+
+    var headSteps: Int { 1 }
+
+    var instanceNormalizationChannels: [Int]? { nil }
 
     func testSummary(of model: TrainedModel) throws -> JobSummary? { nil }
 

@@ -157,8 +157,8 @@ struct TrainingLoop {
         return try SequenceModel(
             input: job.input, embeddingSize: options.embedding, cell: cell, hiddenSize: options.hidden, layers: options.layers,
             bidirectional: options.bidirectional, dropout: options.dropout, outputSize: job.outputSize,
-            pooling: job.pooling, generator: &generator
-        ).withSkip(steps: job.skipSteps)
+            pooling: job.pooling, headSteps: job.headSteps, generator: &generator
+        ).withSkip(steps: job.skipSteps).withInstanceNormalization(outputChannels: job.instanceNormalizationChannels)
     }
 
     /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
@@ -198,10 +198,8 @@ struct TrainingLoop {
         let schedule: LearningRateSchedule =
             options.schedule == "cosine" ? try .cosine(steps: max(1, updates)) : .constant
         if options.model == "mlp" {
-            if let p = job.skipSteps {
-                throw RecurrentError.invalidArgument(
-                    name: "--skip", value: "over \(p) steps", reason: "applies to a recurrent model; the MLP reads the whole window")
-            }
+            // The job's skip, per-step head and RevIN shape recurrent models only (the
+            // command line refuses them with --model mlp): `compare` trains the MLP on the same job.
             guard job.pooling != .everyStep else {
                 throw RecurrentError.invalidArgument(
                     name: "--model", value: "mlp",
@@ -294,6 +292,8 @@ struct TrainingLoop {
             key["--embedding"] = "\(o.embedding)"
             key["--tbptt"] = o.tbptt.map(String.init) ?? "none"
             if let p = job.skipSteps { key["--skip-steps"] = "\(p)" }  // absent without --skip, as in older checkpoints
+            if job.headSteps > 1 { key["--head"] = "per-step \(job.headSteps)" }  // absent for the direct head, likewise
+            if let channels = job.instanceNormalizationChannels { key["--revin"] = "\(channels)" }
         }
         return key
     }

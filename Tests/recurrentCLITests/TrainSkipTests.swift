@@ -33,14 +33,15 @@ import Testing
         try TrainForecastTests.sineCSV().write(toFile: folder.path("sine.csv"), atomically: true, encoding: .utf8)
         let train = "train --csv {dir}/sine.csv --target value --window 12 --epochs 1 -o {dir}/m.safetensors"
         try expectUsageFailure(train + " --skip --skip-steps 13", in: folder.url, naming: "--skip-steps", output: "m.safetensors")
-        try expectUsageFailure(train + " --skip-steps 3", in: folder.url, naming: "--skip-steps needs --skip", output: "m.safetensors")
+        try expectUsageFailure(
+            train + " --no-skip --skip-steps 3", in: folder.url, naming: "--skip-steps needs the skip", output: "m.safetensors")
         try expectUsageFailure(train + " --skip --model mlp", in: folder.url, naming: "--skip", output: "m.safetensors")
         // --tbptt 5 on windows of 12: the last window, of 2 steps, alone reaches the output.
         try expectUsageFailure(train + " --skip --tbptt 5", in: folder.url, naming: "--skip-steps 12", output: "m.safetensors")
     }
 
     /// An interrupted run with a skip resumes to the uninterrupted run's file
-    /// bit for bit; resuming it without --skip is refused.
+    /// bit for bit; resuming it with --no-skip is refused.
     @Test func aRunWithASkipResumesAndTheSkipIsPartOfTheCheckpoint() throws {
         let folder = try TemporaryFolder()
         let common = [
@@ -60,7 +61,7 @@ import Testing
         #expect(a == b, "the resumed run's model differs from the uninterrupted run's")
 
         let plain = try runRecurrent(
-            common + ["-o", folder.path("x.safetensors"), "--checkpoint", checkpoint, "--resume"])
+            common + ["--no-skip", "-o", folder.path("x.safetensors"), "--checkpoint", checkpoint, "--resume"])
         #expect(plain.status == 64 && plain.stderr.contains("--checkpoint"), "stderr: \(plain.stderr)")
     }
 }

@@ -50,7 +50,8 @@ import Testing
         let final = objects[3]
         #expect(final["final"] as? Bool == true && final["model_file"] as? String == model)
         #expect(final["validation_rmse"] is Double && final["persistence_validation_rmse"] is Double)
-        #expect(final["parameters"] as? Int == 8 * 4 * (1 + 8 + 2) + 8 + 1)
+        // LSTM 1 → 8, head 8 → 1, and the default linear skip over the 24-step window.
+        #expect(final["parameters"] as? Int == 8 * 4 * (1 + 8 + 2) + 8 + 1 + 24 + 1)
     }
 
     @Test func stepsStopPartWayThroughAnEpoch() throws {
