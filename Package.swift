@@ -43,6 +43,10 @@ let package = Package(
         .executableTarget(name: "RecurrentBench", dependencies: ["Recurrent", "CRecurrentKernels"]),
         // The README's library quick start, compiled by every build so it cannot rot.
         .executableTarget(name: "ForecastSeries", dependencies: ["Recurrent"], path: "Examples/ForecastSeries"),
+        // Every Swift snippet of the README and the DocC articles, word for
+        // word: compiled by every build, run by the CLI tests.
+        .executableTarget(
+            name: "DocumentationSnippets", dependencies: ["Recurrent"], path: "Examples/DocumentationSnippets"),
         // What both test targets share: the one approximate equality and the
         // fixture folder. Not a product; only the test targets depend on it.
         .target(name: "RecurrentTestSupport", dependencies: ["RecurrentCore"], path: "Tests/RecurrentTestSupport"),
@@ -50,6 +54,8 @@ let package = Package(
             name: "RecurrentTests", dependencies: ["Recurrent", "CRecurrentKernels", "RecurrentTestSupport"],
             exclude: ["Fixtures"]),
         // End-to-end tests of the command line: they run the built `recurrent` binary.
-        .testTarget(name: "recurrentCLITests", dependencies: ["recurrent", "Recurrent", "RecurrentTestSupport"]),
+        .testTarget(
+            name: "recurrentCLITests",
+            dependencies: ["recurrent", "DocumentationSnippets", "Recurrent", "RecurrentTestSupport"]),
     ]
 )
