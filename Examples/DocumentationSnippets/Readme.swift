@@ -34,7 +34,7 @@ enum ReadmeFit {
     static func run() throws {
         try Inputs.writeLoadCSV()
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: "load.csv"))
-        let data = try SeriesDataset(table: table, options: SeriesOptions(features: ["load"], targets: ["load"], inputLength: 48))
+        let data = try SeriesDataset(table: table, options: SeriesOptions(features: ["load"], targets: ["load"], window: 48))
         let model = try SequenceModel(input: .features(1), cell: .lstm, hiddenSize: 32, outputSize: 1, pooling: .last, seed: 42)
         var trainer = try SequenceTrainer(model: model, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError)
         let history = try trainer.fit(data.train.batch, validation: data.validation.batch,

@@ -7,7 +7,7 @@ enum TrainAnLSTM {
         try Inputs.writeLoadCSV()
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: "load.csv"))
 
-        let options = SeriesOptions(features: ["load"], targets: ["load"], inputLength: 48)
+        let options = SeriesOptions(features: ["load"], targets: ["load"], window: 48)
         let data = try SeriesDataset(table: table, options: options)
 
         let model = try SequenceModel(

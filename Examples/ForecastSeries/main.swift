@@ -11,7 +11,7 @@ let (table, column) =
     : (try CSVTable(string: "hour,load\n" + (0..<2000).map { "\($0),\(sin(Double($0) * .pi / 12) + 0.1 * sin(Double($0 * $0)))" }.joined(separator: "\n"), name: "generated.csv"), "load")
 
 // Windows of 48 steps, one step ahead, normalised with the training part's statistics.
-let data = try SeriesDataset(table: table, options: SeriesOptions(features: [column], targets: [column], inputLength: 48))
+let data = try SeriesDataset(table: table, options: SeriesOptions(features: [column], targets: [column], window: 48))
 let model = try SequenceModel(input: .features(1), cell: .lstm, hiddenSize: 32, outputSize: 1, pooling: .last, seed: 42)
 var trainer = try SequenceTrainer(model: model, optimizer: try Adam(learningRate: 5e-3), loss: .meanSquaredError, maxGradientNorm: 1)
 let history = try trainer.fit(data.train.batch, validation: data.validation.batch, options: FitOptions(epochs: 20, patience: 5), callbacks: [EpochLog()])

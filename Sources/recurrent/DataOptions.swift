@@ -193,7 +193,7 @@ struct DataOptions: ParsableArguments {
                 name: "--head", value: "per-step", reason: "applies to a recurrent model; the MLP has one output layer")
         }
         // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
-        let t = job.options.inputLength
+        let t = job.options.window
         let reached = modelOptions.tbptt.map { k in k < t ? t - (t - 1) / k * k : t } ?? t
         if series.skip ?? recurrent {
             // By default the skip reads the whole window, or as much of it as reaches the output.

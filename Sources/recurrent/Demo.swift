@@ -67,7 +67,7 @@ struct Demo: ParsableCommand {
         let data = try SeriesDataset(
             NumericColumns(names: ["x"], values: [series], source: "Mackey–Glass"),
             options: SeriesOptions(
-                features: ["x"], targets: ["x"], inputLength: window, horizon: horizon,
+                features: ["x"], targets: ["x"], window: window, horizon: horizon,
                 split: SplitFractions(train: 0.7, validation: 0, test: 0.3)))
         print("Mackey–Glass τ = 17: \(length) steps, \(data.train.count) training and \(data.test.count) test windows")
         print("forecast steps 1 … \(horizon) ahead from \(window) steps of history, seed \(seed)\n")

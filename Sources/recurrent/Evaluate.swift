@@ -121,10 +121,10 @@ struct Evaluate: ParsableCommand {
             let rows = series.rowCount
             let trainRows = Int((options.split.train * Double(rows)).rounded())
             let testRows = rows - Int(((options.split.train + options.split.validation) * Double(rows)).rounded())
-            guard options.inputLength + options.horizon <= trainRows, options.horizon <= testRows else {
+            guard options.window + options.horizon <= trainRows, options.horizon <= testRows else {
                 throw RecurrentError.invalidArgument(
                     name: csv == nil ? "--task" : "--csv", value: source,
-                    reason: "has \(rows) rows, too few for the model's windows of \(options.inputLength) rows "
+                    reason: "has \(rows) rows, too few for the model's windows of \(options.window) rows "
                         + "and horizon \(options.horizon) in the model's split")
             }
             let data = try SeriesDataset(series, options: options)

@@ -56,7 +56,7 @@ struct Forecast: ParsableCommand {
         let (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
         let text = try reportingDataErrors {
             let options = file.options
-            let (l, n) = (options.inputLength, series.rowCount)
+            let (l, n) = (options.window, series.rowCount)
             guard n >= l else {
                 throw RecurrentError.invalidArgument(
                     name: csv == nil ? "--task" : "--csv", value: source,

@@ -136,9 +136,3 @@ func terminalColumns() -> Int {
 func flushOutput() {
     fflush(nil)
 }
-
-/// One JSON object on one line, keys sorted: figures for `--json`.
-func jsonLine(_ values: [String: Any]) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: values, options: [.sortedKeys, .withoutEscapingSlashes])
-    return String(decoding: data, as: UTF8.self)
-}

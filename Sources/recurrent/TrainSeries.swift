@@ -146,7 +146,7 @@ struct SeriesJob: TrainingJob {
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
         let options = SeriesOptions(
-            features: series_.featureList, targets: series_.targetList, inputLength: window, horizon: series_.horizon,
+            features: series_.featureList, targets: series_.targetList, window: window, horizon: series_.horizon,
             stride: series_.stride, split: series_.splitFractions, normalization: series_.scaling)
         let rows = series.rowCount
         let trainRows = Int((options.split.train * Double(rows)).rounded())
@@ -185,7 +185,7 @@ struct SeriesJob: TrainingJob {
 
     var description: String {
         "\(source): \(data.train.count) training, \(data.validation.count) validation and \(data.test.count) test "
-            + "windows of \(options.inputLength) steps, forecasting \(options.targets.joined(separator: ", ")) "
+            + "windows of \(options.window) steps, forecasting \(options.targets.joined(separator: ", ")) "
             + "\(options.horizon) step(s) ahead"
     }
     var input: SequenceInput { .features(options.features.count) }

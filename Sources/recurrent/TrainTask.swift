@@ -101,13 +101,13 @@ struct GeneratedTaskSpec: Codable, Equatable {
         let value = Double(loss(output, target: batch.targets, weights: weights).value)
         switch name {
         case "adding":
-            let baseline = Double(AddingProblem.constantPredictorMSE)
+            let baseline = AddingProblem.constantPredictorMSE
             return JobSummary(
                 lines: ["\(part) MSE \(format(Float(value))) (answering 1: \(format(Float(baseline))))"],
                 metrics: ["\(part)_mse": value, "constant_baseline_mse": baseline])
         case "copy":
             let task = try CopyMemoryTask(delay: length)
-            let baseline = Double(task.baselineCrossEntropy)
+            let baseline = task.baselineCrossEntropy
             let (b, t, v) = (output.shape[0], output.shape[1], output.shape[2])
             var right = 0
             for row in 0..<b {
@@ -149,7 +149,7 @@ struct GeneratedTaskSpec: Codable, Equatable {
     var description: String {
         switch name {
         case "adding":
-            "the adding problem, T = \(length): answering 1 scores MSE \(format(AddingProblem.constantPredictorMSE))"
+            "the adding problem, T = \(length): answering 1 scores MSE \(format(Float(AddingProblem.constantPredictorMSE)))"
         case "copy": "copy memory, delay \(length): recall 10 symbols (from 8 kinds) after the delay"
         default: "the embedded Reber grammar: predict the set of symbols that may come next"
         }

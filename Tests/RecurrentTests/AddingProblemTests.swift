@@ -59,7 +59,7 @@ import Testing
         var trainer = try SequenceTrainer(
             model: model, optimizer: try Adam(learningRate: 1e-2), loss: .meanSquaredError, maxGradientNorm: 1)
         let budget = 2000
-        var validationMSE = Float.infinity
+        var validationMSE = Double.infinity
         while trainer.step < budget && validationMSE >= 0.005 {
             _ = try trainer.trainStep(task.batch(count: 32, generator: &data))
             if trainer.step % 25 == 0 { validationMSE = try trainer.evaluate(validation) }

@@ -6,10 +6,10 @@ import Testing
 /// sMAPE, MASE, per-step errors, drift, the MASE scales and the ridge
 /// autoregression, each against a value worked out by hand or in closed form.
 @Suite struct ForecastBaselineTests {
-    static func data(_ values: [Double], horizon: Int, inputLength: Int = 3) throws -> SeriesDataset {
+    static func data(_ values: [Double], horizon: Int, window: Int = 3) throws -> SeriesDataset {
         let series = try NumericColumns(names: ["b"], values: [values])
         let options = SeriesOptions(
-            features: ["b"], targets: ["b"], inputLength: inputLength, horizon: horizon,
+            features: ["b"], targets: ["b"], window: window, horizon: horizon,
             split: SplitFractions(train: 0.6, validation: 0.2, test: 0.2))
         return try SeriesDataset(series, options: options)
     }
@@ -105,7 +105,7 @@ import Testing
     /// forecasts the test part almost perfectly, where persistence does not.
     @Test func ridgeRecoversAnExactAutoregression() throws {
         let omega = 0.3
-        let data = try Self.data((0..<200).map { sin(omega * Double($0)) + 2 }, horizon: 1, inputLength: 2)
+        let data = try Self.data((0..<200).map { sin(omega * Double($0)) + 2 }, horizon: 1, window: 2)
         let ridge = try data.linearAutoregression(lambda: 1e-6)
         #expect(abs(ridge.weight[0, 0] + 1) < 1e-3 && abs(Double(ridge.weight[1, 0]) - 2 * cos(omega)) < 1e-3)
         let truth = data.test.targetsInOriginalUnits

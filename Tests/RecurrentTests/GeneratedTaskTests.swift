@@ -43,7 +43,7 @@ import Testing
         }
         let loss = Loss.softmaxCrossEntropy(logits, target: batch.targets).value
         #expect(abs(loss - task.baselineCrossEntropy) < 1e-5, "cross-entropy \(loss), baseline \(task.baselineCrossEntropy)")
-        #expect(abs(task.baselineCrossEntropy - Float(10 * log(8.0) / 40)) < 1e-6)
+        #expect(abs(task.baselineCrossEntropy - 10 * log(8.0) / 40) < 1e-6)
     }
 
     /// Every string matches the grammar's regular expression, derived by

@@ -90,7 +90,7 @@ import Testing
         // Forecasters: the CSV's units in and out.
         let normalization = try Normalization(
             method: .zScore, columns: ["load", "temp"], offsets: [120, 15], scales: [30, 5])
-        let options = SeriesOptions(features: ["load", "temp"], targets: ["load"], inputLength: 6, horizon: 3)
+        let options = SeriesOptions(features: ["load", "temp"], targets: ["load"], window: 6, horizon: 3)
         let lstm = try model(.features(2), .lstm, layers: 2, outputs: 3, pooling: .last, seed: 7)
         let forecaster = ForecastModelFile(model: lstm, options: options, normalization: normalization)
         func forecast(_ network: SequenceNetwork) -> (_ inputs: [String: Tensor], _ lengths: [Int]?) throws -> [String: Tensor] {

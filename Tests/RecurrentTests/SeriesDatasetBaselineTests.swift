@@ -8,7 +8,7 @@ import Testing
     static func data(horizon: Int) throws -> SeriesDataset {
         let series = try NumericColumns(names: ["b"], values: [(0..<20).map { 10 * Double($0) }])
         let options = SeriesOptions(
-            features: ["b"], targets: ["b"], inputLength: 3, horizon: horizon,
+            features: ["b"], targets: ["b"], window: 3, horizon: horizon,
             split: SplitFractions(train: 0.6, validation: 0.2, test: 0.2))
         return try SeriesDataset(series, options: options)
     }

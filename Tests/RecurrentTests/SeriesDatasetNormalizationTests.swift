@@ -13,7 +13,7 @@ import Testing
         let a = (0..<10).map { Double($0 < 6 ? $0 : 1000 + $0) }
         let series = try NumericColumns(names: ["a", "b"], values: [a, Array(repeating: 7, count: 10)])
         let options = SeriesOptions(
-            features: ["a", "b"], targets: ["a"], inputLength: 2, horizon: 1,
+            features: ["a", "b"], targets: ["a"], window: 2, horizon: 1,
             split: SplitFractions(train: 0.6, validation: 0.2, test: 0.2), normalization: method)
         return try SeriesDataset(series, options: options)
     }

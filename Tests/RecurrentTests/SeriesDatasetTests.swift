@@ -15,11 +15,11 @@ import Testing
 
     /// L = 3, h = 2, 60/20/20 of 20 rows: parts 0..<12, 12..<16, 16..<20.
     static func options(
-        features: [String] = ["a", "b"], targets: [String] = ["b"], inputLength: Int = 3, horizon: Int = 2,
+        features: [String] = ["a", "b"], targets: [String] = ["b"], window: Int = 3, horizon: Int = 2,
         stride: Int = 1, split: SplitFractions = SplitFractions(train: 0.6, validation: 0.2, test: 0.2)
     ) -> SeriesOptions {
         SeriesOptions(
-            features: features, targets: targets, inputLength: inputLength, horizon: horizon, stride: stride, split: split)
+            features: features, targets: targets, window: window, horizon: horizon, stride: stride, split: split)
     }
 
     /// The rows of window n's inputs and targets, read back from the
@@ -96,7 +96,7 @@ import Testing
     /// before, which is history).
     @Test func noWindowReadsALaterPart() throws {
         for (l, h, stride) in [(1, 1, 1), (3, 2, 1), (4, 3, 2), (2, 4, 5)] {
-            let data = try SeriesDataset(Self.series(), options: Self.options(inputLength: l, horizon: h, stride: stride))
+            let data = try SeriesDataset(Self.series(), options: Self.options(window: l, horizon: h, stride: stride))
             for part in SeriesPart.allCases {
                 let windows = data[part]
                 for e in windows.endRows {
@@ -112,7 +112,7 @@ import Testing
         for r in 0..<20 { text += "t\(r),\(r == 7 ? "NA" : "\(100 + r)"),\(r % 5)\n" }
         let table = try CSVTable(string: text, name: "load.csv")
         let options = SeriesOptions(
-            features: ["temperature", "load"], targets: ["load"], inputLength: 4, horizon: 1,
+            features: ["temperature", "load"], targets: ["load"], window: 4, horizon: 1,
             split: SplitFractions(train: 0.5, validation: 0.25, test: 0.25))
         let data = try SeriesDataset(table: table, options: options, time: "time", missing: .interpolate)
         #expect(data.series.names == ["temperature", "load"] && data.series.values[1][7] == 107)
@@ -125,7 +125,7 @@ import Testing
         #expect(throws: CSVError(file: "load.csv", line: 9, column: "load", problem: .missingValue(cell: "NA"))) {
             try SeriesDataset(table: table, options: options)
         }
-        let unknown = SeriesOptions(features: ["load"], targets: ["lod"], inputLength: 4)
+        let unknown = SeriesOptions(features: ["load"], targets: ["lod"], window: 4)
         #expect(throws: CSVError(
             file: "load.csv", line: 1, column: "lod", problem: .unknownColumn(available: ["time", "load", "temperature"]))
         ) { try SeriesDataset(table: table, options: unknown) }
@@ -141,13 +141,13 @@ import Testing
     }
 
     @Test func badOptionsNameTheOptionAndTheNumbers() {
-        #expect(message(Self.options(inputLength: 0)) == "invalid inputLength 0: must be ≥ 1")
+        #expect(message(Self.options(window: 0)) == "invalid window 0: must be ≥ 1")
         #expect(message(Self.options(horizon: -1)) == "invalid horizon -1: must be ≥ 1")
         #expect(message(Self.options(stride: 0)) == "invalid stride 0: must be ≥ 1")
-        #expect(message(Self.options(inputLength: 19))
-            == "invalid inputLength 19: with horizon 2 a window spans 21 rows, but the series has 20")
-        #expect(message(Self.options(inputLength: 11))
-            == "invalid inputLength 11: with horizon 2 a window spans 13 rows, but the training part holds 12 (rows 0..<12 of 20)")
+        #expect(message(Self.options(window: 19))
+            == "invalid window 19: with horizon 2 a window spans 21 rows, but the series has 20")
+        #expect(message(Self.options(window: 11))
+            == "invalid window 11: with horizon 2 a window spans 13 rows, but the training part holds 12 (rows 0..<12 of 20)")
         #expect(message(Self.options(horizon: 5))
             == "invalid horizon 5: the validation part holds 4 rows (12..<16 of 20), too few for one window's targets")
         #expect(message(Self.options(split: SplitFractions(train: 0.9, validation: 0.05, test: 0.05)))

@@ -113,7 +113,7 @@ import Testing
             if call.call == "step" {
                 let step = StepSummary(
                     epoch: call.epoch, batch: call.batch!, batches: p.stepsPerEpoch, batchesRun: call.batch!,
-                    updates: call.updates!, loss: call.loss!, epochLoss: 0, gradientNorm: call.gradientNorm!,
+                    updates: call.updates!, loss: Double(call.loss!), epochLoss: 0, gradientNorm: call.gradientNorm!,
                     learningRate: call.learningRate, seconds: 0)
                 #expect(log.stepDidEnd(step) == .proceed)
             } else {

@@ -150,7 +150,7 @@ import Testing
         let sine = try SequenceModel(
             input: .features(1), cell: .gru, hiddenSize: 3, outputSize: 1, pooling: .last, generator: &generator)
         try ForecastModelFile(
-            model: sine, options: SeriesOptions(features: ["value"], targets: ["value"], inputLength: 4),
+            model: sine, options: SeriesOptions(features: ["value"], targets: ["value"], window: 4),
             normalization: try Normalization(fitting: [[1, 2, 3]], columns: ["value"], method: .zScore)
         ).write(to: URL(fileURLWithPath: folder.path("sine.safetensors")))
         let vocabulary = try Vocabulary(characters: "ab".unicodeScalars)

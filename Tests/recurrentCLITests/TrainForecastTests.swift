@@ -65,7 +65,7 @@ import Testing
 
         let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: model))
         #expect(file.options.features == ["value", "temp"] && file.options.targets == ["value"])
-        #expect(file.options.inputLength == 12 && file.options.horizon == 3)
+        #expect(file.options.window == 12 && file.options.horizon == 3)
         #expect(file.normalization.columns == ["value", "temp"])
 
         // --quiet: the final line alone.

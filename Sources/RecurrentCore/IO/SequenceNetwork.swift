@@ -147,11 +147,3 @@ extension WindowMLP {
         }
     }
 }
-
-/// `value` as compact JSON with sorted keys, for a metadata value: the same
-/// bytes for the same value in every process (Swift's key order is not).
-package func metadataJSON(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}

@@ -11,8 +11,10 @@ import Darwin
 
 /// A loss's value and its gradient with respect to the prediction.
 public struct LossOutput: Sendable {
-    /// The (weighted) mean loss, accumulated in `Double`.
-    public var value: Float
+    /// The (weighted) mean loss, accumulated in `Double`. Every loss and
+    /// error figure the library reports is a `Double`; tensors, weights and
+    /// hyperparameters (learning rates, norms) are `Float`.
+    public var value: Double
     /// ∂value/∂prediction, the prediction's shape.
     public var gradient: Tensor
 }
@@ -217,8 +219,8 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         return LossOutput(value: mean(total, totalWeight), gradient: scaled(gradient, totalWeight))
     }
 
-    private func mean(_ total: Double, _ totalWeight: Double) -> Float {
-        totalWeight == 0 ? 0 : Float(total / totalWeight)
+    private func mean(_ total: Double, _ totalWeight: Double) -> Double {
+        totalWeight == 0 ? 0 : total / totalWeight
     }
 
     /// The gradient of the sum divided by the total weight.

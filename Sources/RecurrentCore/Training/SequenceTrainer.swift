@@ -169,10 +169,10 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
             let chunk = SequenceBatch(
                 unchecked: input, lengths: nil, targets: manyToMany ? batch.targets.timeSlice(range) : batch.targets)
             (last, state) = try update(on: chunk, from: state)
-            total += Double(last.loss) * Double(manyToMany ? range.count : t)
+            total += last.loss * Double(manyToMany ? range.count : t)
         }
         return StepResult(
-            loss: Float(total / Double(t)), gradientNorm: last.gradientNorm, learningRate: last.learningRate)
+            loss: total / Double(t), gradientNorm: last.gradientNorm, learningRate: last.learningRate)
     }
 
     /// One pass over a data set in mini-batches of shuffled sequences.
@@ -191,16 +191,16 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
     ///   bad `batchSize`, and what ``trainStep(_:)`` throws.
     public mutating func trainEpoch(
         _ data: SequenceBatch, batchSize: Int, generator: inout RandomGenerator
-    ) throws -> Float {
+    ) throws -> Double {
         try Check.positive(batchSize, "batchSize")
         let order = generator.permutation(count: data.count)
         var total = 0.0
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let rows = Array(order[start..<Swift.min(start + batchSize, data.count)])
             let result = try trainStep(data.gathering(rows))
-            total += Double(result.loss) * Double(rows.count)
+            total += result.loss * Double(rows.count)
         }
-        return Float(total / Double(data.count))
+        return total / Double(data.count)
     }
 
     /// The loss of the current model on `batch` (inference: no dropout),
@@ -208,7 +208,7 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
     ///
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
     ///   the batch does not fit the model.
-    public func evaluate(_ batch: SequenceBatch) throws -> Float {
+    public func evaluate(_ batch: SequenceBatch) throws -> Double {
         let output = try model(batch.input, lengths: batch.lengths)
         return try SequenceTrainer.objective(loss, model, output, batch).value
     }

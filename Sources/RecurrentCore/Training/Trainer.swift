@@ -100,7 +100,7 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
     public mutating func trainEpoch(
         inputs: Tensor, targets: Tensor, weights: Tensor? = nil, batchSize: Int,
         generator: inout RandomGenerator
-    ) throws -> Float {
+    ) throws -> Double {
         try Check.positive(batchSize, "batchSize")
         require(
             inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
@@ -118,16 +118,16 @@ public struct Trainer<Model: Layer, Rule: Optimizer>: Sendable {
             let result = try trainStep(
                 input: inputs.gatheringRows(batch), target: targets.gatheringRows(batch),
                 weights: weights?.gatheringRows(batch))
-            total += Double(result.loss) * Double(batch.count)
+            total += result.loss * Double(batch.count)
         }
-        return rows == 0 ? 0 : Float(total / Double(rows))
+        return rows == 0 ? 0 : total / Double(rows)
     }
 
     /// The loss of the current model on `inputs` against `targets`, without
     /// updating anything.
     ///
     /// - Throws: what the model's forward throws for inputs it cannot read.
-    public func evaluate(inputs: Tensor, targets: Tensor, weights: Tensor? = nil) throws -> Float {
+    public func evaluate(inputs: Tensor, targets: Tensor, weights: Tensor? = nil) throws -> Double {
         loss(try model(inputs), target: targets, weights: weights).value
     }
 }

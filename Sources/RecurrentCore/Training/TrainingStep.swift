@@ -1,13 +1,13 @@
 /// What one training step measured.
 public struct TrainingStepResult: Sendable, Equatable {
     /// The loss of the batch, before the update.
-    public var loss: Float
+    public var loss: Double
     /// The global gradient norm, before clipping.
     public var gradientNorm: Float
     /// The learning rate the update used.
     public var learningRate: Float
 
-    public init(loss: Float, gradientNorm: Float, learningRate: Float) {
+    public init(loss: Double, gradientNorm: Float, learningRate: Float) {
         self.loss = loss
         self.gradientNorm = gradientNorm
         self.learningRate = learningRate

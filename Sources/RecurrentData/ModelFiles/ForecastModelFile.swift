@@ -72,11 +72,11 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
         guard let missing = MissingValuePolicy(rawValue: try reader.text("missing")) else {
             throw reader.fail("missing", "must name a missing-value policy")
         }
-        guard !options.features.isEmpty, !options.targets.isEmpty, options.inputLength >= 1, options.horizon >= 1 else {
+        guard !options.features.isEmpty, !options.targets.isEmpty, options.window >= 1, options.horizon >= 1 else {
             throw reader.fail("series_options", "needs features, targets, input_length ≥ 1 and horizon ≥ 1")
         }
         do {
-            for (value, key) in [(options.inputLength, "input_length"), (options.horizon, "horizon"), (options.stride, "stride")] {
+            for (value, key) in [(options.window, "input_length"), (options.horizon, "horizon"), (options.stride, "stride")] {
                 try Limits.check(value, key, in: 1...Limits.windowSteps)
             }
             try options.split.check()
@@ -99,10 +99,10 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
         let outputs = options.horizon * options.targets.count
         switch network {
         case .mlp(let mlp):
-            guard mlp.input == .features(options.features.count), mlp.steps == options.inputLength else {
+            guard mlp.input == .features(options.features.count), mlp.steps == options.window else {
                 throw reader.fail(
                     "architecture",
-                    "the MLP does not read windows of \(options.inputLength) steps of \(options.features.count) feature(s)")
+                    "the MLP does not read windows of \(options.window) steps of \(options.features.count) feature(s)")
             }
             guard mlp.outputSize == outputs else {
                 throw reader.fail("architecture", "the MLP gives \(mlp.outputSize) outputs; horizon × targets is \(outputs)")
@@ -139,7 +139,7 @@ extension SeriesForecastTask: ONNXModelFileTask {
         onnx.metadata = [
             "task": Self.name, "features": try metadataJSON(options.features),
             "targets": try metadataJSON(options.targets), "horizon": String(options.horizon),
-            "input_length": String(options.inputLength),
+            "input_length": String(options.window),
         ]
         return onnx
     }

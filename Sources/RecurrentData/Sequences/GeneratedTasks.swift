@@ -38,7 +38,7 @@ public struct AddingProblem: Sendable, Equatable {
     public let length: Int
 
     /// The MSE of always answering 1: Var(u₁ + u₂) = 1/6.
-    public static let constantPredictorMSE: Float = 1.0 / 6
+    public static let constantPredictorMSE = 1.0 / 6
 
     /// The task at sequence length T.
     ///
@@ -137,8 +137,8 @@ public struct CopyMemoryTask: Sendable, Equatable {
     /// T + 2S, the steps of every sequence.
     public var sequenceLength: Int { delay + 2 * copyLength }
     /// S·ln K / (T + 2S): the cross-entropy of the best answer that remembers nothing.
-    public var baselineCrossEntropy: Float {
-        Float(Double(copyLength) * log(Double(symbolCount)) / Double(sequenceLength))
+    public var baselineCrossEntropy: Double {
+        Double(copyLength) * log(Double(symbolCount)) / Double(sequenceLength)
     }
 
     /// `count` fresh sequences; the S symbols of each are drawn in order

@@ -62,8 +62,8 @@ public struct SeriesOptions: Sendable, Equatable, Codable {
     public var features: [String]
     /// The columns it forecasts: K of them, which may also be features.
     public var targets: [String]
-    /// L, the input steps of a window, ≥ 1.
-    public var inputLength: Int
+    /// L, the input steps of a window, ≥ 1: the command line's `--window`.
+    public var window: Int
     /// h, the steps forecast at once (direct multi-step forecasting), ≥ 1.
     public var horizon: Int
     /// The rows between the ends of consecutive windows, ≥ 1.
@@ -76,12 +76,12 @@ public struct SeriesOptions: Sendable, Equatable, Codable {
     /// Options for a dataset; the defaults are one-step forecasts from every
     /// row, 70/15/15 split, z-score scaling.
     public init(
-        features: [String], targets: [String], inputLength: Int, horizon: Int = 1, stride: Int = 1,
+        features: [String], targets: [String], window: Int, horizon: Int = 1, stride: Int = 1,
         split: SplitFractions = SplitFractions(), normalization: Normalization.Method = .zScore
     ) {
         self.features = features
         self.targets = targets
-        self.inputLength = inputLength
+        self.window = window
         self.horizon = horizon
         self.stride = stride
         self.split = split
@@ -90,7 +90,25 @@ public struct SeriesOptions: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case features, targets, horizon, stride, split, normalization
-        case inputLength = "input_length"
+        case window = "input_length"
+    }
+
+    /// The former name of ``window``.
+    @available(*, deprecated, renamed: "window")
+    public var inputLength: Int {
+        get { window }
+        set { window = newValue }
+    }
+
+    /// The former spelling of ``init(features:targets:window:horizon:stride:split:normalization:)``.
+    @available(*, deprecated, renamed: "init(features:targets:window:horizon:stride:split:normalization:)")
+    public init(
+        features: [String], targets: [String], inputLength: Int, horizon: Int = 1, stride: Int = 1,
+        split: SplitFractions = SplitFractions(), normalization: Normalization.Method = .zScore
+    ) {
+        self.init(
+            features: features, targets: targets, window: inputLength, horizon: horizon, stride: stride, split: split,
+            normalization: normalization)
     }
 }
 
@@ -148,7 +166,7 @@ public struct SeriesWindows: Sendable, Equatable {
 ///
 /// ```swift
 /// let table = try CSVTable(contentsOf: URL(fileURLWithPath: "load.csv"))
-/// let options = SeriesOptions(features: ["load", "temperature"], targets: ["load"], inputLength: 48, horizon: 24)
+/// let options = SeriesOptions(features: ["load", "temperature"], targets: ["load"], window: 48, horizon: 24)
 /// let data = try SeriesDataset(table: table, options: options, missing: .interpolate)
 /// let batch = data.train.batch                         // input [N, 48, 2], targets [N, 24]
 /// let naive = data.persistenceForecast(for: .test)     // [N, 24], original units
@@ -200,7 +218,7 @@ public struct SeriesDataset: Sendable {
     ///   of a value that ``ExtremeValues`` finds too far from the rest.
     public init(_ series: NumericColumns, options: SeriesOptions) throws {
         try SeriesDataset.checkNames(options)
-        try Check.positive(options.inputLength, "inputLength")
+        try Check.positive(options.window, "window")
         try Check.positive(options.horizon, "horizon")
         try Check.positive(options.stride, "stride")
         try options.split.check()
@@ -214,10 +232,10 @@ public struct SeriesDataset: Sendable {
         }
         let features = try options.features.map { try column($0, "feature") }
         let targets = try options.targets.map { try column($0, "target") }
-        let n = series.rowCount, (l, h) = (options.inputLength, options.horizon)
+        let n = series.rowCount, (l, h) = (options.window, options.horizon)
         guard l + h <= n else {
             throw RecurrentError.invalidArgument(
-                name: "inputLength", value: "\(l)",
+                name: "window", value: "\(l)",
                 reason: "with horizon \(h) a window spans \(l + h) rows, but the series has \(n)")
         }
         let split = options.split
@@ -226,7 +244,7 @@ public struct SeriesDataset: Sendable {
         let parts = [0..<cuts[0], cuts[0]..<cuts[1], cuts[1]..<max(cuts[1], cuts[2])]
         guard l + h <= parts[0].count else {
             throw RecurrentError.invalidArgument(
-                name: "inputLength", value: "\(l)",
+                name: "window", value: "\(l)",
                 reason: "with horizon \(h) a window spans \(l + h) rows, but the training part holds "
                     + "\(parts[0].count) (rows 0..<\(cuts[0]) of \(n))")
         }
@@ -377,7 +395,7 @@ public struct SeriesDataset: Sendable {
     /// [1, L, F]: the series' last L rows of features, normalised — the
     /// input for forecasting the h rows after the end of the data.
     public func latestInput() -> Tensor {
-        let (n, l) = (series.rowCount, options.inputLength)
+        let (n, l) = (series.rowCount, options.window)
         var scalars = [Float]()
         for r in (n - l)..<n {
             for (f, c) in featureColumns.enumerated() {

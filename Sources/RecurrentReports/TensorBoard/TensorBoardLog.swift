@@ -77,7 +77,7 @@ public final class TensorBoardLog: FitCallback {
     public func stepDidEnd(_ step: StepSummary) -> FitControl {
         logging {
             if stepsLogged == 0 { try writer.addSessionStart(step: step.updates) }
-            try writer.addScalar("train/loss", step.loss, step: step.updates)
+            try writer.addScalar("train/loss", Float(step.loss), step: step.updates)
             try writer.addScalar("train/learning_rate", step.learningRate, step: step.updates)
             try writer.addScalar("train/gradient_norm", step.gradientNorm, step: step.updates)
         }

@@ -143,7 +143,7 @@ struct FitRun<Trainer: FitTrainer> {
                 let rows = Array(order[(batch * size)..<min((batch + 1) * size, count)])
                 let before = trainer.step
                 last = try trainer.fitStep(train.gathering(rows))
-                state.lossSum += Double(last.loss) * Double(rows.count)
+                state.lossSum += last.loss * Double(rows.count)
                 state.epochUpdates += trainer.step - before
                 state.batchesDone = batch + 1
                 updates += 1
@@ -161,7 +161,7 @@ struct FitRun<Trainer: FitTrainer> {
                 }
                 if let every = options.checkpoint?.every, updates % every == 0, batch + 1 < batches { try save() }
             }
-            let validationLoss = try validation.map { Double(try trainer.loss(on: $0)) }
+            let validationLoss = try validation.map { try trainer.loss(on: $0) }
             if let validationLoss, !validationLoss.isFinite {
                 throw RecurrentError.nonFinite(step: trainer.step, what: "the validation loss of epoch \(epoch)")
             }

@@ -48,7 +48,7 @@ public struct StepSummary: Sendable, Equatable {
     /// The trainer's update count after the mini-batch.
     public var updates: Int
     /// The mini-batch's loss.
-    public var loss: Float
+    public var loss: Double
     /// The epoch's loss so far, a mean over its examples.
     public var epochLoss: Double
     /// The global gradient norm before clipping, of the batch's last update.

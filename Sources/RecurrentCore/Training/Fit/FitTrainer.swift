@@ -86,7 +86,7 @@ public protocol FitTrainer: Sendable {
     /// One or more updates (more under truncated backpropagation) on one mini-batch.
     mutating func fitStep(_ batch: Dataset) throws -> TrainingStepResult
     /// The loss of the current network on `data`, updating nothing.
-    func loss(on data: Dataset) throws -> Float
+    func loss(on data: Dataset) throws -> Double
     /// Everything the trainer needs to continue exactly.
     func checkpoint(metadata: [String: String]) -> TrainingCheckpoint
     /// Puts a checkpoint's network, optimiser state and step in place.
@@ -104,8 +104,8 @@ extension SequenceTrainer: FitTrainer {
 
     /// The mean loss over `data`, in chunks of 64 sequences (inference: no
     /// dropout), so a long text's logits never need one [N, T, V] buffer.
-    public func loss(on data: SequenceBatch) throws -> Float {
-        Float(try model.meanLoss(loss, on: data))
+    public func loss(on data: SequenceBatch) throws -> Double {
+        try model.meanLoss(loss, on: data)
     }
 }
 
@@ -116,7 +116,7 @@ extension Trainer: FitTrainer {
         try trainStep(input: batch.inputs, target: batch.targets, weights: batch.weights)
     }
 
-    public func loss(on data: TensorDataset) throws -> Float {
+    public func loss(on data: TensorDataset) throws -> Double {
         try evaluate(inputs: data.inputs, targets: data.targets, weights: data.weights)
     }
 }
