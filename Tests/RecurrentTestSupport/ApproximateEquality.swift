@@ -85,7 +85,7 @@ public func mismatch<E: BinaryFloatingPoint>(
         return "\(observed.count) values (shape \(observed.shape)), expected \(expected.count)"
     }
     return mismatch(
-        observed: observed.scalars.map(Double.init), expected: expected.map(Double.init),
+        observed: observed.scalars.map(Double.init), expected: expected.map { Double($0) },
         shape: observed.shape, absolute: absolute, relative: relative, relativeToLargest: relativeToLargest,
         nanMatchesNaN: nanMatchesNaN)
 }
@@ -109,7 +109,7 @@ public func mismatch<O: BinaryFloatingPoint, E: BinaryFloatingPoint>(
 ) -> String? {
     guard observed.count == expected.count else { return "\(observed.count) values, expected \(expected.count)" }
     return mismatch(
-        observed: observed.map(Double.init), expected: expected.map(Double.init), shape: nil,
+        observed: observed.map { Double($0) }, expected: expected.map { Double($0) }, shape: nil,
         absolute: absolute, relative: relative, relativeToLargest: relativeToLargest, nanMatchesNaN: nanMatchesNaN)
 }
 

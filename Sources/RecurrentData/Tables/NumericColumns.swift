@@ -56,7 +56,7 @@ public struct NumericColumns: Sendable, Equatable {
     public init<Value: BinaryFloatingPoint>(
         names: [String], values: [[Value]], times: [String]? = nil, source: String = "<memory>"
     ) throws {
-        let values = values.map { $0.map(Double.init) }
+        let values = values.map { column in column.map { Double($0) } }
         guard !names.isEmpty, names.count == values.count else {
             throw RecurrentError.invalidArgument(
                 name: "names", value: "\(names)", reason: "need at least one, and one per column (\(values.count))")
