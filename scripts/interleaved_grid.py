@@ -3,6 +3,19 @@
 
     python3 scripts/interleaved_grid.py [--rounds 3] [--cells lstm,gru,rnn]
         [--configs small,medium,large,stream] [--modes forward,train] [--bench PATH]
+        [--against OTHER_BENCH]
+
+The configurations: DESIGN.md's grid (small, medium, large, and the batch-1
+streaming step), and the sizes forecasting and the generated tasks train at
+(tiny B32 T48 D1 H32, adding B64 T100 D2 H64, sensors B32 T100 D8 H64, and
+b1 B1 T100 D1 H32, a whole-window forecast at batch 1). `--configs all`
+runs every one.
+
+With `--against OTHER_BENCH` the other side is another build of
+RecurrentBench instead of PyTorch (say, the commit before a refactoring, built
+in a worktree): the ratio is then OTHER / this, above 1 when this build is
+faster. Torch is then not needed. The sitting's FMA peak (`RecurrentBench
+peak`, GFLOP/s per core) is printed before and after the grid.
 
 Needs torch, and RecurrentBench built in release (`swift build -c release
 --product RecurrentBench`). For every row, each round times PyTorch in this
@@ -26,15 +39,20 @@ import subprocess
 import sys
 import time
 
-import torch
+torch = None  # imported in main unless --against
 
-# name, batch, seq, input, hidden: the grid of ../shared/bench/pytorch_rnn.py.
+# name, batch, seq, input, hidden: the grid of ../shared/bench/pytorch_rnn.py,
+# then the small models users train (issue #10).
 GRID = {
     "small": (32, 100, 32, 128),
     "medium": (64, 100, 256, 256),
     "large": (64, 50, 512, 1024),
+    "tiny": (32, 48, 1, 32),
+    "adding": (64, 100, 2, 64),
+    "sensors": (32, 100, 8, 64),
+    "b1": (1, 100, 1, 32),
 }
-CELLS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+CELLS = ["rnn", "lstm", "gru"]
 
 
 def timeit(fn, min_time=1.0):
@@ -49,11 +67,22 @@ def timeit(fn, min_time=1.0):
     return statistics.median(times)
 
 
+def torch_cell(cell):
+    return {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+
+
+def peak(bench):
+    """The sitting's register-only FMA peak, GFLOP/s per core."""
+    text = subprocess.run([bench, "peak"], check=True, capture_output=True, text=True).stdout
+    match = re.search(r": ([0-9.]+) GFLOP/s", text)
+    return float(match.group(1)) if match else float("nan")
+
+
 def pytorch_ms(cell, config, mode):
     """Median milliseconds of one PyTorch row, as pytorch_rnn.py times it."""
     torch.manual_seed(0)
     if config == "stream":
-        layer = CELLS[cell](32, 128, batch_first=True)
+        layer = torch_cell(cell)(32, 128, batch_first=True)
         x = torch.randn(1, 1, 32)
         carry = [None]
 
@@ -63,7 +92,7 @@ def pytorch_ms(cell, config, mode):
 
         return timeit(step) * 1e3
     b, t, d, h = GRID[config]
-    layer = CELLS[cell](d, h, batch_first=True)
+    layer = torch_cell(cell)(d, h, batch_first=True)
     x = torch.randn(b, t, d)
     if mode == "forward":
         def forward():
@@ -97,32 +126,49 @@ def recurrent_ms(bench, cell, config, mode):
 
 
 def main():
+    global torch
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cells", default="rnn,lstm,gru")
     parser.add_argument("--configs", default="small,medium,large,stream")
     parser.add_argument("--modes", default="forward,train")
     parser.add_argument("--bench", default=os.path.join(".build", "release", "RecurrentBench"))
+    parser.add_argument("--against", help="another RecurrentBench to compare with instead of PyTorch")
     options = parser.parse_args()
     if options.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {options.rounds}")
+    if options.configs == "all":
+        options.configs = ",".join([*GRID, "stream"])
     for option, known in (("cells", CELLS), ("configs", [*GRID, "stream"]), ("modes", ["forward", "train"])):
         unknown = set(getattr(options, option).split(",")) - set(known)
         if unknown:
             parser.error(f"--{option}: unknown {', '.join(sorted(unknown))} (known: {', '.join(known)})")
-    if not os.access(options.bench, os.X_OK):
-        sys.exit(f"{options.bench}: not found; run `swift build -c release --product RecurrentBench` first")
-    torch.set_num_threads(2)
+    for bench in filter(None, (options.bench, options.against)):
+        if not os.access(bench, os.X_OK):
+            sys.exit(f"{bench}: not found; run `swift build -c release --product RecurrentBench` first")
+    if options.against:
+        other_name = "other ms"
+        print(f"other: {options.against}; this: {options.bench}")
 
-    print(f"PyTorch {torch.__version__}, 2 threads; {options.rounds} interleaved rounds per row, medians")
-    print(f"{'cell':5} {'config':7} {'mode':8} {'PyTorch ms':>11} {'Recurrent ms':>13} {'ratio':>7}  per-round ratios")
+        def other_ms(cell, config, mode):
+            return recurrent_ms(options.against, cell, config, mode)
+    else:
+        import torch as imported
+        torch = imported
+        torch.set_num_threads(2)
+        other_name = "PyTorch ms"
+        print(f"PyTorch {torch.__version__}, 2 threads")
+        other_ms = pytorch_ms
+
+    print(f"FMA peak before: {peak(options.bench):.1f} GFLOP/s per core; {options.rounds} interleaved rounds per row, medians")
+    print(f"{'cell':5} {'config':7} {'mode':8} {other_name:>11} {'Recurrent ms':>13} {'ratio':>7}  per-round ratios")
     for cell in options.cells.split(","):
         for config in options.configs.split(","):
             modes = ["step"] if config == "stream" else options.modes.split(",")
             for mode in modes:
                 pairs = []
                 for _ in range(options.rounds):
-                    p = pytorch_ms(cell, config, mode)
+                    p = other_ms(cell, config, mode)
                     r = recurrent_ms(options.bench, cell, config, mode)
                     pairs.append((p, r))
                 p = statistics.median(a for a, _ in pairs)
@@ -130,6 +176,7 @@ def main():
                 ratios = sorted(a / b for a, b in pairs)
                 print(f"{cell:5} {config:7} {mode:8} {p:11.4g} {r:13.4g} {p / r:6.2f}×  "
                       f"{ratios[0]:.2f}–{ratios[-1]:.2f}", flush=True)
+    print(f"FMA peak after: {peak(options.bench):.1f} GFLOP/s per core")
 
 
 if __name__ == "__main__":

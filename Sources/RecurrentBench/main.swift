@@ -1,6 +1,7 @@
 // Benchmarks of Recurrent. Run in release:
 //   swift run -c release RecurrentBench gemm            GFLOP/s of sgemm on 1 and 2 threads
 //   swift run -c release RecurrentBench gemm-threshold  where a second thread starts to pay
+//   swift run -c release RecurrentBench peak            the sitting's FMA peak, GFLOP/s per core
 //   swift run -c release RecurrentBench rnn [PYTORCH.json [rnn|lstm|gru]]
 //       the recurrent grid of DESIGN.md (rnn, lstm, gru × small, medium, large ×
 //       forward, training step; batch-1 streaming step), beside PyTorch's
@@ -169,6 +170,14 @@ func benchRecurrent(pytorchFile: String?, only: String?) throws {
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first ?? "gemm" {
 case "gemm": benchGEMM()
+case "peak":
+    // The register-only multiply-add loop (CRecurrentKernels/peak_impl.h) on
+    // the active ISA: the floor every figure of this sitting is read against.
+    let isa = ISA.active, iterations = 2_000_000
+    let flops = Double(iterations * 12 * Int(rc_fma_peak_lanes(isa.rawValue)) * 2)
+    var sink: Float = 0
+    let seconds = medianSeconds { sink += rc_fma_peak_loop(isa.rawValue, iterations, 1e-3) }
+    print("peak \(isa), 1 thread: \(format1(flops / seconds / 1e9)) GFLOP/s per core (sum \(sink.isFinite ? "finite" : "not finite"))")
 case "gemm-threshold": benchThreshold()
 case "prepacked" where arguments.count == 4:
     // One thread, op(B) packed once: the recurrent product of a time step.

@@ -92,6 +92,15 @@ void rc_sgemm_prepacked(int isa, int transA,
                         const float *Bpacked, long packedN, long n0,
                         float beta, float *C, long ldc);
 
+/// The register-only multiply-add loop that measures a core's peak: 12
+/// independent vector accumulators, `iterations` multiply-adds on each, of
+/// rc_fma_peak_lanes(isa) lanes (2 FLOPs per lane). Returns their sum, so
+/// the loop cannot be dropped. No memory traffic.
+float rc_fma_peak_loop(int isa, long iterations, float seed);
+
+/// The lanes of one vector of rc_fma_peak_loop for `isa`.
+int rc_fma_peak_lanes(int isa);
+
 /// y[i] = exp(x[i]); y may equal x. Accurate to a few ulps over the whole
 /// float range; exp(+inf) = +inf, exp(-inf) = 0, NaN gives NaN.
 void rc_vexp(int isa, const float *x, float *y, long n);
