@@ -151,6 +151,11 @@ extension SequenceModel {
         guard head.steps == 1 else {
             throw ONNXExportError(problem: "the model's per-step head (head steps \(head.steps)) is not exported to ONNX yet")
         }
+        guard distribution == nil else {
+            throw ONNXExportError(
+                problem: "the model's probabilistic output (\(distribution!.kind.rawValue) at levels "
+                    + "\(distribution!.quantiles.map { "\($0)" }.joined(separator: ", "))) is not exported to ONNX yet")
+        }
         guard instanceNormalization == nil else {
             throw ONNXExportError(problem: "the model's instance normalisation (RevIN) is not exported to ONNX yet")
         }
