@@ -100,6 +100,7 @@ struct DataOptions: ParsableArguments {
     private func refuseOptionsOfOtherSources() throws {
         let seriesOnly = [
             "--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling", "--skip", "--skip-steps",
+            "--quantiles", "--likelihood",
         ]
         let taskOnly = ["--length", "--samples"]
         let textOnly = ["--vocabulary"]
@@ -191,6 +192,15 @@ struct DataOptions: ParsableArguments {
         if series.head == .perStep, !recurrent {
             throw RecurrentError.invalidArgument(
                 name: "--head", value: "per-step", reason: "applies to a recurrent model; the MLP has one output layer")
+        }
+        if let distribution = try series.distribution() {
+            guard recurrent else {
+                throw RecurrentError.invalidArgument(
+                    name: series.quantiles != nil ? "--quantiles" : "--likelihood",
+                    value: series.quantiles ?? series.likelihood!.rawValue,
+                    reason: "applies to a recurrent model; the MLP gives one value per step")
+            }
+            job.distribution = distribution
         }
         // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
         let t = job.options.inputLength

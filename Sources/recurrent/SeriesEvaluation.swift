@@ -1,3 +1,4 @@
+import Foundation
 import Recurrent
 
 /// A ``ForecastComparison`` as `evaluate` and `backtest` print it: a table of
@@ -9,6 +10,8 @@ struct SeriesEvaluation {
 
     /// With several targets, each one's errors in its own units (columns j·K + k of [N, h·K]).
     let perTarget: [(String, ForecastErrors)]
+    /// A probabilistic model's pinball loss, CRPS estimate and intervals, or nil.
+    var quantiles: QuantileErrors?
 
     init(data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?) throws {
         comparison = try ForecastComparison(data: data, part: part, prediction: prediction, season: season)
@@ -47,6 +50,18 @@ struct SeriesEvaluation {
             figures["test_rmse_\(target)"] = e.rmse
             figures["test_mae_\(target)"] = e.mae
         }
+        if let quantiles {
+            figures["test_pinball"] = quantiles.pinball
+            figures["test_crps"] = quantiles.crps
+            for (level, loss) in zip(quantiles.levels, quantiles.pinballPerLevel) {
+                figures["test_pinball_\(QuantileReport.name(level))"] = loss
+            }
+            for interval in quantiles.intervals {
+                let percent = Int((100 * interval.nominal).rounded())
+                figures["test_coverage_\(percent)"] = interval.coverage
+                figures["test_width_\(percent)"] = interval.meanWidth
+            }
+        }
         for (j, e) in comparison.modelPerStep.enumerated() {
             figures["test_rmse_h\(j + 1)"] = e.rmse
             figures["test_mae_h\(j + 1)"] = e.mae
@@ -77,6 +92,17 @@ struct SeriesEvaluation {
         if comparison.modelPerStep.count > 1 {
             lines.append("model, by horizon step")
             for (j, e) in comparison.modelPerStep.enumerated() { lines.append(row("  h=\(j + 1)", e)) }
+        }
+        if let quantiles {
+            lines.append(
+                "model, probabilistic: pinball loss \(format(Float(quantiles.pinball))) (mean over levels "
+                    + quantiles.levels.map { "\($0)" }.joined(separator: ", ") + "), CRPS ≈ \(format(Float(quantiles.crps)))")
+            for interval in quantiles.intervals {
+                lines.append(
+                    "  \(Int((100 * interval.nominal).rounded()))% interval (\(QuantileReport.name(interval.lower))–\(QuantileReport.name(interval.upper))): "
+                        + "covers \(String(format: "%.1f", 100 * interval.coverage))% of \(quantiles.count) test values, "
+                        + "mean width \(format(Float(interval.meanWidth)))")
+            }
         }
         if let best = comparison.bestBaseline, best.errors.rmse < comparison.model.rmse {
             lines.append(
