@@ -135,7 +135,7 @@ struct Evaluate: ParsableCommand {
             var report = try SeriesEvaluation(data: data, part: .test, prediction: prediction, season: season ?? detected)
             if let distribution = file.network.distribution, let scaled = try file.network.quantileForecast(input) {
                 let q = try file.normalization.denormalizing(
-                    scaled, columns: options.targets.flatMap { Array(repeating: $0, count: distribution.quantiles.count) })
+                    quantiles: scaled, columns: options.targets, levels: distribution.quantiles.count)
                 report.quantiles = try QuantileErrors(
                     quantiles: q, truth: data.test.targetsInOriginalUnits, levels: distribution.quantiles)
             }

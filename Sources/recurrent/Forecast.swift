@@ -101,7 +101,7 @@ struct Forecast: ParsableCommand {
                 }
                 if let distribution, let scaled = try file.network.quantileForecast(input) {
                     let q = try file.normalization.denormalizing(
-                        scaled, columns: options.targets.flatMap { Array(repeating: $0, count: distribution.quantiles.count) })
+                        quantiles: scaled, columns: options.targets, levels: distribution.quantiles.count)
                     levels = Array(q.scalars.prefix(wanted * k * distribution.quantiles.count))
                 }
                 forecast += next.prefix(min(h, wanted - forecast.count / k) * k)

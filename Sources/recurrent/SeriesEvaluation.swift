@@ -1,4 +1,3 @@
-import Foundation
 import Recurrent
 
 /// A ``ForecastComparison`` as `evaluate` and `backtest` print it: a table of
@@ -50,18 +49,7 @@ struct SeriesEvaluation {
             figures["test_rmse_\(target)"] = e.rmse
             figures["test_mae_\(target)"] = e.mae
         }
-        if let quantiles {
-            figures["test_pinball"] = quantiles.pinball
-            figures["test_crps"] = quantiles.crps
-            for (level, loss) in zip(quantiles.levels, quantiles.pinballPerLevel) {
-                figures["test_pinball_\(QuantileReport.name(level))"] = loss
-            }
-            for interval in quantiles.intervals {
-                let percent = Int((100 * interval.nominal).rounded())
-                figures["test_coverage_\(percent)"] = interval.coverage
-                figures["test_width_\(percent)"] = interval.meanWidth
-            }
-        }
+        if let quantiles { figures.merge(quantiles.figures(part: "test")) { a, _ in a } }
         for (j, e) in comparison.modelPerStep.enumerated() {
             figures["test_rmse_h\(j + 1)"] = e.rmse
             figures["test_mae_h\(j + 1)"] = e.mae
@@ -94,15 +82,8 @@ struct SeriesEvaluation {
             for (j, e) in comparison.modelPerStep.enumerated() { lines.append(row("  h=\(j + 1)", e)) }
         }
         if let quantiles {
-            lines.append(
-                "model, probabilistic: pinball loss \(format(Float(quantiles.pinball))) (mean over levels "
-                    + quantiles.levels.map { "\($0)" }.joined(separator: ", ") + "), CRPS ≈ \(format(Float(quantiles.crps)))")
-            for interval in quantiles.intervals {
-                lines.append(
-                    "  \(Int((100 * interval.nominal).rounded()))% interval (\(QuantileReport.name(interval.lower))–\(QuantileReport.name(interval.upper))): "
-                        + "covers \(String(format: "%.1f", 100 * interval.coverage))% of \(quantiles.count) test values, "
-                        + "mean width \(format(Float(interval.meanWidth)))")
-            }
+            lines.append("model, probabilistic (in the series' units)")
+            lines += quantiles.lines(prefix: "  ", values: "test values")
         }
         if let best = comparison.bestBaseline, best.errors.rmse < comparison.model.rmse {
             lines.append(

@@ -49,6 +49,35 @@ extension SeriesDataOptions {
     }
 }
 
+extension QuantileErrors {
+    /// One line per central interval (`PREFIX80% interval (q0.1–q0.9): covers 79.5% of N VALUES, mean
+    /// width W`), then `PREFIXpinball loss P (mean over levels …), CRPS ≈ C`.
+    func lines(prefix: String, values: String) -> [String] {
+        var lines = intervals.map { interval in
+            "\(prefix)\(Int((100 * interval.nominal).rounded()))% interval "
+                + "(\(QuantileReport.name(interval.lower))–\(QuantileReport.name(interval.upper))): "
+                + "covers \(String(format: "%.1f", 100 * interval.coverage))% of \(count) \(values), "
+                + "mean width \(format(Float(interval.meanWidth)))"
+        }
+        lines.append(
+            "\(prefix)pinball loss \(format(Float(pinball))) (mean over levels "
+                + levels.map { "\($0)" }.joined(separator: ", ") + "), CRPS ≈ \(format(Float(crps)))")
+        return lines
+    }
+
+    /// `PART_pinball`, `PART_crps`, `PART_pinball_q0.1`, `PART_coverage_80`, `PART_width_80`, ….
+    func figures(part: String) -> [String: Double] {
+        var figures = ["\(part)_pinball": pinball, "\(part)_crps": crps]
+        for (level, loss) in zip(levels, pinballPerLevel) { figures["\(part)_pinball_\(QuantileReport.name(level))"] = loss }
+        for interval in intervals {
+            let percent = Int((100 * interval.nominal).rounded())
+            figures["\(part)_coverage_\(percent)"] = interval.coverage
+            figures["\(part)_width_\(percent)"] = interval.meanWidth
+        }
+        return figures
+    }
+}
+
 /// How a probabilistic forecaster did on one part: its quantile forecasts in
 /// the series' units and their scores beside the point errors.
 struct QuantileReport {
@@ -72,28 +101,10 @@ struct QuantileReport {
     static func name(_ level: Float) -> String { "q\(level)" }
 
     /// One line per central interval, then the pinball loss and the CRPS estimate.
-    func lines(part: String) -> [String] {
-        var lines = errors.intervals.map { interval in
-            "\(part) \(Int((100 * interval.nominal).rounded()))% interval (\(Self.name(interval.lower))–\(Self.name(interval.upper))): "
-                + "covers \(String(format: "%.1f", 100 * interval.coverage))% of \(errors.count) values, mean width \(format(Float(interval.meanWidth)))"
-        }
-        lines.append(
-            "\(part) pinball loss \(format(Float(errors.pinball))) (mean over levels "
-                + errors.levels.map { "\($0)" }.joined(separator: ", ") + "), CRPS ≈ \(format(Float(errors.crps)))")
-        return lines
-    }
+    func lines(part: String) -> [String] { errors.lines(prefix: "\(part) ", values: "values") }
 
-    /// `test_pinball`, `test_crps`, `test_pinball_q0.1`, `test_coverage_80`, `test_width_80`, ….
-    func figures(part: String) -> [String: Double] {
-        var figures = ["\(part)_pinball": errors.pinball, "\(part)_crps": errors.crps]
-        for (level, loss) in zip(errors.levels, errors.pinballPerLevel) { figures["\(part)_pinball_\(Self.name(level))"] = loss }
-        for interval in errors.intervals {
-            let percent = Int((100 * interval.nominal).rounded())
-            figures["\(part)_coverage_\(percent)"] = interval.coverage
-            figures["\(part)_width_\(percent)"] = interval.meanWidth
-        }
-        return figures
-    }
+    /// `validation_pinball`, `validation_coverage_80`, …: see ``QuantileErrors/figures(part:)``.
+    func figures(part: String) -> [String: Double] { errors.figures(part: part) }
 
     /// The widest central interval's bounds at each window's first step for
     /// target 0 (the forecast plot's band), as (lower, upper) per window.

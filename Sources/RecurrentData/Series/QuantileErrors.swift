@@ -115,7 +115,23 @@ extension SeriesDataset {
     /// - Returns: The same shape, denormalised (order kept: every scale is positive).
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when the shape does not fit.
     public func quantilesInOriginalUnits(_ quantiles: Tensor, levels: Int) throws -> Tensor {
-        try normalization.denormalizing(
-            quantiles, columns: options.targets.flatMap { Array(repeating: $0, count: levels) })
+        try normalization.denormalizing(quantiles: quantiles, columns: options.targets, levels: levels)
+    }
+}
+
+extension Normalization {
+    /// Quantile forecasts brought back to the original units: element
+    /// (m·Q + i) of the last dimension is level i of output m, and output m
+    /// belongs to `columns[m % columns.count]` (targets innermost, as
+    /// ``denormalizing(_:columns:)`` reads point forecasts).
+    ///
+    /// - Parameters:
+    ///   - quantiles: [..., M·Q].
+    ///   - columns: the targets, names this normalisation knows.
+    ///   - levels: Q.
+    /// - Returns: The same shape; each level scaled as its target (order kept, scales being positive).
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for an unknown name or a shape that does not fit.
+    public func denormalizing(quantiles: Tensor, columns: [String], levels: Int) throws -> Tensor {
+        try denormalizing(quantiles, columns: columns.flatMap { Array(repeating: $0, count: levels) })
     }
 }
