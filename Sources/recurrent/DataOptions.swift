@@ -100,7 +100,7 @@ struct DataOptions: ParsableArguments {
     private func refuseOptionsOfOtherSources() throws {
         let seriesOnly = [
             "--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling", "--skip", "--skip-steps",
-            "--quantiles", "--likelihood",
+            "--quantiles", "--likelihood", "--calibrate", "--no-calibrate",
         ]
         let taskOnly = ["--length", "--samples"]
         let textOnly = ["--vocabulary"]
@@ -201,6 +201,10 @@ struct DataOptions: ParsableArguments {
                     reason: "applies to a recurrent model; the MLP gives one value per step")
             }
             job.distribution = distribution
+            job.calibrate = series.calibrate
+        } else if let option = ["--calibrate", "--no-calibrate"].first(where: commandLineGives) {
+            throw RecurrentError.invalidArgument(
+                name: option, value: "given", reason: "applies to a probabilistic forecaster (--quantiles or --likelihood)")
         }
         // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
         let t = job.options.inputLength

@@ -85,6 +85,8 @@ struct QuantileReport {
     let quantiles: Tensor
     /// The scores against the part's truth.
     let errors: QuantileErrors
+    /// The distribution's ``ForecastDistribution/spread``.
+    let spread: Float
 
     /// The report of `network` on `part` of `data` (windows normalised as the
     /// data set's own), or nil for a network without a distribution.
@@ -93,6 +95,7 @@ struct QuantileReport {
             let scaled = try network.quantileForecast(input ?? data[part].input)
         else { return nil }
         let levels = distribution.quantiles
+        spread = distribution.spread
         quantiles = try data.quantilesInOriginalUnits(scaled, levels: levels.count)
         errors = try QuantileErrors(quantiles: quantiles, truth: data[part].targetsInOriginalUnits, levels: levels)
     }
@@ -101,7 +104,11 @@ struct QuantileReport {
     static func name(_ level: Float) -> String { "q\(level)" }
 
     /// One line per central interval, then the pinball loss and the CRPS estimate.
-    func lines(part: String) -> [String] { errors.lines(prefix: "\(part) ", values: "values") }
+    func lines(part: String) -> [String] {
+        let calibrated =
+            spread == 1 ? [] : ["\(part) levels: \(format(spread))× the model's own spread (calibrated on the validation part)"]
+        return errors.lines(prefix: "\(part) ", values: "values") + calibrated
+    }
 
     /// `validation_pinball`, `validation_coverage_80`, …: see ``QuantileErrors/figures(part:)``.
     func figures(part: String) -> [String: Double] { errors.figures(part: part) }

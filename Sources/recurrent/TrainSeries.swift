@@ -84,6 +84,13 @@ struct SeriesDataOptions: ParsableArguments {
     )
     var likelihood: ForecastLikelihood?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "After training, scale the distance of every level from the point forecast by the factor k (0.25…4) that minimises the validation part's pinball loss, so that the intervals fit data the model was not trained on (k is kept in the model file). On by default with --quantiles or --likelihood."
+    )
+    var calibrate = true
+
     /// `--split` as fractions (checked by ``validateSeries(generated:)``).
     var splitFractions: SplitFractions {
         let parts = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -160,6 +167,8 @@ struct SeriesJob: TrainingJob {
     let timeColumn: String?
     /// The probabilistic output (`--quantiles`, `--likelihood`), or nil for a point forecast.
     var distribution: ForecastDistribution?
+    /// Whether the levels' spread is fitted on the validation part after training (`--calibrate`).
+    var calibrate = true
 
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
@@ -214,6 +223,15 @@ struct SeriesJob: TrainingJob {
         guard distribution != nil else { return .meanSquaredError(of: options.targets, scaling: options.normalization) }
         return LossMeaning(
             description: "\(loss) of the scaled \(options.targets.joined(separator: ", "))", axis: PlotAxis("loss", unit: "\(loss)"))
+    }
+
+    /// With a distribution and `--calibrate`: the spread k whose levels have the least pinball loss
+    /// on the validation windows (in the scaled units the model was trained in).
+    func finished(_ model: TrainedModel) throws -> TrainedModel {
+        guard calibrate, let network = model.sequenceModel, let distribution = network.distribution else { return model }
+        let parameters = try network(validation.input, lengths: validation.lengths)
+        let k = distribution.calibratedSpread(parameters: parameters, truth: validation.targets)
+        return .recurrent(try network.withSpread(k))
     }
 
     func summary(of model: TrainedModel) throws -> JobSummary {

@@ -235,7 +235,7 @@ struct TrainingLoop {
             model: model, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip,
             seed: options.seed, truncation: options.tbptt)
         let (history, log) = try drive(&trainer, job.train, job.validation, fit)
-        return TrainingResult(model: .recurrent(trainer.model), fit: history, log: log)
+        return TrainingResult(model: try job.finished(.recurrent(trainer.model)), fit: history, log: log)
     }
 
     /// Runs `fit` with the progress printer, Ctrl-C, `--interrupt-after-steps`

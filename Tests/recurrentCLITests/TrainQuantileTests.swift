@@ -40,7 +40,10 @@ import Testing
         try #require(train.status == 0, "stderr: \(train.stderr)")
         #expect(train.stdout.contains("validation 80% interval (q0.1–q0.9): covers "), "\(train.stdout)")
         let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: model))
-        #expect(file.network.distribution == (try ForecastDistribution(quantiles: [0.1, 0.5, 0.9])))
+        let distribution = try #require(file.network.distribution)
+        #expect(distribution.kind == .quantiles && distribution.quantiles == [0.1, 0.5, 0.9])
+        #expect(ForecastDistribution.spreadRange.contains(distribution.spread))  // calibrated on the validation part
+        #expect(train.stdout.contains("the model's own spread (calibrated on the validation part)") == (distribution.spread != 1))
         #expect(file.network.sequenceModel?.head.outputSize == 9)
 
         let figures = try figures(model, csv)
@@ -66,10 +69,11 @@ import Testing
     /// also the 0.5 level; the levels reported are --quantiles' (0.1, 0.5, 0.9 by default).
     @Test func gaussianLikelihoodReportsItsLevels() throws {
         let (folder, csv, model) = try TrainForecastTests.trainedFolder(
-            noise: 0.3, extra: ["--likelihood", "gaussian", "--quantiles", "0.05,0.5,0.95"] + Self.noisy)
+            noise: 0.3, extra: ["--likelihood", "gaussian", "--quantiles", "0.05,0.5,0.95", "--no-calibrate"] + Self.noisy)
         defer { withExtendedLifetime(folder) {} }
         let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: model))
-        #expect(file.network.distribution == (try ForecastDistribution.gaussian(quantiles: [0.05, 0.5, 0.95])))
+        let distribution = try #require(file.network.distribution)
+        #expect(distribution == (try ForecastDistribution.gaussian(quantiles: [0.05, 0.5, 0.95])))  // --no-calibrate: k = 1
         #expect(file.network.sequenceModel?.instanceNormalization?.scaleOnlyOutputs == [1, 3, 5])
         let figures = try figures(model, csv)
         let coverage = try #require(figures["test_coverage_90"])
@@ -104,6 +108,7 @@ import Testing
         try expectUsageFailure(
             train + " --model mlp --likelihood gaussian", in: folder.url, naming: "--likelihood", output: "m.safetensors")
         try expectUsageFailure(train + " --likelihood poisson", in: folder.url, naming: "--likelihood", output: "m.safetensors")
+        try expectUsageFailure(train + " --no-calibrate", in: folder.url, naming: "--no-calibrate", output: "m.safetensors")
         try expectUsageFailure(
             "forecast --model \(model) --csv \(csv) --method recursive --steps 6 --output {dir}/f.csv", in: folder.url,
             naming: "--method", output: "f.csv")

@@ -38,6 +38,12 @@ import Darwin
 /// trained by the negative log-likelihood; ``quantiles`` are then only the
 /// levels reported, q_τ = μ + s·Φ⁻¹(τ).
 ///
+/// **Spread.** The levels reported (``quantileForecast(_:)``) lie
+/// ``spread`` k times as far from the point forecast as the model gives
+/// them: q'_i = q_a + k·(q_i − q_a), or μ + k·s·Φ⁻¹(τ). k = 1 unless the
+/// model was calibrated (``calibratedSpread(parameters:truth:)`` on data it
+/// was not trained on); any k > 0 keeps the order.
+///
 /// Inside a ``SequenceModel`` the map sits after the head and the linear
 /// skip (which moves the location r_a or r_0, so it shifts every quantile
 /// alike) and before the instance normalisation (whose y = ŷ·σ + μ, σ > 0,
@@ -61,6 +67,11 @@ public struct ForecastDistribution: Sendable, Equatable, Codable {
     public let kind: Kind
     /// τ, strictly increasing in (0, 1): the levels trained (quantiles) or reported (Gaussian).
     public let quantiles: [Float]
+    /// k > 0, how far the reported levels lie from the point forecast, relative to the model's own; 1 by default.
+    public let spread: Float
+
+    /// The spreads ``calibratedSpread(parameters:truth:)`` chooses among: 0.25 … 4, 97 steps evenly spaced in log k.
+    public static let spreadRange: ClosedRange<Float> = 0.25...4
 
     /// s_min, the smallest standard deviation a Gaussian output can take (in the model's units).
     public static let minimumScale: Float = 1e-3
@@ -90,11 +101,57 @@ public struct ForecastDistribution: Sendable, Equatable, Codable {
     /// - Parameters:
     ///   - kind: quantile regression or Gaussian.
     ///   - quantiles: τ, strictly increasing, each in (0, 1), 1 to 99 of them.
+    ///   - spread: k, finite and > 0; 1 (the model's own levels) by default.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` otherwise.
-    public init(kind: Kind, quantiles: [Float]) throws {
+    public init(kind: Kind, quantiles: [Float], spread: Float = 1) throws {
         try Self.check(quantiles)
+        try Check.positive(spread, "spread")
         self.kind = kind
         self.quantiles = quantiles
+        self.spread = spread
+    }
+
+    /// This distribution reporting its levels `spread` times as far from the point forecast.
+    ///
+    /// - Parameter spread: k, finite and > 0.
+    /// - Returns: the same kind and levels with spread k.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad k.
+    public func withSpread(_ spread: Float) throws -> ForecastDistribution {
+        try ForecastDistribution(kind: kind, quantiles: quantiles, spread: spread)
+    }
+
+    /// The spread k in ``spreadRange`` whose ``quantileForecast(_:)`` has the
+    /// least pinball loss against `truth` (the first of equals): a
+    /// post-hoc calibration of the intervals' width, like temperature scaling
+    /// of a classifier, to fit on data the model was not trained on (a
+    /// validation part). The pinball loss is a proper score, so the k it
+    /// chooses tends to the one whose intervals cover their nominal share.
+    ///
+    /// - Parameters:
+    ///   - parameters: [N, O·P], the model's outputs.
+    ///   - truth: [N, O], in the same units.
+    /// - Returns: k.
+    public func calibratedSpread(parameters: Tensor, truth: Tensor) -> Float {
+        let q = quantiles.count, n = truth.count
+        guard n > 0, parameters.count == n * parametersPerOutput else { return 1 }
+        let current = quantileForecast(parameters).scalars  // [N·O·Q], at this spread
+        let centre = pointForecast(parameters).scalars
+        let (low, high) = (log(Double(Self.spreadRange.lowerBound)), log(Double(Self.spreadRange.upperBound)))
+        var best: (k: Float, loss: Double) = (1, .infinity)
+        for step in 0...96 {
+            let k = exp(low + (high - low) * Double(step) / 96)
+            var loss = 0.0
+            for m in 0..<n {
+                let y = Double(truth.scalars[m]), c = Double(centre[m])
+                for i in 0..<q {
+                    let level = c + k / Double(spread) * (Double(current[m * q + i]) - c)
+                    let u = y - level, tau = Double(quantiles[i])
+                    loss += u >= 0 ? tau * u : (tau - 1) * u
+                }
+            }
+            if loss < best.loss { best = (Float(k), loss) }
+        }
+        return best.k
     }
 
     /// Checks levels: 1 to 99 of them, each in (0, 1), strictly increasing (so no duplicates).
@@ -116,14 +173,23 @@ public struct ForecastDistribution: Sendable, Equatable, Codable {
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case kind, quantiles }
+    private enum CodingKeys: String, CodingKey { case kind, quantiles, spread }
 
-    /// Decodes and checks a record (as a model file stores it).
+    /// Decodes and checks a record (as a model file stores it); `spread` is 1 when absent.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
             kind: try container.decode(Kind.self, forKey: .kind),
-            quantiles: try container.decode([Float].self, forKey: .quantiles))
+            quantiles: try container.decode([Float].self, forKey: .quantiles),
+            spread: try container.decodeIfPresent(Float.self, forKey: .spread) ?? 1)
+    }
+
+    /// Encodes the record: `kind`, `quantiles`, and `spread` when it is not 1.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(quantiles, forKey: .quantiles)
+        if spread != 1 { try container.encode(spread, forKey: .spread) }
     }
 
     /// P, the parameters per point output: Q, or 2 (μ, s).
@@ -211,13 +277,25 @@ public struct ForecastDistribution: Sendable, Equatable, Codable {
     }
 
     /// Each output's forecast at the levels ``quantiles``: the parameters
-    /// themselves for quantile regression, μ + s·Φ⁻¹(τ) for the Gaussian.
+    /// themselves for quantile regression (q_a + k·(q_i − q_a) with a
+    /// ``spread`` k ≠ 1), μ + k·s·Φ⁻¹(τ) for the Gaussian.
     ///
     /// - Parameter parameters: [N, O·P], the model's output.
     /// - Returns: [N, O·Q], output o's levels at `o·Q ..< (o + 1)·Q`, non-decreasing in τ.
     public func quantileForecast(_ parameters: Tensor) -> Tensor {
-        guard kind == .gaussian else { return parameters }
-        let z = quantiles.map { Float(Self.normalQuantile(Double($0))) }
+        guard kind == .gaussian else {
+            guard spread != 1 else { return parameters }
+            let (q, a, k) = (quantiles.count, anchor, spread)
+            var out = parameters
+            out.withUnsafeMutableBufferPointer { levels in
+                for start in stride(from: 0, to: levels.count, by: q) {
+                    let centre = levels[start + a]
+                    for i in 0..<q { levels[start + i] = centre + k * (levels[start + i] - centre) }
+                }
+            }
+            return out
+        }
+        let z = quantiles.map { Float(Self.normalQuantile(Double($0))) * spread }
         let n = parameters.count / 2, q = quantiles.count
         var out = [Float](repeating: 0, count: n * q)
         parameters.withUnsafeBufferPointer { r in

@@ -169,6 +169,17 @@ public struct SequenceModel: Module {
             distribution: distribution)
     }
 
+    /// This model with its distribution's ``ForecastDistribution/spread``
+    /// set to k (its weights unchanged); itself without a distribution.
+    ///
+    /// - Parameter spread: k, finite and > 0.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad k.
+    public func withSpread(_ spread: Float) throws -> SequenceModel {
+        var model = self
+        model.distribution = try distribution?.withSpread(spread)
+        return model
+    }
+
     /// This model reading its head's O outputs as `distribution`'s P values
     /// for each of O / P point outputs (nil: one value per output). The head
     /// keeps its weights; a skip is rebuilt fresh (zero, same p) for the O / P
