@@ -58,6 +58,8 @@ VARIANTS = {  # every switch spelled out, so a change of the defaults changes on
     # by the 80% interval's test coverage and width, the pinball loss and the CRPS estimate.
     "quantiles": ["--quantiles", "0.1,0.5,0.9"],
     "gaussian": ["--likelihood", "gaussian", "--quantiles", "0.1,0.5,0.9"],
+    "quantiles+calibrate": ["--quantiles", "0.1,0.5,0.9", "--calibrate"],
+    "gaussian+calibrate": ["--likelihood", "gaussian", "--quantiles", "0.1,0.5,0.9", "--calibrate"],
 }
 
 
