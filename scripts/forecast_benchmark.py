@@ -22,8 +22,15 @@ where the series has none), as `recurrent evaluate` computes it. Times:
 Recurrent's is the whole `train` process (start to model file), Darts' and
 NeuralForecast's the `fit` call alone (imports excluded).
 
+The variants `quantiles` and `gaussian` train probabilistic forecasters
+(`--quantiles 0.1,0.5,0.9`, `--likelihood gaussian`); a second table gives
+their test 80% interval's coverage (the share of test values between the 0.1
+and 0.9 quantiles; nominally 80%) and mean width beside the pinball loss and
+CRPS estimate, in the series' units.
+
 Usage: scripts/forecast_benchmark.py RECURRENT_BINARY [--epochs 30] [--variants direct,per-step+revin]
        [--no-darts] [--no-neuralforecast] [--series co2,nile] [--output FILE] [--json FILE]
+       scripts/forecast_benchmark.py RECURRENT_BINARY --variants default,quantiles,gaussian --no-darts --no-neuralforecast
 Needs: pip install statsmodels darts neuralforecast (they bring numpy, pandas, torch).
 """
 
@@ -47,6 +54,12 @@ VARIANTS = {  # every switch spelled out, so a change of the defaults changes on
     "direct+skip": ["--head", "direct", "--no-revin", "--skip"],
     "per-step+revin+skip": ["--head", "per-step", "--revin", "--skip"],
     "direct+revin+skip": ["--head", "direct", "--revin", "--skip"],
+    # Probabilistic: the default head with quantile regression or a Gaussian likelihood, scored also
+    # by the 80% interval's test coverage and width, the pinball loss and the CRPS estimate.
+    "quantiles": ["--quantiles", "0.1,0.5,0.9"],
+    "gaussian": ["--likelihood", "gaussian", "--quantiles", "0.1,0.5,0.9"],
+    "quantiles+calibrate": ["--quantiles", "0.1,0.5,0.9", "--calibrate"],
+    "gaussian+calibrate": ["--likelihood", "gaussian", "--quantiles", "0.1,0.5,0.9", "--calibrate"],
 }
 
 
@@ -233,6 +246,9 @@ def main():
                 figures, seconds = run_recurrent(
                     args.recurrent, name, times, values, season, window, horizon, args, folder, VARIANTS[variant])
                 row["recurrent"][variant] = {"mase": figures["test_mase"], "rmse": figures["test_rmse"], "seconds": seconds}
+                for key in ["coverage_80", "width_80", "pinball", "crps"]:
+                    if f"test_{key}" in figures:
+                        row["recurrent"][variant][key] = figures[f"test_{key}"]
         row["baselines"] = {b: {"mase": figures[f"{b}_test_mase"], "rmse": figures[f"{b}_test_rmse"]}
                             for b in ["persistence", "seasonal_naive", "drift", "linear_ar"] if f"{b}_test_rmse" in figures}
         row["others"] = {}
@@ -255,6 +271,20 @@ def main():
         print(line.strip(), flush=True)
         lines.append(line.strip())
         results.append(row)
+    probabilistic = [v for v in variants if any("coverage_80" in r["recurrent"][v] for r in results)]
+    if probabilistic:
+        table = ["", "test 80% interval (0.1 to 0.9 quantile): coverage % (nominal 80) / mean width, pinball loss, CRPS "
+                 "estimate, in the series' units", "",
+                 "| series | " + " | ".join(f"{v} coverage % | {v} width | {v} pinball | {v} CRPS" for v in probabilistic)
+                 + " |", "|" + " --- |" * (1 + 4 * len(probabilistic))]
+        for r in results:
+            cells = []
+            for v in probabilistic:
+                f = r["recurrent"][v]
+                cells += [f"{100 * f['coverage_80']:.1f}", f"{f['width_80']:.4g}", f"{f['pinball']:.4g}", f"{f['crps']:.4g}"]
+            table.append(f"| {r['series']} | " + " | ".join(cells) + " |")
+        print("\n".join(table), flush=True)
+        lines += table
     if args.output:
         with open(args.output, "w") as f:
             f.write("\n".join(lines) + "\n")

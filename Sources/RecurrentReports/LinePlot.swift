@@ -60,6 +60,8 @@ public struct LinePlot: SVGPlot {
     public var yAxis: PlotAxis
     /// The lines, drawn in order with the palette's colours in order.
     public var series: [LineSeries]
+    /// Shaded bands (prediction intervals) drawn under the lines, each in its series' colour.
+    public var bands: [LineBand]
     /// Vertical lines with labels, such as the start of the test period.
     public var markers: [VerticalMarker]
     /// The document's width in pixels.
@@ -77,17 +79,19 @@ public struct LinePlot: SVGPlot {
     ///   - xAxis: The horizontal axis.
     ///   - yAxis: The vertical axis (``AxisScale/logarithmic`` for losses).
     ///   - series: The lines.
+    ///   - bands: Shaded bands under the lines; none by default.
     ///   - markers: Vertical marker lines; none by default.
     ///   - width: The width in pixels; 800 by default.
     ///   - height: The height in pixels; 450 by default.
     public init(
-        title: String, xAxis: PlotAxis, yAxis: PlotAxis, series: [LineSeries],
+        title: String, xAxis: PlotAxis, yAxis: PlotAxis, series: [LineSeries], bands: [LineBand] = [],
         markers: [VerticalMarker] = [], width: Double = 800, height: Double = 450
     ) {
         self.title = title
         self.xAxis = xAxis
         self.yAxis = yAxis
         self.series = series
+        self.bands = bands
         self.markers = markers
         self.width = width
         self.height = height
@@ -130,6 +134,7 @@ public struct LinePlot: SVGPlot {
             title: yAxis.title, frame: frame, grid: true)
 
         document.openGroup([("class", "lines"), ("clip-path", "url(#\(clipID))"), ("fill", "none")])
+        document.drawBands(bands, x: layout.x, y: layout.y, buckets: layout.buckets)
         for (index, line) in series.enumerated() {
             let polyline = ScreenPolyline(series: line, x: layout.x, y: layout.y, buckets: layout.buckets)
             var path = SVGPathData()
@@ -163,8 +168,20 @@ public struct LinePlot: SVGPlot {
             frame: frame)
 
         let named = series.indices.filter { !series[$0].name.isEmpty }
-        if !named.isEmpty {
-            document.drawLegend(names: named.map { series[$0].name }, frame: frame) { document, entry, x, y in
+        let namedBands = bands.filter { !$0.name.isEmpty }
+        if !named.isEmpty || !namedBands.isEmpty {
+            let names = named.map { series[$0].name } + namedBands.map(\.name)
+            document.drawLegend(names: names, frame: frame) { document, entry, x, y in
+                guard entry < named.count else {
+                    let band = namedBands[entry - named.count]
+                    document.element(
+                        "rect",
+                        [
+                            ("x", SVGDocument.number(x)), ("y", SVGDocument.number(y)), ("width", "24"), ("height", "12"),
+                            ("fill", PlotStyle.color(band.seriesIndex)), ("fill-opacity", "0.22"),
+                        ])
+                    return
+                }
                 let index = named[entry]
                 var attributes = [("stroke-linecap", "round")]
                 if series[index].dashed { attributes.append(("stroke-dasharray", "6 4")) }
@@ -208,15 +225,15 @@ public struct LinePlot: SVGPlot {
             let bottom = 52.0
             let frameHeight = max(PlotStyle.minimumFrameSide, height - top - bottom)
             yTicks = axisTicks(
-                for: plot.yAxis, data: plot.series.flatMap(\.y), count: max(2, Int(frameHeight / 50)), covering: true)
+                for: plot.yAxis, data: plot.series.flatMap(\.y) + plot.bands.flatMap { $0.lower + $0.upper }, count: max(2, Int(frameHeight / 50)), covering: true)
 
             let left = SVGDocument.leftMargin(labels: yTicks.labels)
-            let names = plot.series.map(\.name).filter { !$0.isEmpty }
+            let names = (plot.series.map(\.name) + plot.bands.map(\.name)).filter { !$0.isEmpty }
             let right = names.isEmpty ? 20 : SVGDocument.legendWidth(names)
             let frameWidth = max(PlotStyle.minimumFrameSide, width - left - right)
             frame = PlotFrame(x: left, y: top, width: frameWidth, height: frameHeight)
 
-            let xData = plot.series.flatMap(\.x) + plot.markers.map(\.x)
+            let xData = plot.series.flatMap(\.x) + plot.bands.flatMap(\.x) + plot.markers.map(\.x)
             xTicks = axisTicks(for: plot.xAxis, data: xData, count: max(2, Int(frameWidth / 80)), covering: false)
             x = AxisMapping(
                 lower: xTicks.lowerBound, upper: xTicks.upperBound, scale: plot.xAxis.scale,

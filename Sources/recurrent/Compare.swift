@@ -44,11 +44,12 @@ struct Compare: ParsableCommand {
     func validate() throws {
         try data.validateData()
         try modelOptions.validateModel()
-        if data.series.skip == true || data.series.revin == true || data.series.head != .direct,
+        if data.series.skip == true || data.series.revin == true || data.series.head != .direct
+            || data.series.quantiles != nil || data.series.likelihood != nil,
             modelList.contains("mlp")
         {
             throw ValidationError(
-                "--skip, --revin and --head per-step do not apply to the MLP; leave mlp out of --models")
+                "--skip, --revin, --head per-step, --quantiles and --likelihood do not apply to the MLP; leave mlp out of --models")
         }
         if modelOptions.tbptt != nil, modelList.contains("mlp") {
             throw ValidationError("--tbptt does not apply to the MLP; leave mlp out of --models")

@@ -100,6 +100,7 @@ struct DataOptions: ParsableArguments {
     private func refuseOptionsOfOtherSources() throws {
         let seriesOnly = [
             "--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling", "--skip", "--skip-steps",
+            "--quantiles", "--likelihood", "--calibrate", "--no-calibrate",
         ]
         let taskOnly = ["--length", "--samples"]
         let textOnly = ["--vocabulary"]
@@ -191,6 +192,19 @@ struct DataOptions: ParsableArguments {
         if series.head == .perStep, !recurrent {
             throw RecurrentError.invalidArgument(
                 name: "--head", value: "per-step", reason: "applies to a recurrent model; the MLP has one output layer")
+        }
+        if let distribution = try series.distribution() {
+            guard recurrent else {
+                throw RecurrentError.invalidArgument(
+                    name: series.quantiles != nil ? "--quantiles" : "--likelihood",
+                    value: series.quantiles ?? series.likelihood!.rawValue,
+                    reason: "applies to a recurrent model; the MLP gives one value per step")
+            }
+            job.distribution = distribution
+            job.calibrate = series.calibrate
+        } else if let option = ["--calibrate", "--no-calibrate"].first(where: commandLineGives) {
+            throw RecurrentError.invalidArgument(
+                name: option, value: "given", reason: "applies to a probabilistic forecaster (--quantiles or --likelihood)")
         }
         // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
         let t = job.options.window

@@ -132,7 +132,14 @@ struct Evaluate: ParsableCommand {
                 data.normalization.denormalizing(data.test.input, columns: options.features), columns: options.features)
             let prediction = try file.normalization.denormalizing(file.network(input), columns: options.targets)
             let detected = series.times.flatMap { TimeStamp.season(ofTimes: $0) }
-            return try SeriesEvaluation(data: data, part: .test, prediction: prediction, season: season ?? detected)
+            var report = try SeriesEvaluation(data: data, part: .test, prediction: prediction, season: season ?? detected)
+            if let distribution = file.network.distribution, let scaled = try file.network.quantileForecast(input) {
+                let q = try file.normalization.denormalizing(
+                    quantiles: scaled, columns: options.targets, levels: distribution.quantiles.count)
+                report.quantiles = try QuantileErrors(
+                    quantiles: q, truth: data.test.targetsInOriginalUnits, levels: distribution.quantiles)
+            }
+            return report
         }
         if json {
             print(jsonLine(report.figures))

@@ -72,7 +72,9 @@ struct Export: ParsableCommand {
         } catch let error as ONNXExportError {
             // A forecaster trains with RevIN and the skip by default; say how to train one that exports.
             let hint =
-                error.problem.contains("skip") || error.problem.contains("RevIN") || error.problem.contains("per-step")
+                error.problem.contains("probabilistic")
+                ? " (train a point forecaster, without --quantiles and --likelihood, with --no-revin --no-skip --head direct to export it)"
+                : error.problem.contains("skip") || error.problem.contains("RevIN") || error.problem.contains("per-step")
                 ? " (train it with --no-revin --no-skip --head direct to export it)" : ""
             throw usageFailure("\(model): cannot be expressed in ONNX: \(error.problem)\(hint)")
         }

@@ -15,7 +15,10 @@ struct Forecast: ParsableCommand {
             `horizon` steps at once, so --steps is at most the horizon; recursive \
             forecasting feeds each forecast back as input and goes on as far as \
             asked, for a model whose every feature is a target (a univariate \
-            series, say). The output is written atomically.
+            series, say). A probabilistic model (trained with --quantiles or \
+            --likelihood) adds each target's levels after its point forecast (the \
+            median, or the Gaussian's mean): `TARGET_q0.1,TARGET_q0.5,…`; it \
+            forecasts directly only. The output is written atomically.
             """)
 
     @Option(name: .shortAndLong, help: "The model file written by `recurrent train`.")
@@ -70,6 +73,13 @@ struct Forecast: ParsableCommand {
                     reason:
                         "direct forecasting gives the model's horizon of \(h) step(s); use --method recursive for more")
             }
+            let distribution = file.network.distribution
+            if method == "recursive", let distribution {
+                throw RecurrentError.invalidArgument(
+                    name: "--method", value: "recursive",
+                    reason: "feeds point forecasts back, so the model's \(distribution.kind.rawValue) levels would not hold "
+                        + "past its horizon of \(h) step(s); forecast directly")
+            }
             if method == "recursive", let missing = options.features.first(where: { !options.targets.contains($0) }) {
                 throw RecurrentError.invalidArgument(
                     name: "--method", value: "recursive",
@@ -78,6 +88,7 @@ struct Forecast: ParsableCommand {
             // The window's rows in the file's units, feature by feature; forecasts are appended.
             var rows: [[Double]] = (max(0, n - l)..<n).map { r in options.features.map { series.values(of: $0)![r] } }
             var forecast: [Float] = []  // [steps, K]
+            var levels: [Float] = []  // [steps, K, Q] for a probabilistic model
             while forecast.count < wanted * k {
                 let window = rows.suffix(l)
                 let input = try file.normalization.normalizing(
@@ -87,6 +98,11 @@ struct Forecast: ParsableCommand {
                 if let i = next.firstIndex(where: { !$0.isFinite }) {
                     throw RecurrentError.invalidArgument(
                         name: "forecast", value: "\(next[i])", reason: "the model gave a non-finite value")
+                }
+                if let distribution, let scaled = try file.network.quantileForecast(input) {
+                    let q = try file.normalization.denormalizing(
+                        quantiles: scaled, columns: options.targets, levels: distribution.quantiles.count)
+                    levels = Array(q.scalars.prefix(wanted * k * distribution.quantiles.count))
                 }
                 forecast += next.prefix(min(h, wanted - forecast.count / k) * k)
                 // Direct: one window; feeding back needs every feature to be a target (checked above).
@@ -99,9 +115,17 @@ struct Forecast: ParsableCommand {
                         })
                 }
             }
-            var text = (["step"] + options.targets.map(csvField)).joined(separator: ",") + "\n"
+            let names = distribution?.quantiles.map { QuantileReport.name($0) } ?? []
+            let q = names.count
+            let header = options.targets.flatMap { target in [target] + names.map { "\(target)_\($0)" } }
+            var text = (["step"] + header.map(csvField)).joined(separator: ",") + "\n"
             for j in 0..<wanted {
-                text += ([String(j + 1)] + (0..<k).map { String(forecast[j * k + $0]) }).joined(separator: ",")
+                var cells: [String] = []
+                for c in 0..<k {
+                    cells.append(String(forecast[j * k + c]))
+                    for i in 0..<q { cells.append(String(levels[(j * k + c) * q + i])) }
+                }
+                text += ([String(j + 1)] + cells).joined(separator: ",")
                 text += "\n"
             }
             return text

@@ -9,6 +9,8 @@ struct SeriesEvaluation {
 
     /// With several targets, each one's errors in its own units (columns j·K + k of [N, h·K]).
     let perTarget: [(String, ForecastErrors)]
+    /// A probabilistic model's pinball loss, CRPS estimate and intervals, or nil.
+    var quantiles: QuantileErrors?
 
     init(data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?) throws {
         comparison = try ForecastComparison(data: data, part: part, prediction: prediction, season: season)
@@ -47,6 +49,7 @@ struct SeriesEvaluation {
             figures["test_rmse_\(target)"] = e.rmse
             figures["test_mae_\(target)"] = e.mae
         }
+        if let quantiles { figures.merge(quantiles.figures(part: "test")) { a, _ in a } }
         for (j, e) in comparison.modelPerStep.enumerated() {
             figures["test_rmse_h\(j + 1)"] = e.rmse
             figures["test_mae_h\(j + 1)"] = e.mae
@@ -77,6 +80,10 @@ struct SeriesEvaluation {
         if comparison.modelPerStep.count > 1 {
             lines.append("model, by horizon step")
             for (j, e) in comparison.modelPerStep.enumerated() { lines.append(row("  h=\(j + 1)", e)) }
+        }
+        if let quantiles {
+            lines.append("model, probabilistic (in the series' units)")
+            lines += quantiles.lines(prefix: "  ", values: "test values")
         }
         if let best = comparison.bestBaseline, best.errors.rmse < comparison.model.rmse {
             lines.append(

@@ -69,6 +69,28 @@ struct SeriesDataOptions: ParsableArguments {
     )
     var revin: Bool?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Probabilistic forecasts: quantile levels in (0, 1), strictly increasing, separated by commas (such as 0.1,0.5,0.9).",
+            discussion:
+                "The model gives each level of every step and target, trained by the pinball loss averaged over levels and steps; the levels never cross (the one nearest 0.5 plus softplus steps up and down). With --likelihood gaussian, the levels reported from the normal's quantiles. Recurrent models only."
+        ))
+    var quantiles: String?
+
+    @Option(
+        help:
+            "pinball: quantile regression at --quantiles (default 0.1,0.5,0.9). gaussian: a mean and a softplus standard deviation per step and target, trained by the negative log-likelihood, reported at --quantiles."
+    )
+    var likelihood: ForecastLikelihood?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "After training, scale the distance of every level from the point forecast by the factor k (0.25…4) that minimises the validation part's pinball loss, so that the intervals fit data the model was not trained on (k is kept in the model file). Off by default: on the benchmark series (README) the validation part was too short to calibrate the test part's intervals."
+    )
+    var calibrate = false
+
     /// `--split` as fractions (checked by ``validateSeries(generated:)``).
     var splitFractions: SplitFractions {
         let parts = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -110,6 +132,7 @@ struct SeriesDataOptions: ParsableArguments {
             guard skipSteps >= 1 else { throw ValidationError("--skip-steps must be at least 1, got \(skipSteps)") }
         }
         guard stride >= 1 else { throw ValidationError("--stride must be at least 1, got \(stride)") }
+        _ = try quantileLevels()
         let parts = split.split(separator: ",", omittingEmptySubsequences: false).map {
             Double($0.trimmingCharacters(in: .whitespaces))
         }
@@ -142,6 +165,10 @@ struct SeriesJob: TrainingJob {
     var instanceNormalizationChannels: [Int]?
     /// The `--time` column's name, or nil: the forecast plot's time axis.
     let timeColumn: String?
+    /// The probabilistic output (`--quantiles`, `--likelihood`), or nil for a point forecast.
+    var distribution: ForecastDistribution?
+    /// Whether the levels' spread is fitted on the validation part after training (`--calibrate`).
+    var calibrate = false
 
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
@@ -189,10 +216,23 @@ struct SeriesJob: TrainingJob {
             + "\(options.horizon) step(s) ahead"
     }
     var input: SequenceInput { .features(options.features.count) }
-    var outputSize: Int { options.horizon * options.targets.count }
+    var outputSize: Int { options.horizon * options.targets.count * (distribution?.parametersPerOutput ?? 1) }
     var pooling: SequencePooling { .last }
-    var loss: Loss { .meanSquaredError }
-    var lossMeaning: LossMeaning { .meanSquaredError(of: options.targets, scaling: options.normalization) }
+    var loss: Loss { distribution?.loss ?? .meanSquaredError }
+    var lossMeaning: LossMeaning {
+        guard distribution != nil else { return .meanSquaredError(of: options.targets, scaling: options.normalization) }
+        return LossMeaning(
+            description: "\(loss) of the scaled \(options.targets.joined(separator: ", "))", axis: PlotAxis("loss", unit: "\(loss)"))
+    }
+
+    /// With a distribution and `--calibrate`: the spread k whose levels have the least pinball loss
+    /// on the validation windows (in the scaled units the model was trained in).
+    func finished(_ model: TrainedModel) throws -> TrainedModel {
+        guard calibrate, let network = model.sequenceModel, let distribution = network.distribution else { return model }
+        let parameters = try network(validation.input, lengths: validation.lengths)
+        let k = distribution.calibratedSpread(parameters: parameters, truth: validation.targets)
+        return .recurrent(try network.withSpread(k))
+    }
 
     func summary(of model: TrainedModel) throws -> JobSummary {
         try summary(of: model, part: .validation)
@@ -210,16 +250,17 @@ struct SeriesJob: TrainingJob {
         let errors = try ForecastErrors(prediction: prediction, truth: truth)
         let naive = try ForecastErrors(prediction: data.persistenceForecast(for: part), truth: truth)
         let name = part.rawValue
+        let quantiles = try QuantileReport(network: model, data: data, part: part)
         return JobSummary(
             lines: [
                 "\(name) RMSE \(format(Float(errors.rmse))) (persistence \(format(Float(naive.rmse)))), "
                     + "MAE \(format(Float(errors.mae))) (persistence \(format(Float(naive.mae)))), "
                     + "\(windows.count) windows"
-            ],
+            ] + (quantiles?.lines(part: name) ?? []),
             metrics: [
                 "\(name)_rmse": errors.rmse, "\(name)_mae": errors.mae,
                 "persistence_\(name)_rmse": naive.rmse, "persistence_\(name)_mae": naive.mae,
-            ])
+            ].merging(quantiles?.figures(part: name) ?? [:]) { a, _ in a })
     }
 
     /// The target column over every row, beside the model's one-step-ahead
@@ -229,17 +270,28 @@ struct SeriesJob: TrainingJob {
         guard let truth = data.series.values(of: target) else { return [] }
         var lines = [LineSeries(name: "\(target) (truth)", x: (0..<truth.count).map(Double.init), y: truth)]
         let k = options.targets.count
+        var bands: [LineBand] = []
         for part in [data.validation, data.test] where part.count > 0 {
             let prediction = try data.targetsInOriginalUnits(try model(part.input))
+            let x = part.endRows.map { Double($0 + 1) }
+            if let report = try QuantileReport(network: model, data: data, part: part.part),
+                let band = report.firstStepBand(targets: k, horizon: options.horizon),
+                let interval = report.errors.intervals.first
+            {
+                bands.append(
+                    LineBand(
+                        name: "\(part.part.rawValue) \(Int((100 * interval.nominal).rounded()))% interval",
+                        x: x, lower: band.lower, upper: band.upper, seriesIndex: lines.count))
+            }
             lines.append(
                 LineSeries(
-                    name: "\(part.part.rawValue) forecast", x: part.endRows.map { Double($0 + 1) },
+                    name: "\(part.part.rawValue) forecast", x: x,
                     y: (0..<part.count).map { Double(prediction.scalars[$0 * options.horizon * k]) }, dashed: true))
         }
         var plot = LinePlot(
             title:
                 "\(target): truth and the model's forecasts (\(options.horizon == 1 ? "one step" : "first of \(options.horizon) steps") ahead)",
-            xAxis: PlotAxis("row"), yAxis: PlotAxis(target), series: lines,
+            xAxis: PlotAxis("row"), yAxis: PlotAxis(target), series: lines, bands: bands,
             markers: [
                 VerticalMarker(x: 0, label: "training"),
                 VerticalMarker(x: Double(data.validation.rows.lowerBound), label: "validation"),

@@ -37,6 +37,12 @@ protocol TrainingJob {
     /// For each output, the input feature an ``InstanceNormalization`` (`--revin`)
     /// scales it back with, or nil for none; nil by default.
     var instanceNormalizationChannels: [Int]? { get }
+    /// What each output's values mean for a probabilistic forecaster
+    /// (`--quantiles`, `--likelihood`): ``outputSize`` counts them all; nil by default.
+    var distribution: ForecastDistribution? { get }
+    /// The trained model as it is kept: a probabilistic forecaster's
+    /// intervals calibrated on the validation part; the model itself by default.
+    func finished(_ model: TrainedModel) throws -> TrainedModel
     /// The trained model's quality on the validation part, in the data's own
     /// terms (RMSE beside persistence, accuracy, bits per character): lines to
     /// print, and the same figures by name for `--json`.
@@ -70,6 +76,10 @@ extension TrainingJob {
     var headSteps: Int { 1 }
 
     var instanceNormalizationChannels: [Int]? { nil }
+
+    var distribution: ForecastDistribution? { nil }
+
+    func finished(_ model: TrainedModel) throws -> TrainedModel { model }
 
     func testSummary(of model: TrainedModel) throws -> JobSummary? { nil }
 

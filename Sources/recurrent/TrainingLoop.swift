@@ -158,7 +158,7 @@ struct TrainingLoop {
             input: job.input, embeddingSize: options.embedding, cell: cell, hiddenSize: options.hidden, layers: options.layers,
             bidirectional: options.bidirectional, dropout: options.dropout, outputSize: job.outputSize,
             pooling: job.pooling, headSteps: job.headSteps, generator: &generator
-        ).withSkip(steps: job.skipSteps).withInstanceNormalization(outputChannels: job.instanceNormalizationChannels)
+        ).withDistribution(job.distribution).withSkip(steps: job.skipSteps).withInstanceNormalization(outputChannels: job.instanceNormalizationChannels)
     }
 
     /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
@@ -235,7 +235,7 @@ struct TrainingLoop {
             model: model, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip,
             seed: options.seed, truncation: options.tbptt)
         let (history, log) = try drive(&trainer, job.train, job.validation, fit)
-        return TrainingResult(model: .recurrent(trainer.model), fit: history, log: log)
+        return TrainingResult(model: try job.finished(.recurrent(trainer.model)), fit: history, log: log)
     }
 
     /// Runs `fit` with the progress printer, Ctrl-C, `--interrupt-after-steps`
@@ -294,6 +294,7 @@ struct TrainingLoop {
             if let p = job.skipSteps { key["--skip-steps"] = "\(p)" }  // absent without --skip, as in older checkpoints
             if job.headSteps > 1 { key["--head"] = "per-step \(job.headSteps)" }  // absent for the direct head, likewise
             if let channels = job.instanceNormalizationChannels { key["--revin"] = "\(channels)" }
+            if let d = job.distribution { key["--quantiles"] = "\(d.kind.rawValue) \(d.quantiles)" }  // absent for a point forecast
         }
         return key
     }

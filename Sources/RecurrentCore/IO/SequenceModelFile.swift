@@ -4,16 +4,18 @@ import Foundation
 /// key `head`: `{"output_size":O,"pooling":"last"}`, with `"skip_steps":p`
 /// when the model has a ``LinearSkip``, `"steps":S` for a per-step head
 /// (``SequenceHead/steps`` above 1), and `"instance_normalization":{…}`
-/// (its features, output channels and ε) with an ``InstanceNormalization``;
-/// files without them have none.
+/// (its features, output channels and ε) with an ``InstanceNormalization``,
+/// and `"distribution":{"kind":"quantiles"|"gaussian","quantiles":[τ…]}`
+/// with a ``ForecastDistribution``; files without them have none.
 struct SequenceHeadRecord: Codable {
     var pooling: SequencePooling
     var outputSize: Int
     var skipSteps: Int?
     var steps: Int?
     var instanceNormalization: InstanceNormalization?
+    var distribution: ForecastDistribution?
     enum CodingKeys: String, CodingKey {
-        case pooling, steps
+        case pooling, steps, distribution
         case outputSize = "output_size"
         case skipSteps = "skip_steps"
         case instanceNormalization = "instance_normalization"
@@ -42,7 +44,8 @@ extension ModelFile {
         }
         let head = SequenceHeadRecord(
             pooling: model.head.pooling, outputSize: model.head.outputSize, skipSteps: model.skip?.steps,
-            steps: model.head.steps == 1 ? nil : model.head.steps, instanceNormalization: model.instanceNormalization)
+            steps: model.head.steps == 1 ? nil : model.head.steps, instanceNormalization: model.instanceNormalization,
+            distribution: model.distribution)
         var keys = metadata
         keys["head"] = try metadataJSON(head)
         self.init(layer: model.recurrent, tensors: tensors, metadata: keys)
@@ -93,13 +96,20 @@ extension ModelFile {
                 throw SafetensorsError(file: name, tensor: "embedding.weight", problem: error.description)
             }
         }
+        let perOutput = head.distribution?.parametersPerOutput ?? 1
+        guard head.outputSize % perOutput == 0 else {
+            throw SafetensorsError(
+                file: name,
+                problem: "metadata \"head\": output_size \(head.outputSize) is not a multiple of the distribution's \(perOutput) values per output")
+        }
+        let points = head.outputSize / perOutput
         var skip: LinearSkip?
         if let steps = head.skipSteps {
             let width = steps * layer.inputSize
-            guard let skipWeight = tensors["skip.weight"], skipWeight.shape == [head.outputSize, width], steps >= 1 else {
+            guard let skipWeight = tensors["skip.weight"], skipWeight.shape == [points, width], steps >= 1 else {
                 throw SafetensorsError(
                     file: name, tensor: "skip.weight",
-                    problem: "is missing or not [\(head.outputSize), \(width)] for skip_steps \(steps)")
+                    problem: "is missing or not [\(points), \(width)] for skip_steps \(steps)")
             }
             let skipBias = tensors["skip.bias"]
             do {
@@ -117,7 +127,7 @@ extension ModelFile {
                 pooling: head.pooling, dense: dense, directions: layer.directions, steps: steps)
             return try SequenceModel(
                 embedding: embedding, recurrent: layer, head: sequenceHead, skip: skip,
-                instanceNormalization: head.instanceNormalization)
+                instanceNormalization: head.instanceNormalization, distribution: head.distribution)
         } catch let error as RecurrentError {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
         }

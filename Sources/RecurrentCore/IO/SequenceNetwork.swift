@@ -8,15 +8,36 @@ public enum SequenceNetwork: Sendable {
     /// A fixed window flattened through dense layers.
     case mlp(WindowMLP)
 
-    /// The outputs for `input` [B, T, D] (or token ids [B, T]).
+    /// The outputs for `input` [B, T, D] (or token ids [B, T]): for a model
+    /// with a ``SequenceModel/distribution``, its point forecast (the median
+    /// or anchor quantile, or the Gaussian's mean), [B, O / P]; see
+    /// ``quantileForecast(_:lengths:)`` for the levels.
     ///
     /// - Throws: what ``SequenceModel/callAsFunction(_:lengths:initialState:)`` throws.
     public func callAsFunction(_ input: Tensor, lengths: [Int]? = nil) throws -> Tensor {
         switch self {
-        case .recurrent(let model): try model(input, lengths: lengths)
-        case .mlp(let mlp): try mlp(input, lengths: lengths)
+        case .recurrent(let model):
+            let output = try model(input, lengths: lengths)
+            return model.distribution?.pointForecast(output) ?? output
+        case .mlp(let mlp): return try mlp(input, lengths: lengths)
         }
     }
+
+    /// The forecast at each level of the model's ``SequenceModel/distribution``,
+    /// or nil for a network without one.
+    ///
+    /// - Parameters:
+    ///   - input: [B, T, D].
+    ///   - lengths: each sequence's length in 1…T; nil means all are T.
+    /// - Returns: [B, O·Q], point output o's Q levels (non-decreasing) at `o·Q ..< (o + 1)·Q`.
+    /// - Throws: what ``SequenceModel/callAsFunction(_:lengths:initialState:)`` throws.
+    public func quantileForecast(_ input: Tensor, lengths: [Int]? = nil) throws -> Tensor? {
+        guard case .recurrent(let model) = self, let distribution = model.distribution else { return nil }
+        return distribution.quantileForecast(try model(input, lengths: lengths))
+    }
+
+    /// The model's ``SequenceModel/distribution``, or nil (always for the MLP).
+    public var distribution: ForecastDistribution? { sequenceModel?.distribution }
 
     /// The recurrent model, or nil for the MLP.
     public var sequenceModel: SequenceModel? {
@@ -24,10 +45,11 @@ public enum SequenceNetwork: Sendable {
         return nil
     }
 
-    /// O, the outputs per sequence (or per step).
+    /// O, the outputs per sequence (or per step) of ``callAsFunction(_:lengths:)``:
+    /// the point outputs of a model with a distribution.
     public var outputSize: Int {
         switch self {
-        case .recurrent(let model): model.head.outputSize
+        case .recurrent(let model): model.pointOutputSize
         case .mlp(let mlp): mlp.outputSize
         }
     }

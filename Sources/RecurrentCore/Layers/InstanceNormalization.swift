@@ -5,7 +5,7 @@
 //              x̂[b,t,d] = (x[b,t,d] − μ[b,d]) / σ[b,d]   (0 for t ≥ L)
 //              y[b,o]   = ŷ[b,o]·σ[b,c(o)] + μ[b,c(o)]
 //   backward:  dŷ[b,o] = dy[b,o]·σ[b,c(o)]
-//              with G = ∂loss/∂x̂ (through the network), A[d] = Σ_{o: c(o)=d} dy[o],
+//              with G = ∂loss/∂x̂ (through the network), A[d] = Σ_{o: c(o)=d, o shifted} dy[o],
 //              S[d] = Σ_{o: c(o)=d} dy[o]·ŷ[o], and means over t < L:
 //              dx[t] = (G[t] − mean G − x̂[t]·mean(G·x̂)) / σ + A / L + S·x̂[t] / L
 
@@ -27,6 +27,10 @@
 /// It has no parameters. Inside a ``SequenceModel`` it wraps the whole
 /// network (recurrent layers, head and linear skip).
 ///
+/// Outputs named in ``scaleOnlyOutputs`` (a Gaussian forecast's standard
+/// deviations, see ``ForecastDistribution``) are scaled without the shift:
+/// y[b, o] = ŷ[b, o]·σ[b, c(o)].
+///
 /// ```swift
 /// // Two features, forecasting feature 0 three steps ahead.
 /// let norm = try InstanceNormalization(features: 2, outputChannels: [0, 0, 0])
@@ -38,6 +42,10 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
     public let outputChannels: [Int]
     /// ε, added to the variance.
     public let epsilon: Float
+    /// The outputs scaled back by σ alone, without adding μ (sorted; usually none).
+    public let scaleOnlyOutputs: [Int]
+    /// For each output, whether μ is added back (false for ``scaleOnlyOutputs``).
+    private let shifted: [Bool]
 
     /// A normalisation of `features` inputs whose outputs are scaled back
     /// with the statistics of the features `outputChannels` names.
@@ -46,8 +54,9 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
     ///   - features: D, at least 1.
     ///   - outputChannels: c(o) in 0..<D for each output, at least one.
     ///   - epsilon: ε ≥ 0 added to each variance; RevIN's 1e-5 by default.
+    ///   - scaleOnlyOutputs: outputs (in 0..<O) scaled back by σ without adding μ: scales, not levels.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when a size or channel is out of range.
-    public init(features: Int, outputChannels: [Int], epsilon: Float = 1e-5) throws {
+    public init(features: Int, outputChannels: [Int], epsilon: Float = 1e-5, scaleOnlyOutputs: [Int] = []) throws {
         guard features >= 1, !outputChannels.isEmpty, outputChannels.allSatisfy({ (0..<features).contains($0) }) else {
             throw RecurrentError.invalidArgument(
                 name: "outputChannels", value: "\(outputChannels.prefix(8))",
@@ -56,14 +65,34 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
         guard epsilon >= 0, epsilon.isFinite else {
             throw RecurrentError.invalidArgument(name: "epsilon", value: "\(epsilon)", reason: "must be finite and ≥ 0")
         }
+        guard scaleOnlyOutputs.allSatisfy({ outputChannels.indices.contains($0) }) else {
+            throw RecurrentError.invalidArgument(
+                name: "scaleOnlyOutputs", value: "\(scaleOnlyOutputs.prefix(8))",
+                reason: "each must name one of the \(outputChannels.count) outputs")
+        }
         self.features = features
         self.outputChannels = outputChannels
         self.epsilon = epsilon
+        self.scaleOnlyOutputs = Array(Set(scaleOnlyOutputs)).sorted()
+        var shifted = [Bool](repeating: true, count: outputChannels.count)
+        for o in scaleOnlyOutputs { shifted[o] = false }
+        self.shifted = shifted
     }
 
     private enum CodingKeys: String, CodingKey {
         case features, epsilon
         case outputChannels = "output_channels"
+        case scaleOnlyOutputs = "scale_only_outputs"
+    }
+
+    /// Encodes the record; `scale_only_outputs` only when there are some, so
+    /// a normalisation without them writes the record older files hold.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(features, forKey: .features)
+        try container.encode(outputChannels, forKey: .outputChannels)
+        try container.encode(epsilon, forKey: .epsilon)
+        if !scaleOnlyOutputs.isEmpty { try container.encode(scaleOnlyOutputs, forKey: .scaleOnlyOutputs) }
     }
 
     /// Decodes and checks a record (as a model file stores it).
@@ -72,7 +101,8 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
         try self.init(
             features: try container.decode(Int.self, forKey: .features),
             outputChannels: try container.decode([Int].self, forKey: .outputChannels),
-            epsilon: try container.decode(Float.self, forKey: .epsilon))
+            epsilon: try container.decode(Float.self, forKey: .epsilon),
+            scaleOnlyOutputs: try container.decodeIfPresent([Int].self, forKey: .scaleOnlyOutputs) ?? [])
     }
 
     /// O, the outputs scaled back.
@@ -131,7 +161,7 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
             lengths: lengths)
     }
 
-    /// y = ŷ·σ + μ, each output with its channel's statistics.
+    /// y = ŷ·σ + μ (ŷ·σ for ``scaleOnlyOutputs``), each output with its channel's statistics.
     ///
     /// - Parameters:
     ///   - output: ŷ, [B, O], the network's output on x̂.
@@ -144,7 +174,7 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
             for i in 0..<b {
                 for j in 0..<o {
                     let c = i * d + outputChannels[j]
-                    y[i * o + j] = y[i * o + j] * statistics.deviation[c] + statistics.mean[c]
+                    y[i * o + j] = y[i * o + j] * statistics.deviation[c] + (shifted[j] ? statistics.mean[c] : 0)
                 }
             }
         }
@@ -182,7 +212,7 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
         for i in 0..<b {
             var a = [Double](repeating: 0, count: d), s = a
             for j in 0..<o {
-                a[outputChannels[j]] += Double(dy[i * o + j])
+                if shifted[j] { a[outputChannels[j]] += Double(dy[i * o + j]) }  // y = ŷσ (+ μ)
                 s[outputChannels[j]] += Double(dy[i * o + j]) * Double(yHat[i * o + j])
             }
             let n = statistics.lengths[i]

@@ -21,7 +21,12 @@
 /// linear map of the last p input steps. It may also carry an
 /// ``InstanceNormalization`` (RevIN): the whole network then reads each
 /// window standardised by its own statistics, and its outputs are scaled
-/// back with them.
+/// back with them. A forecaster may give a ``ForecastDistribution`` per
+/// output instead of one value: quantiles that never cross, or a Gaussian's
+/// mean and deviation. The head then gives O·P raw values, the skip adds to
+/// each output's location, and the distribution's map turns them into its
+/// parameters before the normalisation scales them back:
+/// `y = revin⁻¹(dist(head(h) + anchor(skip(x))))`.
 ///
 /// ```swift
 /// var generator = RandomGenerator(seed: 3)
@@ -46,6 +51,11 @@ public struct SequenceModel: Module {
     public private(set) var skip: LinearSkip?
     /// The per-window standardisation around the whole network (RevIN), or nil.
     public private(set) var instanceNormalization: InstanceNormalization?
+    /// What each output's P values mean (quantiles or a Gaussian), or nil for one value per output.
+    public private(set) var distribution: ForecastDistribution?
+
+    /// The outputs of a point forecast: the head's O, or O / P with a ``distribution``.
+    public var pointOutputSize: Int { head.outputSize / (distribution?.parametersPerOutput ?? 1) }
 
     /// What the model reads: tokens of the embedding's vocabulary, or the
     /// recurrent layer's input features.
@@ -63,6 +73,8 @@ public struct SequenceModel: Module {
     ///     only for numeric input and a many-to-one head.
     ///   - instanceNormalization: a per-window standardisation around the
     ///     network, or nil; only for numeric input and a many-to-one head.
+    ///   - distribution: what the head's P values per output mean, or nil;
+    ///     only for a many-to-one head whose outputs P divides.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
     ///   the embedding's dimension is not the recurrent layer's input size,
     ///   the head does not read the recurrent layer's output (size and
@@ -70,8 +82,16 @@ public struct SequenceModel: Module {
     ///   input or give the head's outputs.
     public init(
         embedding: Embedding? = nil, recurrent: RecurrentLayer, head: SequenceHead, skip: LinearSkip? = nil,
-        instanceNormalization: InstanceNormalization? = nil
+        instanceNormalization: InstanceNormalization? = nil, distribution: ForecastDistribution? = nil
     ) throws {
+        let perOutput = distribution?.parametersPerOutput ?? 1
+        if distribution != nil {
+            guard head.pooling.isManyToOne, head.outputSize % perOutput == 0 else {
+                throw RecurrentError.invalidArgument(
+                    name: "distribution", value: "of \(perOutput) value(s) per output",
+                    reason: "needs a many-to-one head whose \(head.outputSize) outputs it divides")
+            }
+        }
         if let embedding, embedding.dimension != recurrent.inputSize {
             throw RecurrentError.invalidArgument(
                 name: "embedding", value: "of dimension \(embedding.dimension)",
@@ -84,12 +104,12 @@ public struct SequenceModel: Module {
         }
         if let skip {
             guard embedding == nil, head.pooling.isManyToOne, skip.features == recurrent.inputSize,
-                skip.outputSize == head.outputSize
+                skip.outputSize == head.outputSize / perOutput
             else {
                 throw RecurrentError.invalidArgument(
                     name: "skip", value: "reading \(skip.features) feature(s), giving \(skip.outputSize)",
                     reason: "needs numeric input of \(recurrent.inputSize) feature(s) and a many-to-one head "
-                        + "of \(head.outputSize) outputs")
+                        + "of \(head.outputSize / perOutput) point outputs")
             }
         }
         if let norm = instanceNormalization {
@@ -108,6 +128,7 @@ public struct SequenceModel: Module {
         self.head = head
         self.skip = skip
         self.instanceNormalization = instanceNormalization
+        self.distribution = distribution
     }
 
     /// This model with a fresh ``LinearSkip`` (zero weight and bias) over the
@@ -115,29 +136,69 @@ public struct SequenceModel: Module {
     ///
     /// - Parameter steps: p, at least 1; nil removes the skip.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
-    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:)`` does.
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:)`` does.
     public func withSkip(steps: Int?) throws -> SequenceModel {
         let skip = try steps.map {
-            try LinearSkip(steps: $0, features: recurrent.inputSize, outputSize: head.outputSize)
+            try LinearSkip(steps: $0, features: recurrent.inputSize, outputSize: pointOutputSize)
         }
         return try SequenceModel(
             embedding: embedding, recurrent: recurrent, head: head, skip: skip,
-            instanceNormalization: instanceNormalization)
+            instanceNormalization: instanceNormalization, distribution: distribution)
     }
 
     /// This model wrapped in an ``InstanceNormalization`` (RevIN) whose
     /// output o is scaled back with input feature `outputChannels[o]`'s
     /// window statistics, or without one when `outputChannels` is nil.
     ///
+    /// With a ``distribution``, its scale parameters (a Gaussian's s) are
+    /// scaled back without the shift.
+    ///
     /// - Parameter outputChannels: c(o) for each of the head's outputs; nil removes the normalisation.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
-    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:)`` does.
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:)`` does.
     public func withInstanceNormalization(outputChannels: [Int]?) throws -> SequenceModel {
-        let norm = try outputChannels.map {
-            try InstanceNormalization(features: recurrent.inputSize, outputChannels: $0)
+        let p = distribution?.parametersPerOutput ?? 1
+        let scaleOnly = distribution?.scaleOnlyParameters ?? []
+        let norm = try outputChannels.map { channels in
+            try InstanceNormalization(
+                features: recurrent.inputSize, outputChannels: channels,
+                scaleOnlyOutputs: channels.indices.filter { scaleOnly.contains($0 % p) })
         }
         return try SequenceModel(
-            embedding: embedding, recurrent: recurrent, head: head, skip: skip, instanceNormalization: norm)
+            embedding: embedding, recurrent: recurrent, head: head, skip: skip, instanceNormalization: norm,
+            distribution: distribution)
+    }
+
+    /// This model with its distribution's ``ForecastDistribution/spread``
+    /// set to k (its weights unchanged); itself without a distribution.
+    ///
+    /// - Parameter spread: k, finite and > 0.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for a bad k.
+    public func withSpread(_ spread: Float) throws -> SequenceModel {
+        var model = self
+        model.distribution = try distribution?.withSpread(spread)
+        return model
+    }
+
+    /// This model reading its head's O outputs as `distribution`'s P values
+    /// for each of O / P point outputs (nil: one value per output). The head
+    /// keeps its weights; a skip is rebuilt fresh (zero, same p) for the O / P
+    /// point outputs and the normalisation keeps its channels, its scale
+    /// parameters now scaled without the shift.
+    ///
+    /// ```swift
+    /// let model = try SequenceModel(
+    ///     input: .features(1), cell: .gru, hiddenSize: 16, outputSize: 3 * 2, pooling: .last, seed: 1
+    /// ).withDistribution(try ForecastDistribution(quantiles: [0.1, 0.5, 0.9]))   // 2 steps × 3 levels
+    /// ```
+    ///
+    /// - Parameter distribution: quantiles or a Gaussian, or nil.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:)`` does.
+    public func withDistribution(_ distribution: ForecastDistribution?) throws -> SequenceModel {
+        try SequenceModel(
+            embedding: embedding, recurrent: recurrent, head: head, distribution: distribution
+        ).withSkip(steps: skip?.steps).withInstanceNormalization(outputChannels: instanceNormalization?.outputChannels)
     }
 
     /// A model with freshly drawn weights: the embedding (N(0, 1)), then the
@@ -227,6 +288,8 @@ public struct SequenceModel: Module {
         let skip: LinearSkip.Cache?
         /// With an instance normalisation: its statistics and the output before scaling back.
         let normalization: (statistics: InstanceNormalization.Statistics, output: Tensor)?
+        /// With a distribution: r, the raw output its map read.
+        let raw: Tensor?
     }
 
     /// The forward pass of training: dropout between recurrent layers is
@@ -252,14 +315,16 @@ public struct SequenceModel: Module {
             x, lengths: lengths, initialState: initialState, generator: &generator)  // [B, T, F]
         var (y, headCache) = try head.forward(h, lengths: lengths)  // [B, T, O] or [B, O]
         let skipped = try skip.map { try $0.forward(checkedSkipInput(x), lengths: lengths) }
-        if let skipped { y = y.zipMap(skipped.output) { $0 + $1 } }  // + W_skip·vec(x[L−p..<L]) + b_skip
+        if let skipped { y = y.zipMap(anchored(skipped.output)) { $0 + $1 } }  // + W_skip·vec(x[L−p..<L]) + b_skip
+        let raw = y
+        if let distribution { y = distribution.parameters(fromRaw: y) }  // ordered quantiles, or (μ, s)
         let normalized = y
         if let instanceNormalization, let statistics { y = instanceNormalization.denormalize(y, statistics: statistics) }
         return (
             y, state,
             Cache(
                 embedding: embeddingCache, recurrent: recurrentCache, head: headCache, skip: skipped?.cache,
-                normalization: statistics.map { ($0, normalized) })
+                normalization: statistics.map { ($0, normalized) }, raw: distribution == nil ? nil : raw)
         )
     }
 
@@ -283,12 +348,14 @@ public struct SequenceModel: Module {
         if let instanceNormalization, let (statistics, _) = cache.normalization {  // y = ŷ·σ + μ
             dy = instanceNormalization.outputGradient(dOutput, statistics: statistics)
         }
+        if let distribution, let raw = cache.raw { dy = distribution.rawGradient(dy, raw: raw) }  // y = dist(r)
         let (dh, headGradients) = head.backward(dy, cache: cache.head)  // [B, T, F]
         var (dx, dInitial, recurrentGradients) = recurrent.backward(
             dh, finalStateGradient: finalStateGradient, cache: cache.recurrent)  // [B, T, D]
         var skipGradients: NamedTensors?
         if let skip, let skipCache = cache.skip {  // y also had + skip(x): its share of dx
-            let (dxSkip, gradients) = skip.backward(dy, cache: skipCache)
+            let dSkip = distribution.map { $0.pointForecast(dy) } ?? dy  // the skip moved each location
+            let (dxSkip, gradients) = skip.backward(dSkip, cache: skipCache)
             dx = dx.zipMap(dxSkip) { $0 + $1 }
             skipGradients = gradients
         }
@@ -321,7 +388,8 @@ public struct SequenceModel: Module {
         let x = statistics?.normalized ?? embedded
         let (h, _) = try recurrent(x, lengths: lengths, initialState: initialState)
         var y = try head(h, lengths: lengths)
-        if let skip { y = y.zipMap(try skip(try checkedSkipInput(x), lengths: lengths)) { $0 + $1 } }
+        if let skip { y = y.zipMap(anchored(try skip(try checkedSkipInput(x), lengths: lengths))) { $0 + $1 } }
+        if let distribution { y = distribution.parameters(fromRaw: y) }
         guard let instanceNormalization, let statistics else { return y }
         return instanceNormalization.denormalize(y, statistics: statistics)
     }
@@ -338,6 +406,11 @@ public struct SequenceModel: Module {
         let (embedded, _) = try embed(input, lengths: lengths)
         let x = try instanceNormalization?.normalize(embedded, lengths: lengths).normalized ?? embedded
         return try recurrent(x, lengths: lengths).output
+    }
+
+    /// The skip's [B, O] at each output's location parameter, [B, O·P] (itself without a distribution).
+    private func anchored(_ skipped: Tensor) -> Tensor {
+        distribution?.atAnchor(skipped) ?? skipped
     }
 
     /// x, checked to be the [B, T, D] the skip reads (the recurrent layer has checked T and D).

@@ -29,6 +29,11 @@ public struct LossOutput: Sendable {
 /// | ``huber(delta:)`` | ½d² if \|d\| < δ, else δ(\|d\| − ½δ) | d, or δ·sign d |
 /// | ``binaryCrossEntropyWithLogits`` | max(p, 0) − p·y + ln(1 + e^−\|p\|) | σ(p) − y |
 /// | ``softmaxCrossEntropy`` | per row: logsumexp(p) − p[y] | softmax(p) − onehot(y) |
+/// | ``pinball(quantiles:)`` | per target: Σ_i ρ_τi(y − q_i) / Q | 𝟙[y < q_i] − τ_i, over Q |
+/// | ``gaussianNegativeLogLikelihood`` | per target: ½ln 2π + ln s + (y − μ)²/2s² | see the loss |
+///
+/// The last two read P predictions per target (the target's shape with the
+/// last axis P times as long, each target's P values together).
 ///
 /// **Weights** mask or weigh the mean: the value is `Σ w·ℓ / Σ w`. They have
 /// either the prediction's shape (one per element) or its shape without the
@@ -49,6 +54,8 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         case huber(delta: Float)
         case softmaxCrossEntropy
         case binaryCrossEntropyWithLogits
+        case pinball(quantiles: [Float])
+        case gaussianNegativeLogLikelihood
     }
 
     let kind: Kind
@@ -89,6 +96,8 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         case .huber(let delta): "huber(delta: \(delta))"
         case .softmaxCrossEntropy: "cross-entropy"
         case .binaryCrossEntropyWithLogits: "binary-cross-entropy"
+        case .pinball(let quantiles): "pinball(\(quantiles.map { "\($0)" }.joined(separator: ", ")))"
+        case .gaussianNegativeLogLikelihood: "gaussian-nll"
         }
     }
 
@@ -124,6 +133,12 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
             }
         case .softmaxCrossEntropy:
             return softmaxCrossEntropy(prediction, target, weights)
+        case .pinball(let quantiles):
+            return grouped(prediction, target, weights, quantiles.count) { q, y, dq in
+                Self.pinball(q, y, quantiles, &dq)
+            }
+        case .gaussianNegativeLogLikelihood:
+            return grouped(prediction, target, weights, 2) { p, y, dp in Self.gaussianNLL(p, y, &dp) }
         }
     }
 

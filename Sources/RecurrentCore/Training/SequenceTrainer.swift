@@ -218,7 +218,7 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
     static func objective(_ loss: Loss, _ model: SequenceModel, _ output: Tensor, _ batch: SequenceBatch) throws
         -> LossOutput
     {
-        let expected = loss == .softmaxCrossEntropy ? Array(output.shape.dropLast()) : output.shape
+        let expected = loss.targetShape(forPrediction: output.shape)
         guard batch.targets.shape == expected else {
             throw RecurrentError.invalidArgument(
                 name: "targets", value: "of shape \(batch.targets.shape)",

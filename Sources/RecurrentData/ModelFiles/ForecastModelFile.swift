@@ -16,7 +16,8 @@ import RecurrentCore
 /// - `series_options`: the ``SeriesOptions`` as JSON (snake-case keys);
 /// - `normalization`: the ``Normalization`` as JSON;
 /// - `head`: `{"pooling":"last","output_size":h·K}`, plus `"skip_steps":p`
-///   with a skip;
+///   with a skip, and `"distribution"` for a probabilistic forecaster (whose
+///   head gives h·K·P values: `ForecastDistribution`);
 /// - `missing`: the ``MissingValuePolicy`` used in training;
 /// and any other keys in ``TaskModelFile/metadata`` (a training summary, for instance).
 ///
@@ -113,7 +114,7 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
                     "series_options",
                     "names \(options.features.count) feature(s), but the recurrent layer reads \(model.recurrent.inputSize)")
             }
-            guard model.head.outputSize == outputs, model.head.pooling.isManyToOne else {
+            guard model.pointOutputSize == outputs, model.head.pooling.isManyToOne else {
                 throw reader.fail("head", "must pool the sequence and give horizon × targets = \(outputs) outputs")
             }
         }

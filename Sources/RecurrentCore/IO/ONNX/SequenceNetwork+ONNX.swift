@@ -145,6 +145,11 @@ extension RecurrentLayer {
 extension SequenceModel {
     /// The whole model as an ONNX graph (see the top of this file).
     package func onnxModel(_ options: ONNXExportOptions) throws -> ONNXModel {
+        guard distribution == nil else {
+            throw ONNXExportError(
+                problem: "the model's probabilistic output (\(distribution!.kind.rawValue) at levels "
+                    + "\(distribution!.quantiles.map { "\($0)" }.joined(separator: ", "))) is not exported to ONNX yet")
+        }
         guard skip == nil else {
             throw ONNXExportError(problem: "the model's linear skip (skip.weight) is not exported to ONNX yet")
         }
