@@ -60,7 +60,7 @@ public struct QuantileErrors: Sendable, Equatable {
     ///   - quantiles: [N, M·Q], output m's levels at `m·Q ..< (m + 1)·Q`.
     ///   - truth: [N, M].
     ///   - levels: τ, strictly increasing in (0, 1).
-    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for
     ///   bad levels, shapes that do not fit or no values.
     public init(quantiles: Tensor, truth: Tensor, levels: [Float]) throws {
         try ForecastDistribution.check(levels)
