@@ -15,8 +15,8 @@
 static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
 
 // Packing buffers, one pair per thread, grown on demand, never shared.
-static _Thread_local float *workspace_a, *workspace_b;
-static _Thread_local size_t capacity_a, capacity_b;
+static _Thread_local float *workspace_a, *workspace_b, *workspace_t;
+static _Thread_local size_t capacity_a, capacity_b, capacity_t;
 
 static float *grow(float **buffer, size_t *capacity, size_t floats) {
     if (floats > *capacity) {
@@ -30,6 +30,7 @@ static float *grow(float **buffer, size_t *capacity, size_t floats) {
 }
 static float *rc_workspace_a(size_t floats) { return grow(&workspace_a, &capacity_a, floats); }
 static float *rc_workspace_b(size_t floats) { return grow(&workspace_b, &capacity_b, floats); }
+static float *rc_workspace_t(size_t floats) { return grow(&workspace_t, &capacity_t, floats); }
 
 // The rows a micro-kernel computes for a panel holding `rows` real rows:
 // 1, 2, 4 or the full mr (see micro_kernel in gemm_impl.h).
@@ -43,11 +44,11 @@ static inline long tile_rows(long rows, long mr) {
 typedef float rc_v8f __attribute__((ext_vector_type(8)));
 
 // Eight rows of a row-major matrix (src, lda apart), kc columns, written
-// column by column: dst[p*8 + i] = src[i*lda + p]. Eight columns at a time
+// column by column: dst[p*ldd + i] = src[i*lda + p]. Eight columns at a time
 // through an 8 x 8 transpose in registers (unpacks of 32-bit, then 64-bit,
 // then 128-bit pairs), instead of 64 scalar moves with a stride.
 static inline __attribute__((always_inline)) void transpose_rows8(long kc, const float *src, long lda,
-                                                                  float *restrict dst) {
+                                                                  float *restrict dst, long ldd) {
     long p = 0;
     for (; p + 8 <= kc; p += 8) {
         rc_v8f r[8];
@@ -68,12 +69,12 @@ static inline __attribute__((always_inline)) void transpose_rows8(long kc, const
         for (int q = 0; q < 4; q++) {
             rc_v8f low = __builtin_shufflevector(u[q], u[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);
             rc_v8f high = __builtin_shufflevector(u[q], u[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
-            memcpy(dst + (p + q) * 8, &low, sizeof low);
-            memcpy(dst + (p + q + 4) * 8, &high, sizeof high);
+            memcpy(dst + (p + q) * ldd, &low, sizeof low);
+            memcpy(dst + (p + q + 4) * ldd, &high, sizeof high);
         }
     }
     for (; p < kc; p++)
-        for (long i = 0; i < 8; i++) dst[p * 8 + i] = src[i * lda + p];
+        for (long i = 0; i < 8; i++) dst[p * ldd + i] = src[i * lda + p];
 }
 
 // Ap: the mc x kc block of op(A) at (ic, pc), as panels of mr rows; panel r
@@ -81,26 +82,32 @@ static inline __attribute__((always_inline)) void transpose_rows8(long kc, const
 // past M up to the rows its micro-kernel reads (tile_rows).
 static inline __attribute__((always_inline)) void pack_a(int transA, long mc, long kc, const float *A, long lda,
                           long ic, long pc, long mr, float *restrict Ap) {
+    if (transA) {
+        // Row p of the stored A holds element p of every panel: each row is
+        // read once, across the panels, in order. (A panel's own column strip
+        // of kc rows lies lda apart, and those strips map onto a few sets of
+        // L1, so panel by panel every line would come again from L2.)
+        for (long p = 0; p < kc; p++) {
+            const float *src = A + (pc + p) * lda + ic;
+            long ir = 0;
+            for (; ir + mr <= mc; ir += mr) {
+                float *dst = Ap + ir * kc + p * mr;
+                for (long i = 0; i < mr; i++) dst[i] = src[ir + i];  // a fixed length: vector moves
+            }
+            if (ir < mc) {
+                long rows = mc - ir, padded = tile_rows(rows, mr);
+                float *dst = Ap + ir * kc + p * mr;
+                for (long i = 0; i < rows; i++) dst[i] = src[ir + i];
+                for (long i = rows; i < padded; i++) dst[i] = 0.0f;
+            }
+        }
+        return;
+    }
     for (long ir = 0; ir < mc; ir += mr) {
         long rows = mc - ir < mr ? mc - ir : mr;
         float *panel = Ap + ir * kc;
-        if (transA && rows == mr) {
-            // Whole panels: a fixed-length copy per k, which compiles to vector moves.
-            for (long p = 0; p < kc; p++) {
-                const float *src = A + (pc + p) * lda + ic + ir;
-                float *dst = panel + p * mr;
-                for (long i = 0; i < mr; i++) dst[i] = src[i];
-            }
-        } else if (transA) {
-            long padded = tile_rows(rows, mr);
-            for (long p = 0; p < kc; p++) {
-                const float *src = A + (pc + p) * lda + ic + ir;
-                float *dst = panel + p * mr;
-                for (long i = 0; i < rows; i++) dst[i] = src[i];
-                for (long i = rows; i < padded; i++) dst[i] = 0.0f;
-            }
-        } else if (mr == 8 && rows == 8) {
-            transpose_rows8(kc, A + (ic + ir) * lda + pc, lda, panel);
+        if (mr == 8 && rows == 8) {
+            transpose_rows8(kc, A + (ic + ir) * lda + pc, lda, panel, 8);
         } else {
             for (long i = 0; i < rows; i++) {
                 const float *src = A + (ic + ir + i) * lda + pc;
@@ -117,30 +124,38 @@ static inline __attribute__((always_inline)) void pack_a(int transA, long mc, lo
 // columns (zero past N).
 static inline __attribute__((always_inline)) void pack_b(int transB, long kc, long nc, const float *B, long ldb,
                           long pc, long jc, long nr, float *restrict Bp) {
-    for (long jr = 0; jr < nc; jr += nr) {
-        long cols = nc - jr < nr ? nc - jr : nr;
-        float *panel = Bp + jr * kc;
-        if (transB) {
-            for (long j = 0; j < cols; j++) {
-                const float *src = B + (jc + jr + j) * ldb + pc;
-                for (long p = 0; p < kc; p++) panel[p * nr + j] = src[p];
+    if (!transB) {
+        // Row p of B holds row p of every panel: each read once, in order
+        // (as for the transposed A in pack_a).
+        for (long p = 0; p < kc; p++) {
+            const float *src = B + (pc + p) * ldb + jc;
+            long jr = 0;
+            for (; jr + nr <= nc; jr += nr) {
+                float *dst = Bp + jr * kc + p * nr;
+                for (long j = 0; j < nr; j++) dst[j] = src[jr + j];  // a fixed length: vector moves
             }
-            for (long j = cols; j < nr; j++)
-                for (long p = 0; p < kc; p++) panel[p * nr + j] = 0.0f;
-        } else if (cols == nr) {
-            for (long p = 0; p < kc; p++) {
-                const float *src = B + (pc + p) * ldb + jc + jr;
-                float *dst = panel + p * nr;
-                for (long j = 0; j < nr; j++) dst[j] = src[j];
-            }
-        } else {
-            for (long p = 0; p < kc; p++) {
-                const float *src = B + (pc + p) * ldb + jc + jr;
-                float *dst = panel + p * nr;
-                for (long j = 0; j < cols; j++) dst[j] = src[j];
+            if (jr < nc) {
+                long cols = nc - jr;
+                float *dst = Bp + jr * kc + p * nr;
+                for (long j = 0; j < cols; j++) dst[j] = src[jr + j];
                 for (long j = cols; j < nr; j++) dst[j] = 0.0f;
             }
         }
+        return;
+    }
+    for (long jr = 0; jr < nc; jr += nr) {
+        long cols = nc - jr < nr ? nc - jr : nr;
+        float *panel = Bp + jr * kc;
+        // Columns of op(B) are rows of B: eight at a time through the
+        // register transpose, the rest one by one.
+        long j = 0;
+        for (; j + 8 <= cols; j += 8) transpose_rows8(kc, B + (jc + jr + j) * ldb + pc, ldb, panel + j, nr);
+        for (; j < cols; j++) {
+            const float *src = B + (jc + jr + j) * ldb + pc;
+            for (long p = 0; p < kc; p++) panel[p * nr + j] = src[p];
+        }
+        for (long j = cols; j < nr; j++)
+            for (long p = 0; p < kc; p++) panel[p * nr + j] = 0.0f;
     }
 }
 
@@ -254,12 +269,10 @@ static void scale_c(long M, long N, float beta, float *C, long ldc) {
         for (long j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
 }
 
-void rc_sgemm(int isa, int transA, int transB, long M, long N, long K,
-              float alpha, const float *A, long lda, const float *B, long ldb,
-              float beta, float *C, long ldc) {
-    if (M <= 0 || N <= 0) return;
-    if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
-    switch (usable(isa)) {
+static void sgemm_isa(int isa, int transA, int transB, long M, long N, long K,
+                      float alpha, const float *A, long lda, const float *B, long ldb,
+                      float beta, float *C, long ldc) {
+    switch (isa) {
 #if defined(__x86_64__)
     case RC_ISA_AVX512: sgemm_avx512(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); return;
     case RC_ISA_AVX2: sgemm_avx2(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); return;
@@ -269,6 +282,33 @@ void rc_sgemm(int isa, int transA, int transB, long M, long N, long K,
 #endif
     default: sgemm_portable(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); return;
     }
+}
+
+// A product whose C is a few columns wide (the input or output of a layer with
+// one or two features: dx = dgx·W_ih, dW_ih = dgxᵀ·x, a one-output head)
+// would fill N of a register tile's NR columns, so it is run as its
+// transpose, Cᵀ = op(B)ᵀ·op(A)ᵀ, whose N rows fill the tile's short-panel
+// rows instead, through a per-thread copy of Cᵀ. Every element is the same
+// multiply-adds in the same order of k (a·b = b·a in each fused step), and
+// alpha and beta are applied to it alike, so the bits match the direct
+// product.
+void rc_sgemm(int isa, int transA, int transB, long M, long N, long K,
+              float alpha, const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
+    isa = usable(isa);
+    if (4 * N <= rc_gemm_nr(isa) && M >= 4 * N) {
+        float *T = rc_workspace_t((size_t)M * (size_t)N);
+        if (beta != 0.0f)
+            for (long i = 0; i < M; i++)
+                for (long j = 0; j < N; j++) T[j * M + i] = C[i * ldc + j];
+        sgemm_isa(isa, !transB, !transA, N, M, K, alpha, B, ldb, A, lda, beta, T, M);
+        for (long i = 0; i < M; i++)
+            for (long j = 0; j < N; j++) C[i * ldc + j] = T[j * M + i];
+        return;
+    }
+    sgemm_isa(isa, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 size_t rc_sgemm_packed_b_size(int isa, long K, long N) {

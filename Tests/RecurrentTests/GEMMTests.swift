@@ -195,6 +195,47 @@ struct GEMMTests {
         #expect(expected == observed)
     }
 
+    /// A C of a few columns runs as its transpose (rc_sgemm's narrow path):
+    /// its columns must have the bits of the same columns of a wide product,
+    /// which takes the direct path, for every transpose, α and β, and K
+    /// across a cache block.
+    @Test("a narrow C has the bits of the same columns of a wide one", arguments: ISA.supported)
+    func narrowMatchesWide(isa: ISA) {
+        let wide = 40  // 4·40 > NR on every ISA: the direct path
+        for (n, m, k) in [(1, 300, 70), (2, 257, 300), (3, 64, 9), (5, 100, 33), (8, 513, 257)] {
+            for (transA, transB) in [(0, 0), (0, 1), (1, 0), (1, 1)] as [(Int32, Int32)] {
+                for (alpha, beta) in [(Float(1), Float(0)), (0.75, 1), (-1.5, 0.5)] {
+                    var rng = SplitMix(UInt64(n * 131 + m + Int(transA) * 7 + Int(transB)))
+                    let a = (0..<(m * k)).map { _ in rng.nextSigned() }
+                    // B's first n columns of op(B) random, the rest zero.
+                    var bWide = [Float](repeating: 0, count: k * wide)
+                    var bNarrow = [Float](repeating: 0, count: k * n)
+                    for p in 0..<k {
+                        for j in 0..<n {
+                            let v = rng.nextSigned()
+                            bWide[transB == 0 ? p * wide + j : j * k + p] = v
+                            bNarrow[transB == 0 ? p * n + j : j * k + p] = v
+                        }
+                    }
+                    let c0 = (0..<(m * wide)).map { _ in rng.nextSigned() }
+                    var cWide = c0
+                    var cNarrow = (0..<(m * n)).map { c0[($0 / n) * wide + $0 % n] }
+                    let lda = transA == 0 ? k : m
+                    rc_sgemm(
+                        isa.rawValue, transA, transB, m, wide, k, alpha, a, lda, bWide, transB == 0 ? wide : k, beta,
+                        &cWide, wide)
+                    rc_sgemm(
+                        isa.rawValue, transA, transB, m, n, k, alpha, a, lda, bNarrow, transB == 0 ? n : k, beta,
+                        &cNarrow, n)
+                    let expected = (0..<(m * n)).map { cWide[($0 / n) * wide + $0 % n] }
+                    #expect(
+                        cNarrow.map(\.bitPattern) == expected.map(\.bitPattern),
+                        "n \(n) m \(m) k \(k) trans \(transA)\(transB) α \(alpha) β \(beta)")
+                }
+            }
+        }
+    }
+
     /// A row's numbers do not depend on which kernel computed it: a full
     /// register tile, a short last panel, or the one-row kernel that takes
     /// four panels of B at once. (Batch splits between threads rely on it.)
