@@ -17,7 +17,7 @@
 // tile MR, or fewer for the last panel of A, so that a product with one row
 // (a batch of one, streaming) does one row's work, not MR rows'.
 ATTR static inline __attribute__((always_inline)) void SFX(tile)(
-    const int rows, long kc, const float *restrict Ap, const float *restrict Bp,
+    const int rows, long kc, const float *restrict Ap, const long as, const float *restrict Bp,
     float *restrict C, long ldc, long mr, long nr, float alpha, float beta) {
     VT acc[MR][NRV];
 #pragma clang loop unroll(full)
@@ -43,7 +43,7 @@ ATTR static inline __attribute__((always_inline)) void SFX(tile)(
 #pragma clang loop unroll(full)
             for (int j = 0; j < NRV; j++) acc[i][j] = VFMA(a, b[j], acc[i][j]);
         }
-        Ap += MR;
+        Ap += as;
         Bp += NR;
     }
 
@@ -81,21 +81,23 @@ ATTR static inline __attribute__((always_inline)) void SFX(tile)(
 }
 
 // One register tile: the full MR rows, or 1, 2 or 4 rows for a short last
-// panel (other counts round up; the packed rows past M are zero).
-ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, const float *restrict Bp,
+// panel (other counts round up; the packed rows past M are zero). A single
+// row's element k is `as` floats after element k − 1: MR when packed, 1 when
+// read in place (sgemm_prepacked of one row).
+ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, long as, const float *restrict Bp,
                                    float *restrict C, long ldc, long mr, long nr,
                                    float alpha, float beta) {
-    if (mr == 1) SFX(tile)(1, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
-    else if (mr == 2 && MR > 2) SFX(tile)(2, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
-    else if (mr <= 4 && MR > 4) SFX(tile)(4, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
-    else SFX(tile)(MR, kc, Ap, Bp, C, ldc, mr, nr, alpha, beta);
+    if (mr == 1) SFX(tile)(1, kc, Ap, as, Bp, C, ldc, mr, nr, alpha, beta);
+    else if (mr == 2 && MR > 2) SFX(tile)(2, kc, Ap, MR, Bp, C, ldc, mr, nr, alpha, beta);
+    else if (mr <= 4 && MR > 4) SFX(tile)(4, kc, Ap, MR, Bp, C, ldc, mr, nr, alpha, beta);
+    else SFX(tile)(MR, kc, Ap, MR, Bp, C, ldc, mr, nr, alpha, beta);
 }
 
 // One row of C against four panels of B at once: a single row (a batch of
 // one) has too few independent sums to hide the multiply-add latency in
 // tile(1); four panels give 4·NRV chains. Each element is still summed over
 // k in the same order, so the bits match tile(1) and tile(MR).
-ATTR static void SFX(row_kernel4)(long kc, const float *restrict Ap, const float *restrict Bp,
+ATTR static void SFX(row_kernel4)(long kc, const float *restrict Ap, long as, const float *restrict Bp,
                                   float *restrict C, float alpha, float beta) {
     VT acc[4][NRV];
 #pragma clang loop unroll(full)
@@ -103,7 +105,7 @@ ATTR static void SFX(row_kernel4)(long kc, const float *restrict Ap, const float
 #pragma clang loop unroll(full)
         for (int j = 0; j < NRV; j++) acc[q][j] = (VT)0.0f;
     for (long p = 0; p < kc; p++) {
-        VT a = (VT)Ap[p * MR];
+        VT a = (VT)Ap[p * as];
 #pragma clang loop unroll(full)
         for (int q = 0; q < 4; q++)
 #pragma clang loop unroll(full)
@@ -131,18 +133,23 @@ ATTR static void SFX(row_kernel4)(long kc, const float *restrict Ap, const float
 
 // C[mc, nc] (+)= alpha * Apacked[mc x kc] * Bpanels, where panel q of B starts
 // at Bp + q * NR * kc.
-ATTR static void SFX(macro_kernel)(long mc, long nc, long kc, const float *Ap, const float *Bp,
-                                   float *C, long ldc, float alpha, float beta) {
+ATTR static void SFX(macro_kernel_strided)(long mc, long nc, long kc, const float *Ap, long as, const float *Bp,
+                                           float *C, long ldc, float alpha, float beta) {
     long jr = 0;
     if (mc == 1)
-        for (; jr + 4 * NR <= nc; jr += 4 * NR) SFX(row_kernel4)(kc, Ap, Bp + jr * kc, C + jr, alpha, beta);
+        for (; jr + 4 * NR <= nc; jr += 4 * NR) SFX(row_kernel4)(kc, Ap, as, Bp + jr * kc, C + jr, alpha, beta);
     for (; jr < nc; jr += NR) {
         long nr = nc - jr < NR ? nc - jr : NR;
         for (long ir = 0; ir < mc; ir += MR) {
             long mr = mc - ir < MR ? mc - ir : MR;
-            SFX(micro_kernel)(kc, Ap + ir * kc, Bp + jr * kc, C + ir * ldc + jr, ldc, mr, nr, alpha, beta);
+            SFX(micro_kernel)(kc, Ap + ir * kc, as, Bp + jr * kc, C + ir * ldc + jr, ldc, mr, nr, alpha, beta);
         }
     }
+}
+
+ATTR static void SFX(macro_kernel)(long mc, long nc, long kc, const float *Ap, const float *Bp,
+                                   float *C, long ldc, float alpha, float beta) {
+    SFX(macro_kernel_strided)(mc, nc, kc, Ap, MR, Bp, C, ldc, alpha, beta);
 }
 
 // M within one block of A (the common case of RNN batches): pack all of A
@@ -195,6 +202,16 @@ ATTR static void SFX(sgemm_prepacked)(int transA, long M, long N, long K, float 
                                  const float *A, long lda, const float *Bpacked, long packedN, long n0,
                                  float beta, float *C, long ldc) {
     long paddedN = round_up(packedN, NR);
+    if (M == 1 && !transA) {
+        // One row (a batch of one, streaming): read in place, no packing;
+        // the same multiply-adds as from the packed row.
+        for (long pc = 0; pc < K; pc += GEMM_KC) {
+            long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+            SFX(macro_kernel_strided)(1, N, kc, A + pc, 1, Bpacked + pc * paddedN + n0 * kc, C, ldc, alpha,
+                                      pc == 0 ? beta : 1.0f);
+        }
+        return;
+    }
     float *Ap = rc_workspace_a(round_up(M < GEMM_MC ? M : GEMM_MC, MR) * GEMM_KC);
     for (long pc = 0; pc < K; pc += GEMM_KC) {
         long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
