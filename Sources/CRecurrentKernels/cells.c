@@ -6,23 +6,6 @@
 
 static inline int cell_active(const long *lengths, long b, long t) { return !lengths || t < lengths[b]; }
 
-// The lines of n floats from p, asked for one row before the row that uses
-// them. A step's caches lie a whole sequence apart from row to row (T·G·H
-// floats in training), too far for the hardware's stride prefetcher, so
-// without this every row of a step starts with misses to memory. Row b + 1's
-// lines are asked for when row b starts; a null p (a cache not kept) asks for
-// nothing.
-static inline void prefetch_read(const float *p, long stride, long b, long rows, long n) {
-    if (!p || b + 1 >= rows) return;
-    p += (b + 1) * stride;
-    for (long i = 0; i < n; i += 16) __builtin_prefetch(p + i, 0, 3);
-}
-static inline void prefetch_write(const float *p, long stride, long b, long rows, long n) {
-    if (!p || b + 1 >= rows) return;
-    p += (b + 1) * stride;
-    for (long i = 0; i < n; i += 16) __builtin_prefetch(p + i, 1, 3);
-}
-
 // Runs the statements for j = 0, VM_W, 2·VM_W, … with `n` the chunk's length:
 // the constant VM_W in the loop (so copies compile to vector moves), the
 // remainder once after it.

@@ -46,9 +46,6 @@ VM_ATTR static inline __attribute__((always_inline)) VM_F VM_SFX(dphi)(int activ
 VM_ATTR static void VM_SFX(rnn_forward)(int activation, const rc_cell_forward *s) {
     long H = s->hidden;
     for (long b = 0; b < s->rows; b++) {
-        prefetch_read(s->gx, s->ldgx, b, s->rows, H);
-        prefetch_write(s->hprev, s->ldhprev, b, s->rows, H);
-        prefetch_write(s->out, s->ldout, b, s->rows, H);
         float *h = s->h + b * s->ldh, *hout = (s->h_out ? s->h_out : s->h) + b * s->ldh, *out = s->out + b * s->ldout;
         if (s->hprev) __builtin_memcpy(s->hprev + b * s->ldhprev, h, (size_t)H * sizeof(float));
         if (!cell_active(s->lengths, b, s->t)) {
@@ -72,9 +69,6 @@ VM_ATTR static void VM_SFX(rnn_forward)(int activation, const rc_cell_forward *s
 VM_ATTR static void VM_SFX(rnn_backward)(int activation, const rc_cell_backward *s) {
     long H = s->hidden;
     for (long b = 0; b < s->rows; b++) {
-        prefetch_read(s->dy, s->lddy, b, s->rows, H);
-        prefetch_read(s->out, s->ldout, b, s->rows, H);
-        prefetch_write(s->dgx, s->lddgx, b, s->rows, H);
         const float *dh = s->dh + b * s->lddh;
         float *dhp = s->dh_prev + b * s->lddhp, *dgx = s->dgx + b * s->lddgx;
         if (!cell_active(s->lengths, b, s->t)) {
@@ -100,12 +94,6 @@ VM_ATTR static void VM_SFX(lstm_forward)(const rc_cell_forward *s) {
     const float *bi = s->bias_hh, *bf = bi ? bi + X : 0, *bg = bi ? bi + 2 * X : 0, *bo = bi ? bi + 3 * X : 0;
     const float *xi = s->bias_ih, *xf = xi ? xi + X : 0, *xg = xi ? xi + 2 * X : 0, *xo = xi ? xi + 3 * X : 0;
     for (long b = 0; b < s->rows; b++) {
-        prefetch_read(s->gx, s->ldgx, b, s->rows, 3 * Z + H);
-        prefetch_write(s->gates, s->ldgates, b, s->rows, 3 * X + H);
-        prefetch_write(s->aux, s->ldaux, b, s->rows, H);
-        prefetch_write(s->hprev, s->ldhprev, b, s->rows, H);
-        prefetch_write(s->cprev, s->ldcprev, b, s->rows, H);
-        prefetch_write(s->out, s->ldout, b, s->rows, H);
         float *h = s->h + b * s->ldh, *hout = (s->h_out ? s->h_out : s->h) + b * s->ldh, *c = s->c + b * s->ldc, *out = s->out + b * s->ldout;
         if (s->hprev) __builtin_memcpy(s->hprev + b * s->ldhprev, h, (size_t)H * sizeof(float));
         if (s->cprev) __builtin_memcpy(s->cprev + b * s->ldcprev, c, (size_t)H * sizeof(float));
@@ -148,11 +136,6 @@ VM_ATTR static void VM_SFX(lstm_forward)(const rc_cell_forward *s) {
 VM_ATTR static void VM_SFX(lstm_backward)(const rc_cell_backward *s) {
     long H = s->hidden;
     for (long b = 0; b < s->rows; b++) {
-        prefetch_read(s->gates, s->ldgates, b, s->rows, 4 * H);
-        prefetch_read(s->aux, s->ldaux, b, s->rows, H);
-        prefetch_read(s->cprev, s->ldcprev, b, s->rows, H);
-        prefetch_read(s->dy, s->lddy, b, s->rows, H);
-        prefetch_write(s->dgx, s->lddgx, b, s->rows, 4 * H);
         const float *dh = s->dh + b * s->lddh;
         float *dhp = s->dh_prev + b * s->lddhp;
         float *dc = s->dc + b * s->lddc, *dgx = s->dgx + b * s->lddgx;
@@ -191,11 +174,6 @@ VM_ATTR static void VM_SFX(gru_forward)(const rc_cell_forward *s) {
     const float *br = s->bias_hh, *bz = br ? br + X : 0, *bn = br ? br + 2 * X : 0;
     const float *xr = s->bias_ih, *xz = xr ? xr + X : 0, *xn = xr ? xr + 2 * X : 0;
     for (long b = 0; b < s->rows; b++) {
-        prefetch_read(s->gx, s->ldgx, b, s->rows, 2 * Z + H);
-        prefetch_write(s->gates, s->ldgates, b, s->rows, 2 * X + H);
-        prefetch_write(s->aux, s->ldaux, b, s->rows, H);
-        prefetch_write(s->hprev, s->ldhprev, b, s->rows, H);
-        prefetch_write(s->out, s->ldout, b, s->rows, H);
         float *h = s->h + b * s->ldh, *hout = (s->h_out ? s->h_out : s->h) + b * s->ldh, *out = s->out + b * s->ldout;
         if (s->hprev) __builtin_memcpy(s->hprev + b * s->ldhprev, h, (size_t)H * sizeof(float));
         if (!cell_active(s->lengths, b, s->t)) {
@@ -231,12 +209,6 @@ VM_ATTR static void VM_SFX(gru_forward)(const rc_cell_forward *s) {
 VM_ATTR static void VM_SFX(gru_backward)(const rc_cell_backward *s) {
     long H = s->hidden;
     for (long b = 0; b < s->rows; b++) {
-        prefetch_read(s->gates, s->ldgates, b, s->rows, 3 * H);
-        prefetch_read(s->aux, s->ldaux, b, s->rows, H);
-        prefetch_read(s->hprev, s->ldhprev, b, s->rows, H);
-        prefetch_read(s->dy, s->lddy, b, s->rows, H);
-        prefetch_write(s->dgx, s->lddgx, b, s->rows, 3 * H);
-        prefetch_write(s->dgh, s->lddgh, b, s->rows, 3 * H);
         const float *dh = s->dh + b * s->lddh;
         float *dhp = s->dh_prev + b * s->lddhp;
         float *dgx = s->dgx + b * s->lddgx, *dgh = s->dgh + b * s->lddgh;

@@ -438,8 +438,11 @@ extension RecurrentLayer {
         gradients["weight_ih" + suffix] = dWih
         gradients["weight_hh" + suffix] = dWhh
         if hasBias {
-            gradients["bias_ih" + suffix] = columnSums(dgx, rows: b * t, columns: gh)
-            gradients["bias_hh" + suffix] = columnSums(dghValues, rows: b * t, columns: gh)
+            // Both biases enter every gate sum alike except the GRU's b_hn
+            // (inside r⊙(…)), so outside the GRU their gradients are one sum.
+            let dBiasIH = columnSums(dgx, rows: b * t, columns: gh)
+            gradients["bias_ih" + suffix] = dBiasIH
+            gradients["bias_hh" + suffix] = gru ? columnSums(dghValues, rows: b * t, columns: gh) : dBiasIH
         }
         return gradients
     }
