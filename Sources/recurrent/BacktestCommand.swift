@@ -94,7 +94,9 @@ struct BacktestCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: trained) else {
                 throw usageFailure("\(model) was trained on \(trained), which does not exist; give the series with --csv FILE")
             }
-            csvPath = trained
+            // Named as given when it lies under the current folder, as `train` was most likely run.
+            let here = FileManager.default.currentDirectoryPath + "/"
+            csvPath = trained.hasPrefix(here) ? String(trained.dropFirst(here.count)) : trained
             timeColumn = time ?? metadata["time_column"]
         }
         let (file, series, source) = try reportingDataErrors {

@@ -167,6 +167,22 @@ import Testing
             output: out)
     }
 
+    /// A model file written before `training_options` existed is refitted
+    /// with train's defaults (20 epochs of 32 windows, Adam at 5·10⁻³, seed 42).
+    @Test func anOldModelFileIsRefittedWithTheDefaults() throws {
+        let (folder, csv, model) = try TrainForecastTests.trainedFolder(noise: 0.05)
+        var file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: model))
+        #expect(file.metadata["training_options"] != nil)
+        file.metadata["training_options"] = nil
+        let old = folder.path("old.safetensors")
+        try file.write(to: URL(fileURLWithPath: old))
+        #expect(try ForecastModelFile(contentsOf: URL(fileURLWithPath: old)).training == SeriesTrainingOptions())
+        let result = try runRecurrent(["backtest", "-m", old, "--csv", csv, "--refit", "--refit-every", "100", "--json"])
+        try #require(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try Self.json(result.stdout)["refits"] as? Int == 1)
+        #expect(result.stderr == "refit 1/1: training on rows 0…339 (0 s so far)\n", "\(result.stderr)")
+    }
+
     @Test func helpDescribesTheOptions() throws {
         let help = try runRecurrent(["backtest", "--help"])
         #expect(help.status == 0)
