@@ -10,8 +10,8 @@ struct BacktestCommand: ParsableCommand {
         discussion: """
             Reads the model's columns from --csv (by default the CSV file the model was trained on, or its generated \
             series), splits the rows in time by the model's split, and makes an origin of every --stride-th row of the \
-            test part whose window and horizon fit (with --stride 1, the test windows `evaluate` measures, so the figures \
-            without --refit are evaluate's). At each origin the model forecasts its horizon from the window that ends \
+            test part whose window and horizon fit (with the stride the model was trained with, 1 unless `train --stride` \
+            said otherwise, these are the test windows `evaluate` measures, and the figures without --refit are evaluate's). At each origin the model forecasts its horizon from the window that ends \
             there. With --refit it is first trained afresh on every row up to the first origin, and again every \
             --refit-every origins (default 1: at every origin), with the options it was trained with (kept in the model \
             file; an older file is retrained with train's defaults); the ridge baseline is refitted beside it. Prints \
