@@ -183,6 +183,26 @@ import Testing
         #expect(result.stderr == "refit 1/1: training on rows 0…339 (0 s so far)\n", "\(result.stderr)")
     }
 
+    /// A model of a generated series is backtested on the same series again,
+    /// with no file: 200 rows, test part 170…199, horizon 2, origins 169 … 197 by 4.
+    @Test func aGeneratedSeriesIsMadeAgain() throws {
+        let folder = try TemporaryFolder()
+        let model = folder.path("sine.safetensors")
+        let train = try runRecurrent([
+            "train", "--task", "sine", "--length", "200", "--window", "6", "--horizon", "2", "--hidden", "4",
+            "--epochs", "2", "--quiet", "-o", model,
+        ])
+        try #require(train.status == 0, "stderr: \(train.stderr)")
+        let output = folder.path("origins.csv")
+        let result = try runRecurrent(["backtest", "-m", model, "--stride", "4", "--refit", "--refit-every", "3", "-o", output])
+        try #require(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.hasPrefix("8 origins of --task sine over the test part (rows 170…199 of 200"), "\(result.stdout)")
+        #expect(result.stdout.contains("every 4 rows") && result.stdout.contains("(3 refits)"), "\(result.stdout)")
+        let origins = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").dropFirst()
+            .filter { $0.split(separator: ",")[1] == "1" }.map { Int($0.split(separator: ",")[0])! }
+        #expect(origins == Array(stride(from: 169, through: 197, by: 4)))
+    }
+
     @Test func helpDescribesTheOptions() throws {
         let help = try runRecurrent(["backtest", "--help"])
         #expect(help.status == 0)
