@@ -194,7 +194,7 @@ public struct Backtest: Sendable {
                 progress(BacktestProgress(refit: i + 1, refits: starts.count, origin: o))
                 let past = series.prefix(rows: o + 1)
                 let refitted = try forecaster.refitted(on: past)
-                let input = data.windowsInOriginalUnits(endingAt: Array(origins[block]))
+                let input = windows.rows(block)  // [K, L, F]
                 model += try Self.checked(refitted.forecast(input), origins: block.count, outputs: h * k).scalars
                 let known = try SeriesDataset(past, options: history)
                 let refit = try RidgeAutoregression(fitting: known.train, lambda: ridge.lambda)
