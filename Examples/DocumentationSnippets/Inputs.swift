@@ -11,6 +11,19 @@ enum Inputs {
         try ("hour,load\n" + rows.joined(separator: "\n") + "\n").write(toFile: "load.csv", atomically: true, encoding: .utf8)
     }
 
+    /// A small LSTM forecaster of `load.csv` (window 24, horizon 2, untrained),
+    /// recording one short epoch as its training options, written under `name`.
+    static func writeLoadForecaster(_ name: String) throws {
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: "load.csv"))
+        let options = SeriesOptions(features: ["load"], targets: ["load"], window: 24, horizon: 2)
+        let data = try SeriesDataset(table: table, options: options)
+        let model = try SequenceModel(input: .features(1), cell: .lstm, hiddenSize: 8, outputSize: 2, pooling: .last, seed: 2)
+        try ForecastModelFile(
+            model: model, options: options, normalization: data.normalization,
+            training: SeriesTrainingOptions(epochs: 1, batchSize: 64)
+        ).write(to: URL(fileURLWithPath: name))
+    }
+
     /// `corpus.txt`: a few kilobytes of repetitive English.
     static func writeCorpus() throws {
         let text = String(repeating: "The quick brown fox jumps over the lazy dog. The dog sleeps. ", count: 60)

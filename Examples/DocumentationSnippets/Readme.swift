@@ -43,6 +43,23 @@ enum ReadmeFit {
     }
 }
 
+/// README.md, "Backtest a forecaster": a model file rolled over the test part with refits.
+enum ReadmeBacktest {
+    static func run() throws {
+        try Inputs.writeLoadCSV()
+        try Inputs.writeLoadForecaster("load.safetensors")
+        let series = try CSVTable(contentsOf: URL(fileURLWithPath: "load.csv")).numericColumns(["load"])
+        let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: "load.safetensors"))
+        let backtest = try Backtest(forecaster: file, series: series, options: BacktestOptions(stride: 6, refitEvery: 4, season: 24))
+        for (j, step) in backtest.errors.model.perStep.enumerated() { print("h=\(j + 1)", step.rmse, step.mase ?? .nan) }
+        if backtest.errors.modelLoses, let best = backtest.errors.bestBaseline { print("loses to", best.baseline.rawValue) }
+        // Test rows 510…599, origins 509, 515, …, 593 (15), refitted at every 4th.
+        try expect(backtest.origins == Array(stride(from: 509, through: 593, by: 6)), "origins")
+        try expect(backtest.refitOrigins == [509, 533, 557, 581], "refit origins")
+        try expect(backtest.errors.model.perStep.count == 2, "one row per horizon step")
+    }
+}
+
 /// Throws when a snippet's result is not what its document says.
 func expect(_ condition: Bool, _ what: String) throws {
     struct SnippetFailure: Error, CustomStringConvertible { var description: String }

@@ -16,6 +16,7 @@ guard arguments.count == 1, FileManager.default.changeCurrentDirectoryPath(argum
 let snippets: [(String, () throws -> Void)] = [
     ("README: the layer", ReadmeLayer.run),
     ("README: fit", ReadmeFit.run),
+    ("README: backtest", ReadmeBacktest.run),
     ("Train an LSTM on a CSV", TrainAnLSTM.run),
     ("Classify sequences", ClassifySequences.run),
     ("Train a character model", TrainACharacterModel.run),

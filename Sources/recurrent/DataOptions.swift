@@ -160,7 +160,7 @@ struct DataOptions: ParsableArguments {
         return (train, validation)
     }
 
-    func makeJob(model modelOptions: ModelOptions) throws -> any TrainingJob {
+    func makeJob(model modelOptions: ModelOptions, run: RunOptions? = nil) throws -> any TrainingJob {
         if let task, GeneratedTaskSpec.names.contains(task) {
             return try GeneratedTaskJob(
                 GeneratedTaskSpec(
@@ -183,6 +183,7 @@ struct DataOptions: ParsableArguments {
         }
         let (columns, source) = try loadSeries(seed: modelOptions.seed)
         var job = try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
+        job.training = modelOptions.trainingOptions(patience: run?.patience, calibrate: series.calibrate)
         if let task { job.generated = GeneratedSeriesSpec(task: task, length: length ?? 1000, seed: modelOptions.seed) }
         let recurrent = modelOptions.cell != nil
         for (name, given) in [("--skip", series.skip), ("--revin", series.revin)] where given == true && !recurrent {

@@ -118,19 +118,12 @@ struct Evaluate: ParsableCommand {
         }
         let report = try reportingDataErrors {
             let options = file.options
-            let rows = series.rowCount
-            let trainRows = Int((options.split.train * Double(rows)).rounded())
-            let testRows = rows - Int(((options.split.train + options.split.validation) * Double(rows)).rounded())
-            guard options.window + options.horizon <= trainRows, options.horizon <= testRows else {
-                throw RecurrentError.invalidArgument(
-                    name: csv == nil ? "--task" : "--csv", value: source,
-                    reason: "has \(rows) rows, too few for the model's windows of \(options.window) rows "
-                        + "and horizon \(options.horizon) in the model's split")
-            }
+            try checkSeriesFits(file, series, option: csv == nil ? "--task" : "--csv", source: source)
             let data = try SeriesDataset(series, options: options)
-            let input = try file.normalization.normalizing(
-                data.normalization.denormalizing(data.test.input, columns: options.features), columns: options.features)
-            let prediction = try file.normalization.denormalizing(file.network(input), columns: options.targets)
+            // The windows in the file's units, scaled with the model's statistics (as `backtest` reads them).
+            let windows = data.windowsInOriginalUnits(endingAt: data.test.endRows)
+            let prediction = try file.forecast(windows)
+            let input = try file.normalization.normalizing(windows, columns: options.features)
             let detected = series.times.flatMap { TimeStamp.season(ofTimes: $0) }
             var report = try SeriesEvaluation(data: data, part: .test, prediction: prediction, season: season ?? detected)
             if let distribution = file.network.distribution, let scaled = try file.network.quantileForecast(input) {
@@ -152,6 +145,22 @@ struct Evaluate: ParsableCommand {
             "\(report.windows) test windows of \(source) (its last \(share)% of rows, the test part of the model's split), "
                 + "forecasting \(file.options.targets.joined(separator: ", ")) \(file.options.horizon) step(s) ahead")
         for line in report.lines { print(line) }
+    }
+}
+
+/// Throws unless `series` holds the model's training windows and a test part
+/// of at least its horizon, by the model's split; `option` and `source` name
+/// the series in the message.
+func checkSeriesFits(_ file: ForecastModelFile, _ series: NumericColumns, option: String, source: String) throws {
+    let options = file.options
+    let rows = series.rowCount
+    let trainRows = Int((options.split.train * Double(rows)).rounded())
+    let testRows = rows - Int(((options.split.train + options.split.validation) * Double(rows)).rounded())
+    guard options.window + options.horizon <= trainRows, options.horizon <= testRows else {
+        throw RecurrentError.invalidArgument(
+            name: option, value: source,
+            reason: "has \(rows) rows, too few for the model's windows of \(options.window) rows "
+                + "and horizon \(options.horizon) in the model's split (a test part of \(testRows) rows)")
     }
 }
 

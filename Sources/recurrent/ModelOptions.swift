@@ -126,6 +126,20 @@ struct ModelOptions: ParsableArguments {
                 + (dropout > 0 ? " dropout \(dropout)" : "") + (tbptt.map { " tbptt \($0)" } ?? "")
     }
 
+    /// How the run trains, as a forecaster's model file records it
+    /// (`training_options`): the same names as the options, checked by ``validateModel()``.
+    ///
+    /// - Parameters:
+    ///   - patience: `--patience`, or nil.
+    ///   - calibrate: `--calibrate`.
+    func trainingOptions(patience: Int? = nil, calibrate: Bool = false) -> SeriesTrainingOptions {
+        SeriesTrainingOptions(
+            optimizer: SeriesTrainingOptions.OptimizerKind(rawValue: optimizer) ?? .adam, learningRate: learningRate,
+            schedule: SeriesTrainingOptions.ScheduleKind(rawValue: schedule) ?? .constant, epochs: epochs,
+            steps: steps, batchSize: batchSize, patience: patience, clip: clip, seed: seed, tbptt: tbptt,
+            calibrate: calibrate)
+    }
+
     /// The recurrent cell `--model` names (nil for the MLP).
     var cell: Cell? {
         switch model {

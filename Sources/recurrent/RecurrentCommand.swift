@@ -18,7 +18,8 @@ struct RecurrentCommand: ParsableCommand {
         discussion: "Run 'recurrent demo' to train a model on a built-in task and see what it learned.",
         version: "0.1.0",
         subcommands: [
-            Demo.self, Train.self, Evaluate.self, Forecast.self, Generate.self, Compare.self, Import.self, Export.self,
+            Demo.self, Train.self, Evaluate.self, BacktestCommand.self, Forecast.self, Generate.self, Compare.self,
+            Import.self, Export.self,
             Info.self, Predict.self,
         ])
 

@@ -11,11 +11,20 @@ struct SeriesEvaluation {
     let perTarget: [(String, ForecastErrors)]
     /// A probabilistic model's pinball loss, CRPS estimate and intervals, or nil.
     var quantiles: QuantileErrors?
+    /// Each baseline's errors at every horizon step (a backtest's), or none.
+    var baselinesPerStep: [(baseline: ForecastBaseline, errors: [ForecastErrors])] = []
 
     init(data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?) throws {
-        comparison = try ForecastComparison(data: data, part: part, prediction: prediction, season: season)
-        let options = data.options, k = options.targets.count
-        let truth = data[part].targetsInOriginalUnits
+        try self.init(
+            comparison: ForecastComparison(data: data, part: part, prediction: prediction, season: season),
+            prediction: prediction, truth: data[part].targetsInOriginalUnits, options: data.options)
+    }
+
+    /// Figures measured elsewhere (a backtest's), with `prediction` and
+    /// `truth` [N, h·K] for the errors by target.
+    init(comparison: ForecastComparison, prediction: Tensor, truth: Tensor, options: SeriesOptions) throws {
+        self.comparison = comparison
+        let k = options.targets.count
         perTarget =
             k == 1
             ? []
@@ -55,7 +64,20 @@ struct SeriesEvaluation {
             figures["test_mae_h\(j + 1)"] = e.mae
             if let mase = e.mase { figures["test_mase_h\(j + 1)"] = mase }
         }
+        for (baseline, steps) in baselinesPerStep {
+            let name = baseline.rawValue.replacingOccurrences(of: "-", with: "_")
+            for (j, e) in steps.enumerated() {
+                figures["\(name)_test_rmse_h\(j + 1)"] = e.rmse
+                figures["\(name)_test_mae_h\(j + 1)"] = e.mae
+                if let mase = e.mase { figures["\(name)_test_mase_h\(j + 1)"] = mase }
+            }
+        }
         return figures
+    }
+
+    /// A baseline as the tables name it: `seasonal(24)` for the seasonal naive of season 24.
+    private func name(_ baseline: ForecastBaseline) -> String {
+        baseline == .seasonalNaive ? "seasonal(\(comparison.season ?? 1))" : baseline.rawValue
     }
 
     /// The printed table.
@@ -67,10 +89,7 @@ struct SeriesEvaluation {
         }
         var lines = ["forecast            RMSE          MAE       MAPE %      sMAPE %         MASE"]
         lines.append(row("model", comparison.model))
-        for (baseline, errors) in comparison.baselines {
-            let name = baseline == .seasonalNaive ? "seasonal(\(comparison.season ?? 1))" : baseline.rawValue
-            lines.append(row(name, errors))
-        }
+        for (baseline, errors) in comparison.baselines { lines.append(row(name(baseline), errors)) }
         let season = comparison.season.map { "seasonal-naive error, season \($0)" } ?? "naive error"
         lines.append("MASE is scaled by the training part's in-sample \(season)")
         if !perTarget.isEmpty {
@@ -80,6 +99,18 @@ struct SeriesEvaluation {
         if comparison.modelPerStep.count > 1 {
             lines.append("model, by horizon step")
             for (j, e) in comparison.modelPerStep.enumerated() { lines.append(row("  h=\(j + 1)", e)) }
+        }
+        if !baselinesPerStep.isEmpty {
+            let names = ["model"] + baselinesPerStep.map { name($0.baseline) }
+            lines.append(
+                "RMSE by horizon step".padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + names.map { String(repeating: " ", count: max(0, 13 - $0.count)) + $0 }.joined())
+            for (j, e) in comparison.modelPerStep.enumerated() {
+                let cells = [e.rmse] + baselinesPerStep.map { $0.errors[j].rmse }
+                lines.append(
+                    "  h=\(j + 1)".padding(toLength: 20, withPad: " ", startingAt: 0)
+                        + cells.map { format(Float($0), 13) }.joined())
+            }
         }
         if let quantiles {
             lines.append("model, probabilistic (in the series' units)")

@@ -75,7 +75,7 @@ struct Train: ParsableCommand {
     func run() throws {
         if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
         try runOptions.prepareFolders()
-        let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
+        let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions, run: runOptions) }
         if !progress.quiet && !progress.json {
             print(job.description)
             flushOutput()

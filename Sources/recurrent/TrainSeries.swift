@@ -169,6 +169,8 @@ struct SeriesJob: TrainingJob {
     var distribution: ForecastDistribution?
     /// Whether the levels' spread is fitted on the validation part after training (`--calibrate`).
     var calibrate = false
+    /// How the run trains, kept in the model file so that `backtest --refit` trains the same way.
+    var training = SeriesTrainingOptions()
 
     /// Series data from a CSV file's columns or a generated series.
     init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
@@ -323,9 +325,15 @@ struct SeriesJob: TrainingJob {
 
     func write(_ model: TrainedModel, metadata: [String: String], to url: URL) throws {
         var keys = metadata
-        if let generated { keys["generated_series"] = try metadataJSON(generated) }
+        if let generated {
+            keys["generated_series"] = try metadataJSON(generated)
+        } else {  // the file `backtest` reads by default
+            keys["training_csv"] = URL(fileURLWithPath: source).standardizedFileURL.path
+        }
+        if let timeColumn { keys["time_column"] = timeColumn }
         try ForecastModelFile(
-            network: model, options: options, normalization: data.normalization, missing: missing, metadata: keys
+            network: model, options: options, normalization: data.normalization, missing: missing, training: training,
+            metadata: keys
         ).write(to: url)
     }
 }

@@ -165,14 +165,7 @@ struct TrainingLoop {
     func train(_ job: some TrainingJob) throws -> TrainingResult {
         try MemoryCheck.training(options, job: job).check()
         var generator = RandomGenerator(seed: options.seed)
-        let rate = options.learningRate
-        switch options.optimizer {
-        case "adamw": return try train(job, try AdamW(learningRate: rate), &generator)
-        case "sgd": return try train(job, try SGD(learningRate: rate, momentum: 0.9), &generator)
-        case "rmsprop": return try train(job, try RMSprop(learningRate: rate), &generator)
-        case "adagrad": return try train(job, try Adagrad(learningRate: rate), &generator)
-        default: return try train(job, try Adam(learningRate: rate), &generator)
-        }
+        return try train(job, try options.trainingOptions().makeOptimizer(), &generator)
     }
 
     /// The run's epochs, batches, patience and checkpoints.
@@ -195,8 +188,7 @@ struct TrainingLoop {
         let windows =
             options.tbptt.map { k in job.pooling == .everyStep ? (job.train.steps + k - 1) / k : 1 } ?? 1
         let updates = fit.totalSteps(count: job.train.count) * windows
-        let schedule: LearningRateSchedule =
-            options.schedule == "cosine" ? try .cosine(steps: max(1, updates)) : .constant
+        let schedule = try options.trainingOptions().makeSchedule(updates: updates)
         if options.model == "mlp" {
             // The job's skip, per-step head and RevIN shape recurrent models only (the
             // command line refuses them with --model mlp): `compare` trains the MLP on the same job.

@@ -103,6 +103,6 @@ import Testing
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.components(separatedBy: "\nok: ").count - 1 + (text.hasPrefix("ok: ") ? 1 : 0) == 8, "\(text)")
+        #expect(text.components(separatedBy: "\nok: ").count - 1 + (text.hasPrefix("ok: ") ? 1 : 0) == 9, "\(text)")
     }
 }

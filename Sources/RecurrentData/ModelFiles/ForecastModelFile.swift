@@ -19,6 +19,8 @@ import RecurrentCore
 ///   with a skip, and `"distribution"` for a probabilistic forecaster (whose
 ///   head gives h·K·P values: `ForecastDistribution`);
 /// - `missing`: the ``MissingValuePolicy`` used in training;
+/// - `training_options`: the ``SeriesTrainingOptions`` as JSON (optional:
+///   a file without it reads back with the defaults);
 /// and any other keys in ``TaskModelFile/metadata`` (a training summary, for instance).
 ///
 /// Reading checks that the pieces fit: the network reads F =
@@ -34,6 +36,8 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
     public var normalization: Normalization
     /// The missing-value policy used when reading the training data.
     public var missing: MissingValuePolicy
+    /// How the network was trained: what a refit repeats.
+    public var training: SeriesTrainingOptions
 
     /// A forecaster's record.
     ///
@@ -41,24 +45,29 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
     ///   - options: the columns, window and split.
     ///   - normalization: the scaling fitted on the training part.
     ///   - missing: the missing-value policy of the training data.
-    public init(options: SeriesOptions, normalization: Normalization, missing: MissingValuePolicy = .error) {
+    ///   - training: how the network was trained (the defaults when unknown).
+    public init(
+        options: SeriesOptions, normalization: Normalization, missing: MissingValuePolicy = .error,
+        training: SeriesTrainingOptions = SeriesTrainingOptions()
+    ) {
         self.options = options
         self.normalization = normalization
         self.missing = missing
+        self.training = training
     }
 
     /// `series-forecast`.
     public static let name = "series-forecast"
     /// What such a file holds, for messages.
     public static let summary = "a series-forecasting model (a ForecastModelFile)"
-    /// `series_options`, `normalization` and `missing`.
-    public static let keys: Set<String> = ["series_options", "normalization", "missing"]
+    /// `series_options`, `normalization`, `missing` and `training_options`.
+    public static let keys: Set<String> = ["series_options", "normalization", "missing", "training_options"]
 
     /// The record as metadata values.
     public func metadata() throws -> [String: String] {
         [
             "series_options": try metadataJSON(options), "normalization": try metadataJSON(normalization),
-            "missing": missing.rawValue,
+            "missing": missing.rawValue, "training_options": try metadataJSON(training),
         ]
     }
 
@@ -87,7 +96,12 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
         for column in options.features + options.targets where !normalization.columns.contains(column) {
             throw reader.fail("normalization", "has no statistics for column \"\(column)\"")
         }
-        self.init(options: options, normalization: normalization, missing: missing)
+        var training = SeriesTrainingOptions()
+        if reader.metadata["training_options"] != nil {  // older files have none: the defaults
+            training = try reader.decode(SeriesTrainingOptions.self, "training_options")
+            do { try training.check() } catch { throw reader.fail("training_options", "\(error)") }
+        }
+        self.init(options: options, normalization: normalization, missing: missing, training: training)
     }
 
     /// Checks the network reads the features and gives horizon × targets outputs.
@@ -154,12 +168,16 @@ extension TaskModelFile where Task == SeriesForecastTask {
     ///   - options: the columns, window and split.
     ///   - normalization: the scaling fitted on the training part.
     ///   - missing: the missing-value policy of the training data.
+    ///   - training: how the network was trained.
     ///   - metadata: free keys, such as a training summary.
     public init(
         model: SequenceModel, options: SeriesOptions, normalization: Normalization,
-        missing: MissingValuePolicy = .error, metadata: [String: String] = [:]
+        missing: MissingValuePolicy = .error, training: SeriesTrainingOptions = SeriesTrainingOptions(),
+        metadata: [String: String] = [:]
     ) {
-        self.init(network: .recurrent(model), options: options, normalization: normalization, missing: missing, metadata: metadata)
+        self.init(
+            network: .recurrent(model), options: options, normalization: normalization, missing: missing,
+            training: training, metadata: metadata)
     }
 
     /// A file holding `network` (recurrent or MLP) and what it needs to read a CSV file again.
@@ -169,13 +187,16 @@ extension TaskModelFile where Task == SeriesForecastTask {
     ///   - options: the columns, window and split.
     ///   - normalization: the scaling fitted on the training part.
     ///   - missing: the missing-value policy of the training data.
+    ///   - training: how the network was trained.
     ///   - metadata: free keys, such as a training summary.
     public init(
         network: SequenceNetwork, options: SeriesOptions, normalization: Normalization,
-        missing: MissingValuePolicy = .error, metadata: [String: String] = [:]
+        missing: MissingValuePolicy = .error, training: SeriesTrainingOptions = SeriesTrainingOptions(),
+        metadata: [String: String] = [:]
     ) {
         self.init(
-            network: network, task: SeriesForecastTask(options: options, normalization: normalization, missing: missing),
+            network: network,
+            task: SeriesForecastTask(options: options, normalization: normalization, missing: missing, training: training),
             metadata: metadata)
     }
 }

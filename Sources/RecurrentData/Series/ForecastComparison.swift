@@ -52,6 +52,25 @@ public struct ForecastComparison: Sendable {
         self.windows = data[part].count
     }
 
+    /// A comparison of errors measured elsewhere, such as a ``Backtest``'s.
+    ///
+    /// - Parameters:
+    ///   - model: the model's errors over every forecast.
+    ///   - modelPerStep: the model's errors at each horizon step.
+    ///   - baselines: each baseline's errors over the same forecasts.
+    ///   - season: the season of the seasonal-naive baseline and MASE, or nil.
+    ///   - windows: the number of windows (origins) compared.
+    public init(
+        model: ForecastErrors, modelPerStep: [ForecastErrors],
+        baselines: [(baseline: ForecastBaseline, errors: ForecastErrors)], season: Int?, windows: Int
+    ) {
+        self.model = model
+        self.modelPerStep = modelPerStep
+        self.baselines = baselines
+        self.season = season
+        self.windows = windows
+    }
+
     /// The baseline of least RMSE.
     public var bestBaseline: (baseline: ForecastBaseline, errors: ForecastErrors)? {
         baselines.min { $0.errors.rmse < $1.errors.rmse }

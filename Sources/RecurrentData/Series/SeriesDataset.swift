@@ -392,6 +392,24 @@ public struct SeriesDataset: Sendable {
         try normalization.denormalizing(prediction, columns: options.targets)
     }
 
+    /// [N, L, F]: the features at rows e−L+1 … e for each end row e, in the
+    /// file's units — the windows a ``SeriesForecaster`` reads. For a part's
+    /// ``SeriesWindows/endRows``, its ``SeriesWindows/input`` before normalisation.
+    ///
+    /// - Parameter endRows: each window's last row, in L − 1 ..< n.
+    public func windowsInOriginalUnits(endingAt endRows: [Int]) -> Tensor {
+        let (l, f) = (options.window, featureColumns.count)
+        var scalars = [Float]()
+        scalars.reserveCapacity(endRows.count * l * f)
+        for e in endRows {
+            precondition(e >= l - 1 && e < series.rowCount, "window end row \(e) outside \(l - 1)..<\(series.rowCount)")
+            for r in (e - l + 1)...e {
+                for c in featureColumns { scalars.append(Float(series.values[c][r])) }
+            }
+        }
+        return Tensor(shape: [endRows.count, l, f], scalars: scalars)
+    }
+
     /// [1, L, F]: the series' last L rows of features, normalised — the
     /// input for forecasting the h rows after the end of the data.
     public func latestInput() -> Tensor {

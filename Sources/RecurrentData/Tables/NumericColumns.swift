@@ -98,4 +98,15 @@ public struct NumericColumns: Sendable, Equatable {
     public func values(of name: String) -> [Double]? {
         names.firstIndex(of: name).map { values[$0] }
     }
+
+    /// The first `count` rows: the history known at row `count − 1`, with
+    /// their times and source lines.
+    ///
+    /// - Parameter count: 1 … ``rowCount`` (clamped to that range).
+    public func prefix(rows count: Int) -> NumericColumns {
+        let m = min(max(count, 1), rowCount)
+        return NumericColumns(
+            unchecked: names, values: values.map { Array($0[..<m]) }, times: times.map { Array($0[..<m]) },
+            lines: Array(lines[..<m]), source: source)
+    }
 }
