@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "recurrent",
             dependencies: [
-                "Recurrent",
+                "Recurrent", "CRecurrentKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "RecurrentBench", dependencies: ["Recurrent", "CRecurrentKernels"]),

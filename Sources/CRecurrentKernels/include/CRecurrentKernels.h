@@ -35,6 +35,15 @@ static inline void rc_cpu_relax(void) {
 /// 1 when this CPU can run `isa`'s kernels, else 0.
 int rc_isa_supported(int isa);
 
+/// Asks the C library's allocator to keep memory the process frees for its
+/// next allocations (glibc: the largest mmap threshold, 32 MiB, a 1 GiB trim
+/// threshold and 64 MiB of top padding, so the heap grows in large steps and
+/// keeps what it has) instead of returning it to the system at once, where every
+/// reuse would fault in fresh zeroed pages. A process-wide choice, for a
+/// program's `main`; the library never calls it. Returns 1 where it took
+/// effect, 0 elsewhere (another C library).
+int rc_keep_freed_memory(void);
+
 /// The fastest set this CPU supports.
 int rc_isa_best(void);
 
