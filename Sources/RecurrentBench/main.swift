@@ -3,7 +3,8 @@
 //   swift run -c release RecurrentBench gemm-threshold  where a second thread starts to pay
 //   swift run -c release RecurrentBench peak            the sitting's FMA peak, GFLOP/s per core
 //   swift run -c release RecurrentBench rnn [PYTORCH.json [rnn|lstm|gru]]
-//       the recurrent grid of DESIGN.md (rnn, lstm, gru × small, medium, large ×
+//       the recurrent grid of DESIGN.md (rnn, lstm, gru × small, medium, large,
+//       and the small models users train: tiny, adding, sensors, b1 ×
 //       forward, training step; batch-1 streaming step), beside PyTorch's
 //       figures when given the JSON of ../shared/bench/pytorch_rnn.py
 // Figures are medians of repeated runs; compare against scripts/numpy_gemm.py
@@ -129,7 +130,12 @@ func benchRecurrent(pytorchFile: String?, only: String?) throws {
             }
         }
     }
-    let grid = [("small", 32, 100, 32, 128), ("medium", 64, 100, 256, 256), ("large", 64, 50, 512, 1024)]
+    // DESIGN.md's grid, then the sizes forecasting and the generated tasks
+    // train at (issue #10; the same names as scripts/interleaved_grid.py).
+    let grid = [
+        ("small", 32, 100, 32, 128), ("medium", 64, 100, 256, 256), ("large", 64, 50, 512, 1024),
+        ("tiny", 32, 48, 1, 32), ("adding", 64, 100, 2, 64), ("sensors", 32, 100, 8, 64), ("b1", 1, 100, 1, 32),
+    ]
     let cells: [(String, Cell)] = [("rnn", .elman(.tanh)), ("lstm", .lstm), ("gru", .gru)]
     print("recurrent layers, ISA \(ISA.active), \(ThreadPool.shared.threadCount) threads, median ms per call")
     print("cell  config           mode      Recurrent ms   PyTorch ms   PyTorch/Recurrent")
