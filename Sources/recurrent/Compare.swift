@@ -16,12 +16,18 @@ struct Compare: ParsableCommand {
             for the model after its last epoch, the validation loss and the data's \
             own error on the validation and test parts (RMSE for a series, accuracy \
             for classes, bits per character for text, …), with the baseline \
-            (persistence, majority class, unigram entropy, …) below it and, for a \
+            (majority class, unigram entropy, …) below it and, for a \
             model whose validation loss was lowest at an earlier epoch, a line \
-            naming that epoch and loss (--json: best_epoch, best_validation_loss). --model \
-            is ignored (--models chooses), and --json prints one object. No model file is written; \
-            --plots writes compare.svg (the errors side by side) and each model's \
-            loss curve.
+            naming that epoch and loss (--json: best_epoch, best_validation_loss). \
+            A series gets a row per baseline, measured as `evaluate` measures them: \
+            persistence, seasonal naive (--season S, or the season --time implies), \
+            drift, and a ridge regression on the same window; and one line when the \
+            best model's test RMSE is above the best baseline's (--json: every \
+            baseline's RMSE, MAE, MAPE, sMAPE and MASE on each part, best_baseline, \
+            models_lose). --model is ignored (--models chooses), and --json prints \
+            one object. No model file is written; --plots writes compare.svg (the \
+            errors side by side, a series' baselines beside the models) and each \
+            model's loss curve.
             """)
 
     @OptionGroup(title: "Data")
@@ -200,7 +206,7 @@ struct Compare: ParsableCommand {
         }
         for row in seriesBaselines?.rows ?? [] {
             lines.append(
-                [row.name, "—", "—", "—", "—", row.validation.map(significant) ?? "—", row.test.map(significant) ?? "—"])
+                [row.name, "—", "—", "—", "—"] + [row.validation, row.test].map { $0.map(significant) ?? "—" })
         }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max()! }
         for line in lines {
@@ -217,8 +223,10 @@ struct Compare: ParsableCommand {
                 "\(row.model.uppercased()): validation loss lowest at epoch \(best.epoch) of \(row.epochs), "
                     + "\(significant(best.loss)); the row is after epoch \(row.epochs)")
         }
+        // A series' baselines are rows of the table; any other job's, lines below it.
         for (key, value) in baseline.sorted(by: { $0.key < $1.key })
-        where seriesBaselines == nil && (key.hasSuffix(measure) || !key.contains("_\(measure)") && baseline.count <= 2) {
+        where seriesBaselines == nil && (key.hasSuffix(measure) || !key.contains("_\(measure)") && baseline.count <= 2)
+        {
             print("baseline, \(key.replacingOccurrences(of: "_", with: " ")): \(significant(value))")
         }
         if let losing { print(losing) }

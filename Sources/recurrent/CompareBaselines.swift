@@ -74,7 +74,9 @@ struct CompareBaselines {
     /// below the model's (a model whose RMSE is not finite loses). Nil when
     /// the best model wins or ties.
     func losingLine(models: [(name: String, rmse: Double)]) -> String? {
-        guard let best, let model = models.min(by: { ($0.rmse.isNaN ? .infinity : $0.rmse) < ($1.rmse.isNaN ? .infinity : $1.rmse) }),
+        guard let best,
+            let model = models.min(by: { ($0.rmse.isNaN ? .infinity : $0.rmse) < ($1.rmse.isNaN ? .infinity : $1.rmse) }
+            ),
             !(model.rmse <= best.rmse)
         else { return nil }
         let baseline = "the \(best.baseline.rawValue) baseline"

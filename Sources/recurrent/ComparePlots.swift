@@ -39,13 +39,15 @@ func comparisonChart(
 
 /// A dashed line at the least figure among `bars` on each part, in that
 /// part's colour: the baseline the models must beat there.
-func bestBaselineReferences(_ bars: [(name: String, validation: Double?, test: Double?)], test: Bool) -> [ReferenceLine] {
+func bestBaselineReferences(
+    _ bars: [(name: String, validation: Double?, test: Double?)], test: Bool
+) -> [ReferenceLine] {
     var lines: [ReferenceLine] = []
     for (index, part) in ["validation", "test"].enumerated() where index == 0 || test {
         let figures = bars.compactMap { bar in (index == 0 ? bar.validation : bar.test).map { (bar.name, $0) } }
         guard let (name, value) = figures.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }) else { continue }
-        lines.append(
-            ReferenceLine(value: value, label: "best baseline, \(name) (\(part)): \(significant(value))", series: index))
+        let label = "best baseline, \(name) (\(part)): \(significant(value))"
+        lines.append(ReferenceLine(value: value, label: label, series: index))
     }
     return lines
 }

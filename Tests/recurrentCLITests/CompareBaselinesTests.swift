@@ -104,7 +104,9 @@ import Testing
 
         let text = try runRecurrent(["compare", "--models", "mlp,rnn"] + data + Self.small)
         let line = text.stdout.split(separator: "\n").filter { $0.contains("loses") }
-        #expect(line.count == 1 && line[0].hasPrefix("every model loses to the linear-ar baseline (test RMSE "), "\(text.stdout)")
+        #expect(
+            line.count == 1 && line[0].hasPrefix("every model loses to the linear-ar baseline (test RMSE "),
+            "\(text.stdout)")
         let one = try runRecurrent(["compare", "--models", "rnn"] + data + Self.small)
         #expect(one.stdout.contains("\nthe model, RNN, loses to the linear-ar baseline: test RMSE "), "\(one.stdout)")
     }
@@ -115,7 +117,8 @@ import Testing
     @Test func noLosingLineWhenAModelWins() throws {
         let folder = try TemporaryFolder()
         let csv = folder.path("logistic.csv")
-        var x = 0.3, text = "v\n"
+        var x = 0.3
+        var text = "v\n"
         for _ in 0..<400 {
             text += "\(x)\n"
             x = 4 * x * (1 - x)

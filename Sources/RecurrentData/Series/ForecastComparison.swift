@@ -44,7 +44,8 @@ public struct ForecastComparison: Sendable {
             guard let forecast = try? data.forecast(baseline, for: part, season: season ?? 1) else { continue }
             baselines.append((baseline, try ForecastErrors(prediction: forecast, truth: truth, scales: scales)))
         }
-        try self.init(data: data, part: part, prediction: prediction, season: season, scales: scales, baselines: baselines)
+        try self.init(
+            data: data, part: part, prediction: prediction, season: season, scales: scales, baselines: baselines)
     }
 
     /// The model's errors on `part` beside `baselines` measured there already.
