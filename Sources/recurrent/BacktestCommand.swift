@@ -157,7 +157,7 @@ struct BacktestCommand: ParsableCommand {
     private func forecastTable(_ backtest: Backtest, _ options: SeriesOptions, times: [String]?) -> String {
         let (h, k) = (options.horizon, options.targets.count)
         let columns = [("model", backtest.forecast)] + backtest.baselineForecasts.map {
-            ($0.baseline.rawValue.replacingOccurrences(of: "-", with: "_"), $0.forecast)
+            ($0.baseline.figureName, $0.forecast)
         }
         var header = ["origin", "step", "row"] + (times == nil ? [] : ["time"])
         if !backtest.refitOrigins.isEmpty { header.append("trained_through") }

@@ -16,12 +16,18 @@ struct Compare: ParsableCommand {
             for the model after its last epoch, the validation loss and the data's \
             own error on the validation and test parts (RMSE for a series, accuracy \
             for classes, bits per character for text, …), with the baseline \
-            (persistence, majority class, unigram entropy, …) below it and, for a \
+            (majority class, unigram entropy, …) below it and, for a \
             model whose validation loss was lowest at an earlier epoch, a line \
-            naming that epoch and loss (--json: best_epoch, best_validation_loss). --model \
-            is ignored (--models chooses), and --json prints one object. No model file is written; \
-            --plots writes compare.svg (the errors side by side) and each model's \
-            loss curve.
+            naming that epoch and loss (--json: best_epoch, best_validation_loss). \
+            A series gets a row per baseline, measured as `evaluate` measures them: \
+            persistence, seasonal naive (--season S, or the season --time implies), \
+            drift, and a ridge regression on the same window; and one line when the \
+            best model's test RMSE is above the best baseline's (--json: every \
+            baseline's RMSE, MAE, MAPE, sMAPE and MASE on each part, best_baseline, \
+            models_lose). --model is ignored (--models chooses), and --json prints \
+            one object. No model file is written; --plots writes compare.svg (the \
+            errors side by side, a series' baselines beside the models) and each \
+            model's loss curve.
             """)
 
     @OptionGroup(title: "Data")
@@ -35,6 +41,13 @@ struct Compare: ParsableCommand {
 
     @Option(help: "A folder for SVG plots (compare.svg and a loss curve per model); created if missing.")
     var plots: String?
+
+    @Option(
+        parsing: .unconditional,
+        help:
+            "For a series: the season in rows (≥ 1) of the seasonal-naive baseline and of MASE's scale (default: from --time's spacing, as evaluate)."
+    )
+    var season: Int?
 
     @OptionGroup(title: "Output")
     var progress: ProgressOptions
@@ -51,6 +64,7 @@ struct Compare: ParsableCommand {
             throw ValidationError(
                 "--skip, --revin, --head per-step, --quantiles and --likelihood do not apply to the MLP; leave mlp out of --models")
         }
+        if let season, season < 1 { throw ValidationError("--season must be at least 1, got \(season)") }
         if modelOptions.tbptt != nil, modelList.contains("mlp") {
             throw ValidationError("--tbptt does not apply to the MLP; leave mlp out of --models")
         }
@@ -80,12 +94,15 @@ struct Compare: ParsableCommand {
         var epochs: Int
         var validation: Double?
         var test: Double?
+        /// A series model's figures beside the baselines (`test_mase`, …), as `evaluate` names them.
+        var figures: [String: Double] = [:]
     }
 
     func run() throws {
         if let threads = modelOptions.threads { ThreadPool.shared.threadCount = threads }
-        if let plots { try makeOutputFolder(plots, "--plots") }
         let job: any TrainingJob = try reportingDataErrors { try data.makeJob(model: modelOptions) }
+        var seriesBaselines = try baselines(of: job)
+        if let plots { try makeOutputFolder(plots, "--plots") }
         let text = !progress.quiet && !progress.json
         if text { print(job.description) }
         let target = ParameterCount(job: job, options: modelOptions)
@@ -114,6 +131,10 @@ struct Compare: ParsableCommand {
             }
             let validation = try reportingDataErrors { try job.summary(of: result.model) }
             let test = try reportingDataErrors { try job.testSummary(of: result.model) }
+            var figures: [String: Double] = [:]
+            if let series = job as? SeriesJob, seriesBaselines != nil {
+                figures = try reportingDataErrors { try seriesBaselines!.measure(result.model, data: series.data) }
+            }
             if metric == nil { metric = Self.primaryMetric(validation.metrics) }
             for (key, value) in validation.metrics.merging(test?.metrics ?? [:], uniquingKeysWith: { a, _ in a })
             where key.contains("persistence") || key.contains("baseline") || key == "unigram_entropy_bits" {
@@ -127,7 +148,7 @@ struct Compare: ParsableCommand {
                     best: result.fit.bestEpoch.flatMap { epoch in result.fit.bestValidationLoss.map { (epoch, $0) } },
                     epochs: result.history.count,
                     validation: suffix.flatMap { validation.metrics["validation_" + $0] },
-                    test: suffix.flatMap { test?.metrics["test_" + $0] }))
+                    test: suffix.flatMap { test?.metrics["test_" + $0] }, figures: figures))
             histories.append((name, result.history))
             if text {
                 print("  \(format(Float(result.seconds))) s" + (validation.lines.first.map { "; \($0)" } ?? ""))
@@ -138,9 +159,15 @@ struct Compare: ParsableCommand {
                 "--models \(models): no model could be trained on this data (the MLP needs one output per sequence)")
         }
         let measure = metric.map { String($0.dropFirst("validation_".count)) } ?? "loss"
+        if let seriesBaselines { baseline = seriesBaselines.figures }
         let written = try reportingDataErrors {
-            try writePlots(rows, histories, measure: measure, loss: job.lossMeaning, baselines: baseline)
+            try writePlots(
+                rows, histories, measure: measure, loss: job.lossMeaning, baselines: baseline,
+                baselineBars: seriesBaselines?.rows ?? [])
         }
+        let judged = seriesBaselines?.best?.part
+        let losing = seriesBaselines?.losingLine(
+            models: rows.map { ($0.model, (judged == .test ? $0.test : $0.validation) ?? .nan) })
         if progress.json {
             let table: [[String: Any]] = rows.map { row in
                 var entry: [String: Any] = [
@@ -153,9 +180,18 @@ struct Compare: ParsableCommand {
                 }
                 if let v = row.validation { entry["validation_" + measure] = v }
                 if let t = row.test { entry["test_" + measure] = t }
+                entry.merge(row.figures) { a, _ in a }
                 return entry
             }
-            print(jsonLine(["models": table, "baselines": baseline, "plots": written]))
+            var object: [String: Any] = ["models": table, "baselines": baseline, "plots": written]
+            if let seriesBaselines {
+                if let season = seriesBaselines.season { object["season"] = season }
+                if let best = seriesBaselines.best {
+                    object["best_baseline"] = best.baseline.rawValue
+                    object["models_lose"] = losing != nil
+                }
+            }
+            print(jsonLine(object))
             return
         }
         print("")
@@ -167,6 +203,10 @@ struct Compare: ParsableCommand {
                 significant(row.validationLoss), row.validation.map(significant) ?? "—",
                 row.test.map(significant) ?? "—",
             ])
+        }
+        for row in seriesBaselines?.rows ?? [] {
+            lines.append(
+                [row.name, "—", "—", "—", "—"] + [row.validation, row.test].map { $0.map(significant) ?? "—" })
         }
         let widths = header.indices.map { column in lines.map { $0[column].count }.max()! }
         for line in lines {
@@ -183,10 +223,13 @@ struct Compare: ParsableCommand {
                 "\(row.model.uppercased()): validation loss lowest at epoch \(best.epoch) of \(row.epochs), "
                     + "\(significant(best.loss)); the row is after epoch \(row.epochs)")
         }
+        // A series' baselines are rows of the table; any other job's, lines below it.
         for (key, value) in baseline.sorted(by: { $0.key < $1.key })
-        where key.hasSuffix(measure) || !key.contains("_\(measure)") && baseline.count <= 2 {
+        where seriesBaselines == nil && (key.hasSuffix(measure) || !key.contains("_\(measure)") && baseline.count <= 2)
+        {
             print("baseline, \(key.replacingOccurrences(of: "_", with: " ")): \(significant(value))")
         }
+        if let losing { print(losing) }
         if !written.isEmpty { print("plots: \(written.joined(separator: ", "))") }
     }
 
@@ -200,9 +243,26 @@ struct Compare: ParsableCommand {
         return metrics.keys.filter { $0.hasPrefix("validation_") }.sorted().first
     }
 
+    /// A series job's baselines, with `--season` or the season its time
+    /// column implies; nil for any other job, where `--season` is refused.
+    private func baselines(of job: any TrainingJob) throws -> CompareBaselines? {
+        guard let series = job as? SeriesJob else {
+            if season != nil {
+                throw usageFailure("--season applies to a series (--csv or --task mackey-glass|sine)")
+            }
+            return nil
+        }
+        let rows = series.data.train.rows.count
+        if let season, season >= rows {
+            throw usageFailure(
+                "--season \(season): the training part holds only \(rows) rows; a season must be shorter")
+        }
+        return CompareBaselines(season: season ?? series.data.series.times.flatMap { TimeStamp.season(ofTimes: $0) })
+    }
+
     private func writePlots(
         _ rows: [Row], _ histories: [(String, [EpochSummary])], measure: String, loss: LossMeaning,
-        baselines: [String: Double]
+        baselines: [String: Double], baselineBars: [(name: String, validation: Double?, test: Double?)]
     ) throws -> [String] {
         guard let plots else { return [] }
         let folder = URL(fileURLWithPath: plots)
@@ -212,7 +272,8 @@ struct Compare: ParsableCommand {
         let chart = comparisonChart(
             models: rows.map(\.model), validation: rows.map { $0.validation ?? $0.validationLoss },
             test: rows.allSatisfy { $0.test != nil } ? rows.map { $0.test! } : nil,
-            measure: measured ? measure : "validation_loss", baselines: measured ? baselines : [:])
+            measure: measured ? measure : "validation_loss", baselines: measured ? baselines : [:],
+            baselineBars: measured ? baselineBars : [])
         let url = folder.appendingPathComponent("compare.svg")
         try chart.write(to: url)
         written.append(shown(url))

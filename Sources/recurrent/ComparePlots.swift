@@ -3,27 +3,53 @@ import Recurrent
 
 /// `compare.svg`: each model's error on the validation (and test) part as
 /// bars, on a log axis when the errors span more than a factor of 30, with
-/// the baselines the models must beat as labelled dashed lines.
+/// the baselines the models must beat: for a series, a bar group per
+/// baseline after the models' (persistence, seasonal naive, drift, the
+/// ridge regression) and a dashed line at the best baseline of each part;
+/// for other data, the job's baselines as labelled dashed lines.
 ///
 /// - Parameters:
 ///   - models: the models' names, one per bar group.
 ///   - validation: each model's validation figure.
 ///   - test: each model's test figure, or nil when the job keeps no test part.
 ///   - measure: the figure's metric name (`rmse`, `accuracy`, …), for the axis.
-///   - baselines: the job's baseline figures by name (`persistence_validation_rmse`, …).
+///   - baselines: the job's baseline figures by name (`persistence_validation_rmse`, …),
+///     drawn as lines when `baselineBars` is empty.
+///   - baselineBars: a series' baselines, each named as the tables name it
+///     (`seasonal(24)`) with its figure on each part (nil where it has none).
 func comparisonChart(
-    models: [String], validation: [Double], test: [Double]?, measure: String, baselines: [String: Double]
+    models: [String], validation: [Double], test: [Double]?, measure: String, baselines: [String: Double],
+    baselineBars: [(name: String, validation: Double?, test: Double?)] = []
 ) -> BarChart {
-    var series = [BarSeries(name: "validation", values: validation)]
-    if let test { series.append(BarSeries(name: "test", values: test)) }
-    let references = baselineReferences(baselines, measure: measure, test: test != nil)
-    let values = (validation + (test ?? []) + references.map(\.value)).filter { $0.isFinite }
+    var series = [BarSeries(name: "validation", values: validation + baselineBars.map { $0.validation ?? .nan })]
+    if let test { series.append(BarSeries(name: "test", values: test + baselineBars.map { $0.test ?? .nan })) }
+    let references =
+        baselineBars.isEmpty
+        ? baselineReferences(baselines, measure: measure, test: test != nil)
+        : bestBaselineReferences(baselineBars, test: test != nil)
+    let values = (series.flatMap(\.values) + references.map(\.value)).filter { $0.isFinite }
     let spread = (values.max() ?? 1) / (values.min() ?? 1)
     let decades = values.allSatisfy { $0 > 0 } && spread > 30
     return BarChart(
         title: "Models compared on the same data: \(measureName(measure))",
-        categories: models.map { $0.uppercased() }, series: series, categoryAxis: PlotAxis("model"),
+        categories: models.map { $0.uppercased() } + baselineBars.map(\.name), series: series,
+        categoryAxis: PlotAxis(baselineBars.isEmpty ? "model" : "model or baseline"),
         valueAxis: PlotAxis(measureName(measure), scale: decades ? .logarithmic : .linear), references: references)
+}
+
+/// A dashed line at the least figure among `bars` on each part, in that
+/// part's colour: the baseline the models must beat there.
+func bestBaselineReferences(
+    _ bars: [(name: String, validation: Double?, test: Double?)], test: Bool
+) -> [ReferenceLine] {
+    var lines: [ReferenceLine] = []
+    for (index, part) in ["validation", "test"].enumerated() where index == 0 || test {
+        let figures = bars.compactMap { bar in (index == 0 ? bar.validation : bar.test).map { (bar.name, $0) } }
+        guard let (name, value) = figures.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }) else { continue }
+        let label = "best baseline, \(name) (\(part)): \(significant(value))"
+        lines.append(ReferenceLine(value: value, label: label, series: index))
+    }
+    return lines
 }
 
 /// The baselines of `measure` as reference lines: one per part where the

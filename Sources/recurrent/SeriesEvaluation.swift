@@ -44,15 +44,9 @@ struct SeriesEvaluation {
     var figures: [String: Double] {
         var figures: [String: Double] = ["test_windows": Double(windows)]
         if let season = comparison.season { figures["season"] = Double(season) }
-        let rows = [("", comparison.model)] + comparison.baselines.map {
-            ($0.baseline.rawValue.replacingOccurrences(of: "-", with: "_") + "_", $0.errors)
-        }
-        for (name, e) in rows {
-            figures[name + "test_rmse"] = e.rmse
-            figures[name + "test_mae"] = e.mae
-            if let mape = e.mape { figures[name + "test_mape"] = mape }
-            if let smape = e.smape { figures[name + "test_smape"] = smape }
-            if let mase = e.mase { figures[name + "test_mase"] = mase }
+        figures.merge(Self.figures(comparison.model, part: "test")) { a, _ in a }
+        for (baseline, e) in comparison.baselines {
+            figures.merge(Self.figures(e, of: baseline, part: "test")) { a, _ in a }
         }
         for (target, e) in perTarget {
             figures["test_rmse_\(target)"] = e.rmse
@@ -65,7 +59,7 @@ struct SeriesEvaluation {
             if let mase = e.mase { figures["test_mase_h\(j + 1)"] = mase }
         }
         for (baseline, steps) in baselinesPerStep {
-            let name = baseline.rawValue.replacingOccurrences(of: "-", with: "_")
+            let name = baseline.figureName
             for (j, e) in steps.enumerated() {
                 figures["\(name)_test_rmse_h\(j + 1)"] = e.rmse
                 figures["\(name)_test_mae_h\(j + 1)"] = e.mae
@@ -75,10 +69,25 @@ struct SeriesEvaluation {
         return figures
     }
 
-    /// A baseline as the tables name it: `seasonal(24)` for the seasonal naive of season 24.
-    private func name(_ baseline: ForecastBaseline) -> String {
-        baseline == .seasonalNaive ? "seasonal(\(comparison.season ?? 1))" : baseline.rawValue
+    /// One forecaster's errors on `part` by name: `test_rmse`, `test_mae`,
+    /// `test_mape`, `test_smape`, `test_mase` for the model, the same after
+    /// the baseline's ``ForecastBaseline/figureName`` for a baseline
+    /// (`seasonal_naive_test_rmse`); the undefined ones left out.
+    static func figures(_ e: ForecastErrors, of baseline: ForecastBaseline? = nil, part: String) -> [String: Double] {
+        let name = baseline.map { $0.figureName + "_" } ?? ""
+        var figures = [name + part + "_rmse": e.rmse, name + part + "_mae": e.mae]
+        if let mape = e.mape { figures[name + part + "_mape"] = mape }
+        if let smape = e.smape { figures[name + part + "_smape"] = smape }
+        if let mase = e.mase { figures[name + part + "_mase"] = mase }
+        return figures
     }
+
+    /// A baseline as the tables name it: `seasonal(24)` for the seasonal naive of season 24.
+    static func name(_ baseline: ForecastBaseline, season: Int?) -> String {
+        baseline == .seasonalNaive ? "seasonal(\(season ?? 1))" : baseline.rawValue
+    }
+
+    private func name(_ baseline: ForecastBaseline) -> String { Self.name(baseline, season: comparison.season) }
 
     /// The printed table.
     var lines: [String] {
@@ -123,4 +132,9 @@ struct SeriesEvaluation {
         }
         return lines
     }
+}
+
+extension ForecastBaseline {
+    /// The baseline in figure names: `seasonal_naive`, `linear_ar`.
+    var figureName: String { rawValue.replacingOccurrences(of: "-", with: "_") }
 }

@@ -17,7 +17,10 @@ struct SeriesDataOptions: ParsableArguments {
     )
     var features: String?
 
-    @Option(help: "A time column: checked to exist and skipped (it is not read as a feature).")
+    @Option(
+        help:
+            "A time column, not read as a feature: the forecast plot's axis, and with ISO 8601 dates compare's season (hourly 24, daily 7, …)."
+    )
     var time: String?
 
     @Option(

@@ -213,6 +213,24 @@ import Testing
         #expect(backtest.errors.comparison.model == comparison.model)
     }
 
+    /// Another model beside the same baselines: the figures of a comparison
+    /// made afresh for it, the baselines' included.
+    @Test func replacingTheModelKeepsTheBaselines() throws {
+        let data = try SeriesDataset(Self.series, options: Self.options)
+        let persistence = data.persistenceForecast(for: .validation)
+        let first = try ForecastComparison(data: data, part: .validation, prediction: persistence, season: 25)
+        let drift = data.driftForecast(for: .validation)
+        let replaced = try first.replacingModel(with: drift, data: data, part: .validation)
+        let fresh = try ForecastComparison(data: data, part: .validation, prediction: drift, season: 25)
+        #expect(replaced.model == fresh.model && replaced.modelPerStep == fresh.modelPerStep)
+        #expect(replaced.model != first.model)
+        #expect(replaced.baselines.map { $0.errors } == fresh.baselines.map { $0.errors })
+        #expect(replaced.baselines.map { $0.baseline } == fresh.baselines.map { $0.baseline })
+        #expect(replaced.season == 25 && replaced.windows == fresh.windows)
+        // The drift baseline's row is the drift forecast's own errors.
+        #expect(replaced.baselines.first { $0.baseline == .drift }?.errors == replaced.model)
+    }
+
     @Test func trainingOptionsRoundTripAndOldFilesReadTheDefaults() throws {
         let training = SeriesTrainingOptions(
             optimizer: .rmsprop, learningRate: 0.02, schedule: .cosine, epochs: 3, batchSize: 8, patience: 2,

@@ -171,19 +171,30 @@ import Testing
         #expect(sequences.contains(bases.joined()), "\(bases)")
     }
 
-    @Test func compareNamesTheModelsAndDrawsTheBaseline() throws {
+    /// A series' chart: the models' bars, then a bar group per baseline, and
+    /// a dashed line at each part's best baseline, as `--json` gives them.
+    @Test func compareNamesTheModelsAndDrawsTheBaselines() throws {
         let folder = try TemporaryFolder()
         let plots = folder.path("plots")
         let result = try runRecurrent([
             "compare", "--task", "sine", "--length", "300", "--epochs", "1", "--models", "rnn,gru", "--plots", plots,
-            "--hidden", "8", "--batch-size", "16", "--seed", "3", "--quiet",
+            "--hidden", "8", "--batch-size", "16", "--seed", "3", "--json",
         ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
+        let object = try #require(try TrainingRunTests.jsonObjects(result.stdout).first)
+        let baselines = try #require(object["baselines"] as? [String: Double])
         let chart = try Self.elements(atPath: plots + "/compare.svg")
         let references = chart.filter { $0.classes.contains("reference-label") }.map(\.text)
-        #expect(references.count == 2 && references[0].hasPrefix("persistence (validation): ")
-            && references[1].hasPrefix("persistence (test): "), "\(references)")
+        func best(_ part: String) -> String {
+            let figures = baselines.filter { $0.key.hasSuffix("_\(part)_rmse") }
+            let (key, value) = figures.min { $0.value < $1.value }!
+            let name = String(key.dropLast("_\(part)_rmse".count)).replacingOccurrences(of: "_", with: "-")
+            return "best baseline, \(name) (\(part)): \(String(format: "%.4g", value))"
+        }
+        #expect(references == [best("validation"), best("test")], "\(references)")
         #expect(chart.filter { $0.classes.contains("reference") && $0.name == "line" }.count == 2)
+        // Two models and three baselines (no season), a validation and a test bar each.
+        #expect(chart.filter { $0.classes.contains("bar") && $0.name == "rect" }.count == 10)
         for model in ["rnn", "gru"] {
             let loss = try Self.elements(atPath: plots + "/loss-\(model).svg")
             #expect(loss.first { $0.classes.contains("title") }?.text

@@ -37,19 +37,54 @@ public struct ForecastComparison: Sendable {
     ///   the prediction does not fit the part or the part has no window.
     public init(data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?) throws {
         let truth = data[part].targetsInOriginalUnits
-        let scales = try data.naiveScales(season: min(season ?? 1, max(1, data.train.rows.count - 1)))
-        self.model = try ForecastErrors(prediction: prediction, truth: truth, scales: scales)
-        self.modelPerStep = try ForecastErrors.perStep(
-            prediction: prediction, truth: truth, horizon: data.options.horizon, scales: scales)
+        let scales = try Self.scales(data, season: season)
         var baselines: [(ForecastBaseline, ForecastErrors)] = []
         for baseline in ForecastBaseline.allCases {
             if baseline == .seasonalNaive && (season == nil || season == 1) { continue }
             guard let forecast = try? data.forecast(baseline, for: part, season: season ?? 1) else { continue }
             baselines.append((baseline, try ForecastErrors(prediction: forecast, truth: truth, scales: scales)))
         }
+        try self.init(
+            data: data, part: part, prediction: prediction, season: season, scales: scales, baselines: baselines)
+    }
+
+    /// The model's errors on `part` beside `baselines` measured there already.
+    private init(
+        data: SeriesDataset, part: SeriesPart, prediction: Tensor, season: Int?, scales: [Double]?,
+        baselines: [(baseline: ForecastBaseline, errors: ForecastErrors)]
+    ) throws {
+        let truth = data[part].targetsInOriginalUnits
+        self.model = try ForecastErrors(prediction: prediction, truth: truth, scales: scales)
+        self.modelPerStep = try ForecastErrors.perStep(
+            prediction: prediction, truth: truth, horizon: data.options.horizon, scales: scales)
         self.baselines = baselines
         self.season = season
         self.windows = data[part].count
+    }
+
+    /// Another model's forecasts of the same part beside the same baselines,
+    /// which are not computed again (the ridge regression is not refitted):
+    /// several models measured against one set of baselines.
+    ///
+    /// - Parameters:
+    ///   - prediction: [N, h·K], original units, of the windows of `part`.
+    ///   - data: The series this comparison was made on.
+    ///   - part: The part it was made on.
+    /// - Returns: The comparison with `prediction`'s errors as ``model`` and ``modelPerStep``.
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
+    ///   the prediction does not fit the part.
+    public func replacingModel(with prediction: Tensor, data: SeriesDataset, part: SeriesPart) throws
+        -> ForecastComparison
+    {
+        try ForecastComparison(
+            data: data, part: part, prediction: prediction, season: season,
+            scales: Self.scales(data, season: season), baselines: baselines)
+    }
+
+    /// Each target's MASE scale: the in-sample seasonal-naive error, with a
+    /// season no longer than the training part allows (1 when none is given).
+    private static func scales(_ data: SeriesDataset, season: Int?) throws -> [Double]? {
+        try data.naiveScales(season: min(season ?? 1, max(1, data.train.rows.count - 1)))
     }
 
     /// A comparison of errors measured elsewhere, such as a ``Backtest``'s.
