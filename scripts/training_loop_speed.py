@@ -2,7 +2,7 @@
 """The same training loop in Recurrent's CLI and in plain PyTorch, side by side.
 
     python3 scripts/training_loop_speed.py [--binary .build/release/recurrent] [--rounds 3]
-        [--workloads adding,text,forecast] [--adding-steps 400] [--text-steps 50] [--forecast-steps 3000]
+        [--workloads adding,text,forecast] [--adding-steps 800] [--text-steps 150] [--forecast-steps 5000]
         [--threads 2] [--bench .build/release/RecurrentBench]
 
 Three workloads, each run by `recurrent train` (the whole process) and by this
@@ -415,14 +415,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", default=".build/release/recurrent", help="the release `recurrent` to time")
     parser.add_argument("--bench", default=".build/release/RecurrentBench", help="RecurrentBench, for the FMA peak")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workloads", default=",".join(WORKLOADS))
-    parser.add_argument("--adding-steps", type=int, default=400)
-    parser.add_argument("--text-steps", type=int, default=50)
-    parser.add_argument("--forecast-steps", type=int, default=3000)
-    parser.add_argument("--text-chars", type=int, default=200_000)
-    parser.add_argument("--forecast-rows", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every workload on both sides")
+    parser.add_argument("--threads", type=int, default=2, help="the CLI's --threads and torch.set_num_threads")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated: adding, text, forecast")
+    parser.add_argument("--adding-steps", type=int, default=800, help="optimiser steps of the adding problem")
+    parser.add_argument("--text-steps", type=int, default=150, help="optimiser steps of the character model")
+    parser.add_argument("--forecast-steps", type=int, default=5000, help="optimiser steps of the forecast")
+    parser.add_argument("--text-chars", type=int, default=200_000, help="characters of the text corpus")
+    parser.add_argument("--forecast-rows", type=int, default=10_000, help="rows of the Mackey-Glass CSV")
     parser.add_argument("--python", default=sys.executable, help="the interpreter of the PyTorch side")
     # The PyTorch side, run by the parent as a child process.
     parser.add_argument("--worker", choices=WORKLOADS, dest="workload", help=argparse.SUPPRESS)
