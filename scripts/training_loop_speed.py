@@ -491,7 +491,7 @@ def main() -> None:
         print()
         print(f"# FMA peak after: {bench_peak(args.bench)}")
         print()
-        print("| workload | Recurrent steps/s | PyTorch steps/s | ratio R/P (range) | Recurrent s | PyTorch s "
+        print("| workload | Recurrent steps/s | PyTorch steps/s | ratio of medians R/P (per-round range) | Recurrent s | PyTorch s "
               "| of it import torch, setup | parameters R / P |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         for name in workloads:
