@@ -125,7 +125,7 @@ struct SeriesEvaluation {
             lines.append("model, probabilistic (in the series' units)")
             lines += quantiles.lines(prefix: "  ", values: "test values")
         }
-        if let best = comparison.bestBaseline, best.errors.rmse < comparison.model.rmse {
+        if comparison.modelLoses, let best = comparison.bestBaseline {
             lines.append(
                 "the model loses to the \(best.baseline.rawValue) baseline: RMSE \(format(Float(comparison.model.rmse))) "
                     + "against \(format(Float(best.errors.rmse)))")

@@ -70,10 +70,9 @@ public struct BacktestErrors: Sendable {
         baselines.min { $0.errors.pooled.rmse < $1.errors.pooled.rmse }
     }
 
-    /// Whether the best baseline's pooled RMSE is below the forecaster's.
-    public var modelLoses: Bool {
-        bestBaseline.map { $0.errors.pooled.rmse < model.pooled.rmse } ?? false
-    }
+    /// Whether the best baseline's pooled RMSE is below the forecaster's
+    /// (``ForecastComparison/modelLoses`` of ``comparison``).
+    public var modelLoses: Bool { comparison.modelLoses }
 
     /// The pooled figures and the model's per-step ones as a ``ForecastComparison``.
     public var comparison: ForecastComparison {

@@ -110,4 +110,9 @@ public struct ForecastComparison: Sendable {
     public var bestBaseline: (baseline: ForecastBaseline, errors: ForecastErrors)? {
         baselines.min { $0.errors.rmse < $1.errors.rmse }
     }
+
+    /// Whether the best baseline's RMSE is below the model's.
+    public var modelLoses: Bool {
+        bestBaseline.map { $0.errors.rmse < model.rmse } ?? false
+    }
 }
