@@ -5,7 +5,8 @@ a trap). Local use only; CI does not need Python.
 
     scripts/mutate_metadata.py .build/debug/recurrent MODEL.safetensors... [--checkpoint CK --train-args "..."] [--quick]
 
-A model file's mutants run info, evaluate, forecast and generate; a
+A model file's mutants run info, evaluate, forecast, generate and backtest
+(with refits, which read the file's training_options); a
 checkpoint's run `train TRAIN-ARGS --checkpoint MUTANT --resume` (the
 arguments that wrote it, without --checkpoint). --quick tries only the
 first three hostile values, for a short run.
@@ -108,7 +109,8 @@ def main():
                 else:
                     commands = [["info", mutant], ["evaluate", "--model", mutant],
                                 ["forecast", "--model", mutant, "--output", os.path.join(tmp, "f.csv")],
-                                ["generate", "--model", mutant, "--length", "20"]]
+                                ["generate", "--model", mutant, "--length", "20"],
+                                ["backtest", "--model", mutant, "--stride", "50", "--refit", "--refit-every", "100"]]
                 for command in commands:
                     try:
                         r = subprocess.run([binary] + command, capture_output=True, timeout=60)
