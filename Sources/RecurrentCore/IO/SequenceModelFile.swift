@@ -6,7 +6,9 @@ import Foundation
 /// (``SequenceHead/steps`` above 1), and `"instance_normalization":{…}`
 /// (its features, output channels and ε) with an ``InstanceNormalization``,
 /// and `"distribution":{"kind":"quantiles"|"gaussian","quantiles":[τ…]}`
-/// with a ``ForecastDistribution``; files without them have none.
+/// with a ``ForecastDistribution``, `"future":{"steps":h,"feature_indices":[…]}`
+/// with ``FutureCovariates`` and `"decoder":true` for an encoder–decoder
+/// (its weights `decoder.weight_ih_l0`, …); files without them have none.
 struct SequenceHeadRecord: Codable {
     var pooling: SequencePooling
     var outputSize: Int
@@ -14,8 +16,10 @@ struct SequenceHeadRecord: Codable {
     var steps: Int?
     var instanceNormalization: InstanceNormalization?
     var distribution: ForecastDistribution?
+    var future: FutureCovariates?
+    var decoder: Bool?
     enum CodingKeys: String, CodingKey {
-        case pooling, steps, distribution
+        case pooling, steps, distribution, future, decoder
         case outputSize = "output_size"
         case skipSteps = "skip_steps"
         case instanceNormalization = "instance_normalization"
@@ -42,10 +46,13 @@ extension ModelFile {
             tensors["skip.weight"] = skip.dense.weight
             if let bias = skip.dense.bias { tensors["skip.bias"] = bias }
         }
+        if let decoder = model.decoder {
+            for (name, tensor) in decoder.parameters { tensors["decoder." + name] = tensor }
+        }
         let head = SequenceHeadRecord(
             pooling: model.head.pooling, outputSize: model.head.outputSize, skipSteps: model.skip?.steps,
             steps: model.head.steps == 1 ? nil : model.head.steps, instanceNormalization: model.instanceNormalization,
-            distribution: model.distribution)
+            distribution: model.distribution, future: model.future, decoder: model.decoder == nil ? nil : true)
         var keys = metadata
         keys["head"] = try metadataJSON(head)
         self.init(layer: model.recurrent, tensors: tensors, metadata: keys)
@@ -64,7 +71,27 @@ extension ModelFile {
         else {
             throw SafetensorsError(file: name, problem: "metadata \"head\": is missing or not valid")
         }
-        let inputs = layer.outputSize
+        var decoder: RecurrentLayer?
+        if head.decoder == true {
+            guard let future = head.future else {
+                throw SafetensorsError(file: name, problem: "metadata \"head\": a decoder needs \"future\"")
+            }
+            var architecture = layer.architecture
+            architecture.inputSize = max(future.count, 1)
+            architecture.layers = 1
+            architecture.bidirectional = false
+            architecture.dropout = 0
+            let weights = NamedTensors(
+                tensors.filter { $0.name.hasPrefix("decoder.") }.map { (String($0.name.dropFirst(8)), $0.tensor) })
+            do { decoder = try RecurrentLayer(architecture: architecture, stateDict: weights) } catch {
+                throw SafetensorsError(file: name, tensor: "decoder.weight_ih_l0", problem: "\(error)")
+            }
+        } else if let stray = tensors.names.first(where: { $0.hasPrefix("decoder.") }) {
+            throw SafetensorsError(file: name, tensor: stray, problem: "is present, but metadata \"head\" has no decoder")
+        }
+        let covariateInputs =
+            decoder != nil ? 0 : (head.future.map { (head.steps ?? 1) > 1 ? $0.count : $0.steps * $0.count } ?? 0)
+        let inputs = (decoder?.outputSize ?? layer.outputSize) + covariateInputs
         guard let weight = tensors["head.weight"] else {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: "is missing")
         }
@@ -123,11 +150,15 @@ extension ModelFile {
         }
         do {
             let dense = try Dense(weight: weight, bias: bias)
+            let covariates = decoder == nil ? head.future : nil
             let sequenceHead = try SequenceHead(
-                pooling: head.pooling, dense: dense, directions: layer.directions, steps: steps)
+                pooling: head.pooling, dense: dense, directions: layer.directions, steps: steps,
+                covariateSteps: covariates?.count ?? 0 > 0 ? covariates!.steps : 0,
+                covariatesPerStep: covariates?.count ?? 0)
             return try SequenceModel(
                 embedding: embedding, recurrent: layer, head: sequenceHead, skip: skip,
-                instanceNormalization: head.instanceNormalization, distribution: head.distribution)
+                instanceNormalization: head.instanceNormalization, distribution: head.distribution,
+                future: head.future, decoder: decoder)
         } catch let error as RecurrentError {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
         }

@@ -28,6 +28,25 @@
 /// parameters before the normalisation scales them back:
 /// `y = revin⁻¹(dist(head(h) + anchor(skip(x))))`.
 ///
+/// A forecaster may read **known-future covariates** (``future``, a
+/// ``FutureCovariates``): its input is then [B, L + h, D], the window and
+/// then h steps carrying the covariates c [B, h, Fk] (see
+/// ``FutureCovariates``). The recurrent layers, the skip and RevIN read the
+/// window's L steps; the head reads `[h_L ; vec(c)]` (direct) or
+/// `[o_{L−h+j} ; c_j]` (per-step) — or, with a ``decoder``, the
+/// **encoder–decoder** form runs:
+///
+/// ```text
+/// (h_L, c_L)  = encoder(x_1 … x_L)             the recurrent layers' last layer's final state
+/// s_0         = (h_L, c_L)                      (c for the LSTM only)
+/// o_j, s_j    = cell(u_j, s_{j−1}),  j = 1 … h  one decoder layer of the same cell and width H
+/// u_j         = c_j  (Fk > 0), else the constant 1 (one input)
+/// y_j         = o_j·Wᵀ + b                      one Dense layer shared by the h steps (the head)
+/// ```
+///
+/// so each step's output comes from a state that has read every covariate
+/// up to it. The skip, RevIN and a distribution apply to y as without a decoder.
+///
 /// ```swift
 /// var generator = RandomGenerator(seed: 3)
 /// let model = try SequenceModel(
@@ -53,6 +72,13 @@ public struct SequenceModel: Module {
     public private(set) var instanceNormalization: InstanceNormalization?
     /// What each output's P values mean (quantiles or a Gaussian), or nil for one value per output.
     public private(set) var distribution: ForecastDistribution?
+    /// The known-future covariates the model reads after its window, or nil.
+    public private(set) var future: FutureCovariates?
+    /// The encoder–decoder's decoder: one recurrent layer of the encoder's
+    /// cell and width run over the h future steps from the encoder's final
+    /// state, its outputs read by a per-step ``head`` of S = h; nil otherwise.
+    /// Its `state_dict` names are `decoder.weight_ih_l0`, ….
+    public internal(set) var decoder: RecurrentLayer?
 
     /// The outputs of a point forecast: the head's O, or O / P with a ``distribution``.
     public var pointOutputSize: Int { head.outputSize / (distribution?.parametersPerOutput ?? 1) }
@@ -75,15 +101,22 @@ public struct SequenceModel: Module {
     ///     network, or nil; only for numeric input and a many-to-one head.
     ///   - distribution: what the head's P values per output mean, or nil;
     ///     only for a many-to-one head whose outputs P divides.
+    ///   - future: the known-future covariates after the window, or nil;
+    ///     only for numeric input into one direction.
+    ///   - decoder: an encoder–decoder's decoder (needs `future`; the head
+    ///     then reads its h outputs), or nil.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
     ///   the embedding's dimension is not the recurrent layer's input size,
     ///   the head does not read the recurrent layer's output (size and
     ///   directions), or the skip or the normalisation does not read the
-    ///   input or give the head's outputs.
+    ///   input or give the head's outputs, or the covariates or the decoder
+    ///   do not fit the head and the recurrent layers.
     public init(
         embedding: Embedding? = nil, recurrent: RecurrentLayer, head: SequenceHead, skip: LinearSkip? = nil,
-        instanceNormalization: InstanceNormalization? = nil, distribution: ForecastDistribution? = nil
+        instanceNormalization: InstanceNormalization? = nil, distribution: ForecastDistribution? = nil,
+        future: FutureCovariates? = nil, decoder: RecurrentLayer? = nil
     ) throws {
+        try SequenceModel.check(future: future, decoder: decoder, embedding: embedding, recurrent: recurrent, head: head)
         let perOutput = distribution?.parametersPerOutput ?? 1
         if distribution != nil {
             guard head.pooling.isManyToOne, head.outputSize % perOutput == 0 else {
@@ -97,10 +130,11 @@ public struct SequenceModel: Module {
                 name: "embedding", value: "of dimension \(embedding.dimension)",
                 reason: "the recurrent layer reads \(recurrent.inputSize) features")
         }
-        guard head.inputSize == recurrent.outputSize, head.directions == recurrent.directions else {
+        let headReads = decoder ?? recurrent
+        guard head.inputSize == headReads.outputSize, head.directions == headReads.directions else {
             throw RecurrentError.invalidArgument(
                 name: "head", value: "reading \(head.inputSize) features in \(head.directions) direction(s)",
-                reason: "the recurrent layer gives \(recurrent.outputSize) in \(recurrent.directions)")
+                reason: "the \(decoder == nil ? "recurrent layer" : "decoder") gives \(headReads.outputSize) in \(headReads.directions)")
         }
         if let skip {
             guard embedding == nil, head.pooling.isManyToOne, skip.features == recurrent.inputSize,
@@ -129,6 +163,101 @@ public struct SequenceModel: Module {
         self.skip = skip
         self.instanceNormalization = instanceNormalization
         self.distribution = distribution
+        self.future = future
+        self.decoder = decoder
+    }
+
+    /// The covariates and the decoder checked against the other parts.
+    private static func check(
+        future: FutureCovariates?, decoder: RecurrentLayer?, embedding: Embedding?, recurrent: RecurrentLayer,
+        head: SequenceHead
+    ) throws {
+        guard let future else {
+            guard decoder == nil, head.covariatesPerStep == 0 else {
+                throw RecurrentError.invalidArgument(
+                    name: decoder == nil ? "head" : "decoder", value: "reading future steps",
+                    reason: "needs the model's future covariates (future)")
+            }
+            return
+        }
+        guard embedding == nil, recurrent.directions == 1, head.pooling.isManyToOne else {
+            throw RecurrentError.invalidArgument(
+                name: "future", value: "\(future.steps) step(s) of \(future.count) covariate(s)",
+                reason: "needs numeric input, a unidirectional recurrent layer and a many-to-one head")
+        }
+        if let decoder {
+            guard decoder.cell == recurrent.cell, decoder.hiddenSize == recurrent.hiddenSize, decoder.layers == 1,
+                decoder.directions == 1, decoder.inputSize == max(future.count, 1)
+            else {
+                throw RecurrentError.invalidArgument(
+                    name: "decoder", value: "\(decoder.cell) of \(decoder.layers) layer(s), H \(decoder.hiddenSize), "
+                        + "reading \(decoder.inputSize)",
+                    reason: "must be one unidirectional layer of the encoder's cell and H (\(recurrent.hiddenSize)), "
+                        + "reading the \(max(future.count, 1)) covariate(s) (1, a constant, when there are none)")
+            }
+            guard head.steps == future.steps, head.covariatesPerStep == 0 else {
+                throw RecurrentError.invalidArgument(
+                    name: "head", value: "of \(head.steps) step(s)",
+                    reason: "an encoder–decoder's head reads each of the decoder's \(future.steps) outputs, and no covariates")
+            }
+        } else {
+            guard future.count > 0, head.covariatesPerStep == future.count, head.covariateSteps == future.steps else {
+                throw RecurrentError.invalidArgument(
+                    name: "head", value: "reading \(head.covariateSteps) step(s) of \(head.covariatesPerStep) covariate(s)",
+                    reason: "must read the model's \(future.steps) step(s) of \(future.count) (and without a decoder, Fk ≥ 1)")
+            }
+        }
+    }
+
+    /// This model reading known-future covariates, as a direct or per-step
+    /// head (fresh head weights reading the covariates beside the recurrent
+    /// output) or as an encoder–decoder (a fresh ``decoder`` and a fresh
+    /// per-step head over its h outputs); the recurrent layers, skip,
+    /// normalisation and distribution are kept. nil removes the covariates
+    /// and the decoder, leaving a fresh head of the same steps S.
+    ///
+    /// ```swift
+    /// var generator = RandomGenerator(seed: 1)
+    /// let model = try SequenceModel(
+    ///     input: .features(3), cell: .lstm, hiddenSize: 16, outputSize: 24, pooling: .last, generator: &generator
+    /// ).withFutureCovariates(try FutureCovariates(steps: 24, featureIndices: [1, 2]), encoderDecoder: true,
+    ///                        generator: &generator)
+    /// let y = try model(Tensor.zeros([8, 48 + 24, 3]))     // [8, 24]
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - future: the covariates (h and the features read), or nil.
+    ///   - encoderDecoder: whether to decode the h steps with a recurrent layer.
+    ///   - generator: the source of the new weights.
+    /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:future:decoder:)`` does,
+    ///   and for a per-step head whose S is not h, or an O that h does not divide.
+    public func withFutureCovariates(
+        _ future: FutureCovariates?, encoderDecoder: Bool = false, generator: inout RandomGenerator
+    ) throws -> SequenceModel {
+        let activation = head.dense.activation
+        var newHead: SequenceHead
+        var newDecoder: RecurrentLayer?
+        if encoderDecoder {
+            guard let future else {
+                throw RecurrentError.invalidArgument(
+                    name: "encoderDecoder", value: "true", reason: "needs the future steps (future)")
+            }
+            newDecoder = try RecurrentLayer(
+                cell: recurrent.cell, inputSize: max(future.count, 1), hiddenSize: recurrent.hiddenSize,
+                generator: &generator)
+            newHead = try SequenceHead(
+                pooling: .last, inputSize: recurrent.hiddenSize, outputSize: head.outputSize, activation: activation,
+                steps: future.steps, generator: &generator)
+        } else {
+            newHead = try SequenceHead(
+                pooling: head.pooling, inputSize: recurrent.outputSize, outputSize: head.outputSize,
+                directions: recurrent.directions, activation: activation, steps: head.steps,
+                future: future?.count == 0 ? nil : future, generator: &generator)
+        }
+        return try SequenceModel(
+            embedding: embedding, recurrent: recurrent, head: newHead, skip: skip,
+            instanceNormalization: instanceNormalization, distribution: distribution, future: future, decoder: newDecoder)
     }
 
     /// This model with a fresh ``LinearSkip`` (zero weight and bias) over the
@@ -143,7 +272,7 @@ public struct SequenceModel: Module {
         }
         return try SequenceModel(
             embedding: embedding, recurrent: recurrent, head: head, skip: skip,
-            instanceNormalization: instanceNormalization, distribution: distribution)
+            instanceNormalization: instanceNormalization, distribution: distribution, future: future, decoder: decoder)
     }
 
     /// This model wrapped in an ``InstanceNormalization`` (RevIN) whose
@@ -166,7 +295,7 @@ public struct SequenceModel: Module {
         }
         return try SequenceModel(
             embedding: embedding, recurrent: recurrent, head: head, skip: skip, instanceNormalization: norm,
-            distribution: distribution)
+            distribution: distribution, future: future, decoder: decoder)
     }
 
     /// This model with its distribution's ``ForecastDistribution/spread``
@@ -197,7 +326,8 @@ public struct SequenceModel: Module {
     ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:)`` does.
     public func withDistribution(_ distribution: ForecastDistribution?) throws -> SequenceModel {
         try SequenceModel(
-            embedding: embedding, recurrent: recurrent, head: head, distribution: distribution
+            embedding: embedding, recurrent: recurrent, head: head, distribution: distribution, future: future,
+            decoder: decoder
         ).withSkip(steps: skip?.steps).withInstanceNormalization(outputChannels: instanceNormalization?.outputChannels)
     }
 
@@ -286,6 +416,8 @@ public struct SequenceModel: Module {
         let recurrent: RecurrentCache
         let head: SequenceHead.Cache
         let skip: LinearSkip.Cache?
+        /// With a decoder: what its backward pass needs, and the encoder's output shape.
+        let decoder: (cache: RecurrentCache, encoderShape: [Int])?
         /// With an instance normalisation: its statistics and the output before scaling back.
         let normalization: (statistics: InstanceNormalization.Statistics, output: Tensor)?
         /// With a distribution: r, the raw output its map read.
@@ -308,12 +440,22 @@ public struct SequenceModel: Module {
         _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil,
         generator: inout RandomGenerator
     ) throws -> (output: Tensor, state: RecurrentState, cache: Cache) {
-        let (embedded, embeddingCache) = try embed(input, lengths: lengths)  // [B, T, D]
+        let (packed, embeddingCache) = try embed(input, lengths: lengths)  // [B, T, D]
+        let (embedded, covariates, lengths) = try splitFuture(packed, lengths: lengths)  // [B, L, D], [B, h, Fk]
         let statistics = try instanceNormalization?.normalize(embedded, lengths: lengths)
         let x = statistics?.normalized ?? embedded  // x̂ = (x − μ)/σ with RevIN
         let (h, state, recurrentCache) = try recurrent.forward(
             x, lengths: lengths, initialState: initialState, generator: &generator)  // [B, T, F]
-        var (y, headCache) = try head.forward(h, lengths: lengths)  // [B, T, O] or [B, O]
+        var y: Tensor, headCache: SequenceHead.Cache
+        var decoderCache: (cache: RecurrentCache, encoderShape: [Int])?
+        if let decoder, let future {  // o_j, s_j = cell(u_j, s_{j−1}) from s_0 = the encoder's final state
+            let (o, _, cache) = try decoder.forward(
+                decoderInput(covariates, future: future), initialState: lastLayer(state), generator: &generator)
+            (y, headCache) = try head.forward(o)  // y_j = o_j·Wᵀ + b
+            decoderCache = (cache, h.shape)
+        } else {
+            (y, headCache) = try head.forward(h, lengths: lengths, covariates: covariates)  // [B, T, O] or [B, O]
+        }
         let skipped = try skip.map { try $0.forward(checkedSkipInput(x), lengths: lengths) }
         if let skipped { y = y.zipMap(anchored(skipped.output)) { $0 + $1 } }  // + W_skip·vec(x[L−p..<L]) + b_skip
         let raw = y
@@ -324,7 +466,7 @@ public struct SequenceModel: Module {
             y, state,
             Cache(
                 embedding: embeddingCache, recurrent: recurrentCache, head: headCache, skip: skipped?.cache,
-                normalization: statistics.map { ($0, normalized) }, raw: distribution == nil ? nil : raw)
+                decoder: decoderCache, normalization: statistics.map { ($0, normalized) }, raw: distribution == nil ? nil : raw)
         )
     }
 
@@ -349,9 +491,19 @@ public struct SequenceModel: Module {
             dy = instanceNormalization.outputGradient(dOutput, statistics: statistics)
         }
         if let distribution, let raw = cache.raw { dy = distribution.rawGradient(dy, raw: raw) }  // y = dist(r)
-        let (dh, headGradients) = head.backward(dy, cache: cache.head)  // [B, T, F]
+        var (dh, dCovariates, headGradients) = head.backwardWithCovariates(dy, cache: cache.head)  // [B, T, F]
+        var finalGradient = finalStateGradient
+        var decoderGradients: NamedTensors?
+        if let decoder, let future, let (decoderCache, encoderShape) = cache.decoder {
+            // forward was o = decoder(u, s_0 = last layer's final state), y = head(o): dh is ∂/∂o
+            let (du, dStart, gradients) = decoder.backward(dh, cache: decoderCache)
+            if future.count > 0 { dCovariates = du }  // u = c
+            finalGradient = addingToLastLayer(dStart, finalStateGradient, batch: encoderShape[0])
+            dh = Tensor.zeros(encoderShape)  // the encoder's outputs reach y only through its final state
+            decoderGradients = gradients
+        }
         var (dx, dInitial, recurrentGradients) = recurrent.backward(
-            dh, finalStateGradient: finalStateGradient, cache: cache.recurrent)  // [B, T, D]
+            dh, finalStateGradient: finalGradient, cache: cache.recurrent)  // [B, T, D]
         var skipGradients: NamedTensors?
         if let skip, let skipCache = cache.skip {  // y also had + skip(x): its share of dx
             let dSkip = distribution.map { $0.pointForecast(dy) } ?? dy  // the skip moved each location
@@ -362,11 +514,13 @@ public struct SequenceModel: Module {
         if let instanceNormalization, let (statistics, output) = cache.normalization {  // x̂ = (x − μ)/σ
             dx = instanceNormalization.inputGradient(dx, dOutput: dOutput, output: output, statistics: statistics)
         }
+        if let future { dx = future.joiningGradients(window: dx, covariates: dCovariates) }  // input = [x ; c]
         var gradients = NamedTensors()
         if let embedding, let embeddingCache = cache.embedding {
             gradients.append(contentsOf: embedding.backward(dx, cache: embeddingCache).prefixed("embedding."))
         }
         gradients.append(contentsOf: recurrentGradients)
+        if let decoderGradients { gradients.append(contentsOf: decoderGradients.prefixed("decoder.")) }
         gradients.append(contentsOf: headGradients.prefixed("head."))
         if let skipGradients { gradients.append(contentsOf: skipGradients.prefixed("skip.")) }
         return (embedding == nil ? dx : nil, dInitial, gradients)
@@ -383,11 +537,18 @@ public struct SequenceModel: Module {
     public func callAsFunction(
         _ input: Tensor, lengths: [Int]? = nil, initialState: RecurrentState? = nil
     ) throws -> Tensor {
-        let (embedded, _) = try embed(input, lengths: lengths)
+        let (packed, _) = try embed(input, lengths: lengths)
+        let (embedded, covariates, lengths) = try splitFuture(packed, lengths: lengths)
         let statistics = try instanceNormalization?.normalize(embedded, lengths: lengths)
         let x = statistics?.normalized ?? embedded
-        let (h, _) = try recurrent(x, lengths: lengths, initialState: initialState)
-        var y = try head(h, lengths: lengths)
+        let (h, state) = try recurrent(x, lengths: lengths, initialState: initialState)
+        var y: Tensor
+        if let decoder, let future {
+            let (o, _) = try decoder(decoderInput(covariates, future: future), initialState: lastLayer(state))
+            y = try head(o)
+        } else {
+            y = try head(h, lengths: lengths, covariates: covariates)
+        }
         if let skip { y = y.zipMap(anchored(try skip(try checkedSkipInput(x), lengths: lengths))) { $0 + $1 } }
         if let distribution { y = distribution.parameters(fromRaw: y) }
         guard let instanceNormalization, let statistics else { return y }
@@ -403,9 +564,46 @@ public struct SequenceModel: Module {
     /// - Returns: [B, T, F], zero past each length.
     /// - Throws: what ``callAsFunction(_:lengths:initialState:)`` throws.
     public func hiddenStates(_ input: Tensor, lengths: [Int]? = nil) throws -> Tensor {
-        let (embedded, _) = try embed(input, lengths: lengths)
+        let (packed, _) = try embed(input, lengths: lengths)
+        let (embedded, _, lengths) = try splitFuture(packed, lengths: lengths)
         let x = try instanceNormalization?.normalize(embedded, lengths: lengths).normalized ?? embedded
         return try recurrent(x, lengths: lengths).output
+    }
+
+    /// The window [B, L, D], the covariates [B, h, Fk] and the window's
+    /// lengths of a packed input; the input itself without ``future``.
+    private func splitFuture(_ input: Tensor, lengths: [Int]?) throws -> (Tensor, Tensor?, [Int]?) {
+        guard let future else { return (input, nil, lengths) }
+        try future.checkFullLengths(lengths, steps: input.rank == 3 ? input.shape[1] : 0)
+        let (window, covariates) = try future.splitting(input)
+        return (window, covariates, nil)
+    }
+
+    /// u [B, h, max(Fk, 1)]: the covariates [B, h, Fk], or the constant 1 when Fk = 0.
+    private func decoderInput(_ covariates: Tensor?, future: FutureCovariates) -> Tensor {
+        let c = covariates!  // splitFuture gives them whenever there is a future
+        return future.count > 0 ? c : Tensor.ones([c.shape[0], future.steps, 1])
+    }
+
+    /// The last recurrent layer's part of a state, [1, B, H] (and c).
+    private func lastLayer(_ state: RecurrentState) -> RecurrentState {
+        let index = [recurrent.layers - 1]
+        return RecurrentState(h: state.h.gatheringRows(index), c: state.c?.gatheringRows(index))
+    }
+
+    /// ∂/∂(the encoder's final state): `given` (zero when nil) plus `dStart` [1, B, H] at the last layer.
+    private func addingToLastLayer(_ dStart: RecurrentState, _ given: RecurrentState?, batch: Int) -> RecurrentState {
+        let layers = recurrent.layers, hidden = recurrent.hiddenSize
+        func add(_ start: Tensor, _ base: Tensor?) -> Tensor {
+            var result = base ?? Tensor.zeros([layers, batch, hidden])
+            let offset = (layers - 1) * batch * hidden
+            result.withUnsafeMutableBufferPointer { r in
+                start.withUnsafeBufferPointer { d in for i in 0..<d.count { r[offset + i] += d[i] } }
+            }
+            return result
+        }
+        return RecurrentState(
+            h: add(dStart.h, given?.h), c: dStart.c.map { add($0, given?.c) } ?? given?.c)
     }
 
     /// The skip's [B, O] at each output's location parameter, [B, O·P] (itself without a distribution).
@@ -433,11 +631,12 @@ public struct SequenceModel: Module {
         return (x, cache)
     }
 
-    /// `embedding.weight`, the recurrent layers' weights, `head.weight`,
-    /// `head.bias`, `skip.weight`, `skip.bias`.
+    /// `embedding.weight`, the recurrent layers' weights, the decoder's
+    /// (`decoder.weight_ih_l0`, …), `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
     public func visitParameters(_ body: (String, Tensor) throws -> Void) rethrows {
         try embedding?.visitParameters { try body("embedding." + $0, $1) }
         try recurrent.visitParameters(body)
+        try decoder?.visitParameters { try body("decoder." + $0, $1) }
         try head.visitParameters { try body("head." + $0, $1) }
         try skip?.visitParameters { try body("skip." + $0, $1) }
     }
@@ -446,6 +645,7 @@ public struct SequenceModel: Module {
     public mutating func updateParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
         if embedding != nil { try embedding!.updateParameters { try body("embedding." + $0, &$1) } }
         try recurrent.updateParameters(body)
+        if decoder != nil { try decoder!.updateParameters { try body("decoder." + $0, &$1) } }
         try head.updateParameters { try body("head." + $0, &$1) }
         if skip != nil { try skip!.updateParameters { try body("skip." + $0, &$1) } }
     }

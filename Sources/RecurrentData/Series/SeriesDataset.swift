@@ -72,6 +72,20 @@ public struct SeriesOptions: Sendable, Equatable, Codable {
     public var split: SplitFractions
     /// How the columns are scaled, fitted on the training part.
     public var normalization: Normalization.Method
+    /// The calendar cycles derived from the time column (``CalendarFeature``):
+    /// their columns (`hour_sin`, `hour_cos`, …) are among ``features``, and
+    /// ``SeriesDataset`` computes them from ``NumericColumns/times`` when the
+    /// series lacks them. Empty (the default, and what a file without the
+    /// key reads back as) for none.
+    public var calendar: [CalendarFeature] = []
+    /// User columns known in advance for the h target steps (a holiday flag,
+    /// a planned price), each also among ``features``. Empty by default.
+    public var futureFeatures: [String] = []
+
+    /// The known-future columns, in order: ``futureFeatures`` then the
+    /// calendar's columns. A window carries them for its h target steps
+    /// (``SeriesWindows/future``).
+    public var knownFutureColumns: [String] { futureFeatures + calendar.flatMap(\.columnNames) }
 
     /// Options for a dataset; the defaults are one-step forecasts from every
     /// row, 70/15/15 split, z-score scaling.
@@ -89,8 +103,38 @@ public struct SeriesOptions: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case features, targets, horizon, stride, split, normalization
+        case features, targets, horizon, stride, split, normalization, calendar
         case window = "input_length"
+        case futureFeatures = "future_features"
+    }
+
+    /// Decodes the record; `calendar` and `future_features` are optional
+    /// (files written before them read back with none).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        features = try c.decode([String].self, forKey: .features)
+        targets = try c.decode([String].self, forKey: .targets)
+        window = try c.decode(Int.self, forKey: .window)
+        horizon = try c.decode(Int.self, forKey: .horizon)
+        stride = try c.decode(Int.self, forKey: .stride)
+        split = try c.decode(SplitFractions.self, forKey: .split)
+        normalization = try c.decode(Normalization.Method.self, forKey: .normalization)
+        calendar = try c.decodeIfPresent([CalendarFeature].self, forKey: .calendar) ?? []
+        futureFeatures = try c.decodeIfPresent([String].self, forKey: .futureFeatures) ?? []
+    }
+
+    /// Encodes the record, leaving out an empty `calendar` and `future_features`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(features, forKey: .features)
+        try c.encode(targets, forKey: .targets)
+        try c.encode(window, forKey: .window)
+        try c.encode(horizon, forKey: .horizon)
+        try c.encode(stride, forKey: .stride)
+        try c.encode(split, forKey: .split)
+        try c.encode(normalization, forKey: .normalization)
+        if !calendar.isEmpty { try c.encode(calendar, forKey: .calendar) }
+        if !futureFeatures.isEmpty { try c.encode(futureFeatures, forKey: .futureFeatures) }
     }
 
     /// The former name of ``window``.
@@ -131,13 +175,29 @@ public struct SeriesWindows: Sendable, Equatable {
     public let targets: Tensor
     /// [N, h·K], the targets in the file's units.
     public let targetsInOriginalUnits: Tensor
+    /// [N, h, Fk], normalised: the known-future columns
+    /// (``SeriesOptions/knownFutureColumns``) at the target rows
+    /// `endRows[n] + 1 + j`; nil when there are none.
+    public let future: Tensor?
+    /// Fk's positions among the features: `future[n, j, i]` is feature
+    /// `futureFeatureIndices[i]` at row `endRows[n] + 1 + j`.
+    public let futureFeatureIndices: [Int]
 
     /// N, the number of windows.
     public var count: Int { endRows.count }
 
-    /// The windows as a many-to-one regression batch: input [N, L, F],
+    /// What a model reads: ``input`` [N, L, F] without known-future columns;
+    /// with them, [N, L + h, F], the window followed by its h target steps,
+    /// in which only the known-future features are set (the others are 0),
+    /// the layout a `SequenceModel` with `FutureCovariates` reads.
+    public var modelInput: Tensor {
+        guard let future else { return input }
+        return FutureCovariates.packing(input, future: future, featureIndices: futureFeatureIndices)
+    }
+
+    /// The windows as a many-to-one regression batch: ``modelInput``,
     /// targets [N, h·K] (N = 0 for a part of fraction 0).
-    public var batch: SequenceBatch { SequenceBatch(unchecked: input, lengths: nil, targets: targets) }
+    public var batch: SequenceBatch { SequenceBatch(unchecked: modelInput, lengths: nil, targets: targets) }
 }
 
 /// A numeric series cut into windows for forecasting, split by time, with a
@@ -218,6 +278,16 @@ public struct SeriesDataset: Sendable {
     ///   of a value that ``ExtremeValues`` finds too far from the rest.
     public init(_ series: NumericColumns, options: SeriesOptions) throws {
         try SeriesDataset.checkNames(options)
+        var series = series
+        let absent = options.calendar.filter { !$0.columnNames.allSatisfy(series.names.contains) }
+        if !absent.isEmpty { series = try series.addingCalendarFeatures(absent, timeColumn: "time") }
+        for name in options.knownFutureColumns where !options.features.contains(name) {
+            throw RecurrentError.invalidArgument(
+                name: "future feature", value: "\"\(name)\"", reason: "must also be among the features")
+        }
+        if let twice = options.futureFeatures.enumerated().first(where: { options.futureFeatures[..<$0.offset].contains($0.element) }) {
+            throw RecurrentError.invalidArgument(name: "future features", value: "\"\(twice.element)\"", reason: "named twice")
+        }
         try Check.positive(options.window, "window")
         try Check.positive(options.horizon, "horizon")
         try Check.positive(options.stride, "stride")
@@ -278,11 +348,17 @@ public struct SeriesDataset: Sendable {
             for r in 0..<n { rowsOfFeatures[r * features.count + f] = scaled[c][r] }
         }
 
+        let futureIndices = options.knownFutureColumns.map { options.features.firstIndex(of: $0)! }
         func windows(_ part: SeriesPart, _ rows: Range<Int>) -> SeriesWindows {
             let first = max(rows.lowerBound - 1, l - 1), last = rows.upperBound - 1 - h
             let ends = first <= last ? Array(Swift.stride(from: first, through: last, by: options.stride)) : []
             let (f, k) = (features.count, targets.count)
-            var input = [Float](), target = [Float](), original = [Float]()
+            var input = [Float](), target = [Float](), original = [Float](), future = [Float]()
+            for e in ends {
+                for r in (e + 1)...(e + h) {
+                    for i in futureIndices { future.append(rowsOfFeatures[r * f + i]) }
+                }
+            }
             input.reserveCapacity(ends.count * l * f)
             target.reserveCapacity(ends.count * h * k)
             original.reserveCapacity(ends.count * h * k)
@@ -299,7 +375,9 @@ public struct SeriesDataset: Sendable {
                 part: part, rows: rows, endRows: ends,
                 input: Tensor(shape: [ends.count, l, f], scalars: input),
                 targets: Tensor(shape: [ends.count, h * k], scalars: target),
-                targetsInOriginalUnits: Tensor(shape: [ends.count, h * k], scalars: original))
+                targetsInOriginalUnits: Tensor(shape: [ends.count, h * k], scalars: original),
+                future: futureIndices.isEmpty ? nil : Tensor(shape: [ends.count, h, futureIndices.count], scalars: future),
+                futureFeatureIndices: futureIndices)
         }
 
         self.options = options

@@ -66,6 +66,9 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A value more than ``ExtremeValues/deviations`` robust standard
         /// deviations from the training part's median (see ``ExtremeValues``).
         case extremeValue(value: Double, deviations: Double)
+        /// A time-column cell that is not an ISO 8601 date or date-time
+        /// (see `TimeStamp`), where calendar features need one.
+        case notATime(cell: String)
     }
 
     /// The file's path, or the name given to ``CSVTable/init(string:name:delimiter:)``.
@@ -134,6 +137,9 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .extremeValue(let value, let deviations):
             "value \(value) lies \(String(format: "%.2g", deviations)) robust standard deviations (1.4826 × MAD) from "
                 + "the column's median, more than \(String(format: "%.0g", ExtremeValues.deviations)): a placeholder or a unit error?"
+        case .notATime(let cell):
+            "cell \(Self.quoted(cell)) is not an ISO 8601 date or date-time (such as 2024-02-29 or 2024-02-29T13:00:00+01:00), "
+                + "which calendar features need"
         }
     }
 
