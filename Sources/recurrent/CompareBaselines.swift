@@ -23,7 +23,7 @@ struct CompareBaselines {
     mutating func measure(_ model: TrainedModel, data: SeriesDataset) throws -> [String: Double] {
         var figures: [String: Double] = [:]
         for part in [SeriesPart.validation, .test] where data[part].count > 0 {
-            let prediction = try data.targetsInOriginalUnits(try model(data[part].input))
+            let prediction = try data.targetsInOriginalUnits(try model(data[part].modelInput))
             let comparison: ForecastComparison
             if let measured = parts.first(where: { $0.part == part }) {
                 comparison = try measured.comparison.replacingModel(with: prediction, data: data, part: part)

@@ -181,18 +181,42 @@ struct DataOptions: ParsableArguments {
                 features: 1, targets: 1
             ).check()
         }
-        let (columns, source) = try loadSeries(seed: modelOptions.seed)
-        var job = try SeriesJob(series: columns, source: source, window: window ?? 24, options: series)
+        let (loaded, source) = try loadSeries(seed: modelOptions.seed)
+        let recurrent = modelOptions.cell != nil
+        if !recurrent, let option = [("--calendar", series.calendar != "none"), ("--future-features", series.futureFeatures != nil)]
+            .first(where: \.1)?.0
+        {
+            throw RecurrentError.invalidArgument(
+                name: option, value: option == "--calendar" ? series.calendar : series.futureFeatures!,
+                reason: "known-future covariates are read by a recurrent model; the MLP reads the window alone")
+        }
+        // --calendar: the cycles asked for, or those of the time column's frequency.
+        let calendar = series.calendarChoice ?? CalendarFeature.automatic(ofTimes: loaded.times ?? [])
+        let columns = try loaded.addingCalendarFeatures(calendar, timeColumn: series.time ?? "time")
+        var job = try SeriesJob(
+            series: columns, source: source, window: window ?? 24, options: series, calendar: calendar)
         job.training = modelOptions.trainingOptions(patience: run?.patience, calibrate: series.calibrate)
         if let task { job.generated = GeneratedSeriesSpec(task: task, length: length ?? 1000, seed: modelOptions.seed) }
-        let recurrent = modelOptions.cell != nil
         for (name, given) in [("--skip", series.skip), ("--revin", series.revin)] where given == true && !recurrent {
             throw RecurrentError.invalidArgument(
                 name: name, value: "on", reason: "applies to a recurrent model; the MLP reads the whole window")
         }
-        if series.head == .perStep, !recurrent {
+        if series.head != .direct, !recurrent {
             throw RecurrentError.invalidArgument(
-                name: "--head", value: "per-step", reason: "applies to a recurrent model; the MLP has one output layer")
+                name: "--head", value: series.head.rawValue, reason: "applies to a recurrent model; the MLP has one output layer")
+        }
+        job.encoderDecoder = series.head == .encoderDecoder
+        if job.futureCovariates != nil {
+            if modelOptions.tbptt != nil {
+                throw RecurrentError.invalidArgument(
+                    name: "--tbptt", value: "\(modelOptions.tbptt!)",
+                    reason: "cuts the window, but known-future covariates and an encoder–decoder read it whole with its horizon")
+            }
+            if modelOptions.bidirectional {
+                throw RecurrentError.invalidArgument(
+                    name: "--bidirectional", value: "on",
+                    reason: "known-future covariates and an encoder–decoder read a forward recurrent layer's last state")
+            }
         }
         if let distribution = try series.distribution() {
             guard recurrent else {
@@ -248,7 +272,7 @@ struct DataOptions: ParsableArguments {
         if let csv {
             let table = try CSVTable(contentsOf: URL(fileURLWithPath: csv))
             var names = series.featureList
-            for target in series.targetList where !names.contains(target) { names.append(target) }
+            for target in series.targetList + series.futureFeatureList where !names.contains(target) { names.append(target) }
             return (try table.numericColumns(names, time: series.time, missing: series.missing), csv)
         }
         let spec = GeneratedSeriesSpec(task: task!, length: length ?? 1000, seed: seed)

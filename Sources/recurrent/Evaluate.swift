@@ -185,7 +185,16 @@ func loadForecastModelAndSeries(
         return (file, try series.columns(), "--task \(series.task)")
     }
     let table = try CSVTable(contentsOf: URL(fileURLWithPath: csvPath))
-    var names = file.options.features
+    // Calendar columns are not in the file: they are computed from its time column, as in training.
+    let calendar = file.options.calendar
+    let derived = Set(calendar.flatMap(\.columnNames))
+    var names = file.options.features.filter { !derived.contains($0) }
     for target in file.options.targets where !names.contains(target) { names.append(target) }
-    return (file, try table.numericColumns(names, time: time, missing: missing ?? file.missing), csvPath)
+    let timeColumn = time ?? (calendar.isEmpty ? nil : file.metadata["time_column"])
+    let columns = try table.numericColumns(names, time: timeColumn, missing: missing ?? file.missing)
+    guard !calendar.isEmpty else { return (file, columns, csvPath) }
+    guard let timeColumn else {
+        throw usageFailure("\(modelPath) reads calendar features, but records no time column; give it with --time")
+    }
+    return (file, try columns.addingCalendarFeatures(calendar, timeColumn: timeColumn), csvPath)
 }

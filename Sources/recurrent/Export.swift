@@ -74,6 +74,8 @@ struct Export: ParsableCommand {
             let hint =
                 error.problem.contains("probabilistic")
                 ? " (train a point forecaster, without --quantiles and --likelihood, with --no-revin --no-skip --head direct to export it)"
+                : error.problem.contains("covariates") || error.problem.contains("encoder–decoder")
+                ? " (train it without --future-features and --calendar, with --head direct --no-revin --no-skip, to export it)"
                 : error.problem.contains("skip") || error.problem.contains("RevIN") || error.problem.contains("per-step")
                 ? " (train it with --no-revin --no-skip --head direct to export it)" : ""
             throw usageFailure("\(model): cannot be expressed in ONNX: \(error.problem)\(hint)")

@@ -18,7 +18,13 @@ struct Forecast: ParsableCommand {
             series, say). A probabilistic model (trained with --quantiles or \
             --likelihood) adds each target's levels after its point forecast (the \
             median, or the Gaussian's mean): `TARGET_q0.1,TARGET_q0.5,…`; it \
-            forecasts directly only. The output is written atomically.
+            forecasts directly only. A model reading known-future covariates \
+            (trained with --future-features or --calendar) forecasts directly and \
+            needs their values for the `horizon` steps: the calendar's come from \
+            the time column continued at its frequency (hourly stays hourly, \
+            monthly steps by calendar months), the --future-features' from \
+            --future FILE, a CSV file with those columns whose first `horizon` \
+            rows are the forecast steps. The output is written atomically.
             """)
 
     @Option(name: .shortAndLong, help: "The model file written by `recurrent train`.")
@@ -39,12 +45,19 @@ struct Forecast: ParsableCommand {
     @Option(help: "direct (the model's horizon at once) or recursive (forecasts fed back as input).")
     var method = "direct"
 
+    @Option(
+        help:
+            "A CSV file of the known-future columns (the model's --future-features) for the forecast steps: its first `horizon` rows, in order."
+    )
+    var future: String?
+
     /// The most rows one run forecasts: a recursive forecast this long is noise anyway.
     static let maximumSteps = 100_000
 
     func validate() throws {
         try validateExistingFile(model, "--model")
         if let csv { try validateExistingFile(csv, "--csv") }
+        if let future { try validateExistingFile(future, "--future") }
         if missing != nil, csv == nil { throw ValidationError("--missing applies to a series read with --csv FILE") }
         if output != "-" { try validateOutputPath(output) }
         if let steps, !(1...Self.maximumSteps).contains(steps) {
@@ -85,14 +98,20 @@ struct Forecast: ParsableCommand {
                     name: "--method", value: "recursive",
                     reason: "feature \"\(missing)\" is not forecast by the model, so it cannot be fed back")
             }
+            let known = try knownFutureRows(file, series)
+            if method == "recursive", !known.isEmpty {
+                throw RecurrentError.invalidArgument(
+                    name: "--method", value: "recursive",
+                    reason: "the model reads known-future covariates for its \(h) step(s) only; forecast directly")
+            }
             // The window's rows in the file's units, feature by feature; forecasts are appended.
             var rows: [[Double]] = (max(0, n - l)..<n).map { r in options.features.map { series.values(of: $0)![r] } }
             var forecast: [Float] = []  // [steps, K]
             var levels: [Float] = []  // [steps, K, Q] for a probabilistic model
             while forecast.count < wanted * k {
-                let window = rows.suffix(l)
+                let window = Array(rows.suffix(l)) + known  // then the h known-future rows, if any
                 let input = try file.normalization.normalizing(
-                    Tensor(shape: [1, l, options.features.count], scalars: window.flatMap { $0.map(Float.init) }),
+                    Tensor(shape: [1, window.count, options.features.count], scalars: window.flatMap { $0.map(Float.init) }),
                     columns: options.features)
                 let next = try file.normalization.denormalizing(file.network(input), columns: options.targets).scalars
                 if let i = next.firstIndex(where: { !$0.isFinite }) {
@@ -144,6 +163,62 @@ struct Forecast: ParsableCommand {
             throw ExitCode.validationFailure
         }
         print(summary)
+    }
+}
+
+extension Forecast {
+    /// The h rows after the series, in the file's units, feature by feature,
+    /// for a model with known-future columns: the calendar's from the time
+    /// column continued, the --future file's for the others, 0 for features
+    /// not known in advance (the model does not read them); none without them.
+    func knownFutureRows(_ file: ForecastModelFile, _ series: NumericColumns) throws -> [[Double]] {
+        let options = file.options
+        let h = options.horizon
+        if let future, options.futureFeatures.isEmpty {
+            throw RecurrentError.invalidArgument(
+                name: "--future", value: future,
+                reason: options.calendar.isEmpty
+                    ? "the model reads no known-future columns"
+                    : "the model reads no --future-features columns; its calendar comes from the time column")
+        }
+        guard !options.knownFutureColumns.isEmpty else { return [] }
+        var values: [String: [Double]] = [:]
+        if !options.calendar.isEmpty {
+            let stamps = (series.times ?? []).compactMap { TimeStamp(iso8601: $0) }
+            guard stamps.count == series.rowCount, let next = TimeStamp.continuing(stamps, count: h) else {
+                throw RecurrentError.invalidArgument(
+                    name: "--csv", value: series.source,
+                    reason: "the model's calendar features need the time column \(file.metadata["time_column"] ?? "") "
+                        + "to continue, with at least two distinct ISO 8601 times")
+            }
+            let columns = CalendarFeature.columns(options.calendar, of: next)
+            for (name, column) in zip(options.calendar.flatMap(\.columnNames), columns) { values[name] = column }
+        }
+        let wanted = options.futureFeatures
+        if !wanted.isEmpty {
+            guard let future else {
+                throw RecurrentError.invalidArgument(
+                    name: "--future", value: "not given",
+                    reason: "the model needs the known-future values of \(wanted.joined(separator: ", ")) for its \(h) "
+                        + "forecast step(s): give them in a CSV file with --future FILE")
+            }
+            let table = try CSVTable(contentsOf: URL(fileURLWithPath: future))
+            let missing = wanted.filter { !table.header.contains($0) }
+            guard missing.isEmpty else {
+                throw RecurrentError.invalidArgument(
+                    name: "--future", value: future,
+                    reason: "has no column \(missing.joined(separator: ", ")) of the model's known-future columns "
+                        + "\(wanted.joined(separator: ", "))")
+            }
+            guard table.rowCount >= h else {
+                throw RecurrentError.invalidArgument(
+                    name: "--future", value: future,
+                    reason: "has \(table.rowCount) row(s); the model forecasts \(h) step(s) and needs one row for each")
+            }
+            let columns = try table.numericColumns(wanted, missing: .error)
+            for name in wanted { values[name] = Array(columns.values(of: name)!.prefix(h)) }
+        }
+        return (0..<h).map { j in options.features.map { values[$0]?[j] ?? 0 } }
     }
 }
 

@@ -92,7 +92,7 @@ struct QuantileReport {
     /// data set's own), or nil for a network without a distribution.
     init?(network: SequenceNetwork, data: SeriesDataset, part: SeriesPart, input: Tensor? = nil) throws {
         guard let distribution = network.distribution,
-            let scaled = try network.quantileForecast(input ?? data[part].input)
+            let scaled = try network.quantileForecast(input ?? data[part].modelInput)
         else { return nil }
         let levels = distribution.quantiles
         spread = distribution.spread

@@ -61,9 +61,36 @@ struct SeriesDataOptions: ParsableArguments {
         help: ArgumentHelp(
             "How a recurrent model reads the --horizon steps off its outputs.",
             discussion:
-                "direct: the last state through one dense layer to all horizon·targets outputs. per-step: the last --horizon outputs of the recurrent stack, each through one dense layer shared by every step (steps before the window's start read zeros)."
+                "direct: the last state through one dense layer to all horizon·targets outputs. per-step: the last --horizon outputs of the recurrent stack, each through one dense layer shared by every step (steps before the window's start read zeros). encoder-decoder: the encoder's final state (h, and c for the LSTM) starts a decoder layer of the same cell and --hidden run over the --horizon future steps, reading the known-future covariates (--future-features, --calendar) at each step, or the constant 1 without them; each decoder output through one shared dense layer. With known-future covariates the direct head also reads them all beside the last state, and the per-step head each step's beside its output."
         ))
     var head: ForecastHeadKind = .direct
+
+    @Option(
+        help: ArgumentHelp(
+            "Calendar features from --time's ISO 8601 dates, as sin/cos pairs: auto, none, or some of hour,weekday,yearday,month.",
+            discussion:
+                "auto takes the cycles that vary at the column's frequency (hourly: hour,weekday; daily: weekday,yearday; weekly: yearday; monthly or quarterly: month; none for yearly data or a column of numbers). The fields are those of the clock as written (23:30+02:00 is 23:30). The pairs are features of the window and, for a recurrent model, known-future covariates of the forecast steps: `forecast` continues the time column at its frequency."
+        ))
+    var calendar = "none"
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Comma-separated columns known in advance for the forecast steps (a holiday flag, a planned price); recurrent models only.",
+            discussion:
+                "Each is also a feature of the window. The model reads their values at the --horizon target rows; `forecast` reads them from --future FILE."
+        ))
+    var futureFeatures: String?
+
+    /// `--future-features`, split at commas (empty when not given).
+    var futureFeatureList: [String] {
+        futureFeatures.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+    }
+
+    /// `--calendar` read: nil for auto, the cycles otherwise (checked by ``validateSeries(generated:)``).
+    var calendarChoice: [CalendarFeature]? {
+        calendar == "auto" ? nil : (try? CalendarFeature.parseList(calendar)) ?? []
+    }
 
     @Flag(
         inversion: .prefixedNo,
@@ -135,6 +162,23 @@ struct SeriesDataOptions: ParsableArguments {
             guard skipSteps >= 1 else { throw ValidationError("--skip-steps must be at least 1, got \(skipSteps)") }
         }
         guard stride >= 1 else { throw ValidationError("--stride must be at least 1, got \(stride)") }
+        do { _ = try CalendarFeature.parseList(calendar) } catch let error as RecurrentError {
+            throw ValidationError("--calendar: \(error)")
+        }
+        if calendar != "none", time == nil {
+            throw ValidationError("--calendar \(calendar) reads the dates of a time column: give it with --time")
+        }
+        if futureFeatures != nil,
+            futureFeatureList.contains("") || Set(futureFeatureList).count != futureFeatureList.count
+        {
+            throw ValidationError("--future-features must name distinct columns separated by commas, got '\(futureFeatures!)'")
+        }
+        if let time, futureFeatureList.contains(time) {
+            throw ValidationError("--time \(time) is the time column; it cannot also be a future feature")
+        }
+        if generated, calendar != "none" || futureFeatures != nil {
+            throw ValidationError("--calendar and --future-features read columns of a --csv file, not a generated series")
+        }
         _ = try quantileLevels()
         let parts = split.split(separator: ",", omittingEmptySubsequences: false).map {
             Double($0.trimmingCharacters(in: .whitespaces))
@@ -174,12 +218,31 @@ struct SeriesJob: TrainingJob {
     var calibrate = false
     /// How the run trains, kept in the model file so that `backtest --refit` trains the same way.
     var training = SeriesTrainingOptions()
+    /// Whether the horizon is decoded by a decoder layer (`--head encoder-decoder`).
+    var encoderDecoder = false
+
+    /// The known-future columns' positions among the features, for h steps;
+    /// nil without them (unless an encoder–decoder needs the steps alone).
+    var futureCovariates: FutureCovariates? {
+        let indices = options.knownFutureColumns.map { options.features.firstIndex(of: $0)! }
+        guard !indices.isEmpty || encoderDecoder else { return nil }
+        return try? FutureCovariates(steps: options.horizon, featureIndices: indices)
+    }
 
     /// Series data from a CSV file's columns or a generated series.
-    init(series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions) throws {
-        let options = SeriesOptions(
-            features: series_.featureList, targets: series_.targetList, window: window, horizon: series_.horizon,
+    init(
+        series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions,
+        calendar: [CalendarFeature] = []
+    ) throws {
+        var features = series_.featureList
+        for name in series_.futureFeatureList + calendar.flatMap(\.columnNames) where !features.contains(name) {
+            features.append(name)
+        }
+        var options = SeriesOptions(
+            features: features, targets: series_.targetList, window: window, horizon: series_.horizon,
             stride: series_.stride, split: series_.splitFractions, normalization: series_.scaling)
+        options.calendar = calendar
+        options.futureFeatures = series_.futureFeatureList
         let rows = series.rowCount
         let trainRows = Int((options.split.train * Double(rows)).rounded())
         guard window + options.horizon <= trainRows else {
@@ -250,7 +313,7 @@ struct SeriesJob: TrainingJob {
     /// RMSE and MAE on one part's windows, in the series' units, beside persistence.
     private func summary(of model: TrainedModel, part: SeriesPart) throws -> JobSummary {
         let windows = data[part]
-        let prediction = try data.targetsInOriginalUnits(try model(windows.input))
+        let prediction = try data.targetsInOriginalUnits(try model(windows.modelInput))
         let truth = windows.targetsInOriginalUnits
         let errors = try ForecastErrors(prediction: prediction, truth: truth)
         let naive = try ForecastErrors(prediction: data.persistenceForecast(for: part), truth: truth)
@@ -277,7 +340,7 @@ struct SeriesJob: TrainingJob {
         let k = options.targets.count
         var bands: [LineBand] = []
         for part in [data.validation, data.test] where part.count > 0 {
-            let prediction = try data.targetsInOriginalUnits(try model(part.input))
+            let prediction = try data.targetsInOriginalUnits(try model(part.modelInput))
             let x = part.endRows.map { Double($0 + 1) }
             if let report = try QuantileReport(network: model, data: data, part: part.part),
                 let band = report.firstStepBand(targets: k, horizon: options.horizon),
@@ -347,4 +410,6 @@ enum ForecastHeadKind: String, ExpressibleByArgument, CaseIterable {
     case direct
     /// The last h outputs, each through one shared dense layer to K (``SequenceHead/steps``).
     case perStep = "per-step"
+    /// A decoder layer over the h future steps from the encoder's final state (``SequenceModel/decoder``).
+    case encoderDecoder = "encoder-decoder"
 }

@@ -37,6 +37,11 @@ protocol TrainingJob {
     /// For each output, the input feature an ``InstanceNormalization`` (`--revin`)
     /// scales it back with, or nil for none; nil by default.
     var instanceNormalizationChannels: [Int]? { get }
+    /// The known-future covariates the recurrent model reads after its
+    /// window (`--future-features`, `--calendar`, `--head encoder-decoder`), or nil; nil by default.
+    var futureCovariates: FutureCovariates? { get }
+    /// Whether the recurrent model decodes the horizon with a decoder layer (`--head encoder-decoder`); false by default.
+    var encoderDecoder: Bool { get }
     /// What each output's values mean for a probabilistic forecaster
     /// (`--quantiles`, `--likelihood`): ``outputSize`` counts them all; nil by default.
     var distribution: ForecastDistribution? { get }
@@ -76,6 +81,10 @@ extension TrainingJob {
     var headSteps: Int { 1 }
 
     var instanceNormalizationChannels: [Int]? { nil }
+
+    var futureCovariates: FutureCovariates? { nil }
+
+    var encoderDecoder: Bool { false }
 
     var distribution: ForecastDistribution? { nil }
 

@@ -154,11 +154,15 @@ struct TrainingLoop {
                 name: "--embedding", value: "\(options.embedding)",
                 reason: "applies to token input; this data is numeric")
         }
-        return try SequenceModel(
+        var model = try SequenceModel(
             input: job.input, embeddingSize: options.embedding, cell: cell, hiddenSize: options.hidden, layers: options.layers,
             bidirectional: options.bidirectional, dropout: options.dropout, outputSize: job.outputSize,
             pooling: job.pooling, headSteps: job.headSteps, generator: &generator
-        ).withDistribution(job.distribution).withSkip(steps: job.skipSteps).withInstanceNormalization(outputChannels: job.instanceNormalizationChannels)
+        )
+        if let future = job.futureCovariates {  // fresh head (and decoder) weights, drawn only when asked for
+            model = try model.withFutureCovariates(future, encoderDecoder: job.encoderDecoder, generator: &generator)
+        }
+        return try model.withDistribution(job.distribution).withSkip(steps: job.skipSteps).withInstanceNormalization(outputChannels: job.instanceNormalizationChannels)
     }
 
     /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
@@ -286,6 +290,9 @@ struct TrainingLoop {
             if let p = job.skipSteps { key["--skip-steps"] = "\(p)" }  // absent without --skip, as in older checkpoints
             if job.headSteps > 1 { key["--head"] = "per-step \(job.headSteps)" }  // absent for the direct head, likewise
             if let channels = job.instanceNormalizationChannels { key["--revin"] = "\(channels)" }
+            if let future = job.futureCovariates {  // absent without covariates, as in older checkpoints
+                key["--future-features"] = "\(future.steps) \(future.featureIndices)\(job.encoderDecoder ? " encoder-decoder" : "")"
+            }
             if let d = job.distribution { key["--quantiles"] = "\(d.kind.rawValue) \(d.quantiles)" }  // absent for a point forecast
         }
         return key

@@ -13,6 +13,10 @@
 /// makes such an input. The recurrent layers, the skip and the instance
 /// normalisation see the first L steps only; the covariates reach the head
 /// (``SequenceHead``) or the decoder (``SequenceModel/decoder``).
+///
+/// With no covariates (Fk = 0, an encoder–decoder whose decoder reads a
+/// constant), there is nothing to read after the window: the input is the
+/// window alone, [B, L, D].
 public struct FutureCovariates: Sendable, Equatable, Codable {
     /// h, the steps forecast, ≥ 1.
     public let steps: Int
@@ -68,6 +72,7 @@ public struct FutureCovariates: Sendable, Equatable, Codable {
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` when
     ///   the input is not [B, T, D] with T > h, or an index is not below D.
     func splitting(_ input: Tensor) throws -> (window: Tensor, covariates: Tensor) {
+        if count == 0, input.rank == 3 { return (input, Tensor.zeros([input.shape[0], steps, 0])) }
         guard input.rank == 3, input.shape[1] > steps, featureIndices.allSatisfy({ $0 < input.shape[2] }) else {
             throw RecurrentError.invalidArgument(
                 name: "input", value: "of shape \(input.shape)",
@@ -92,6 +97,7 @@ public struct FutureCovariates: Sendable, Equatable, Codable {
     /// ∂/∂(packed input) [B, L + h, D] from ∂/∂window [B, L, D] and ∂/∂covariates [B, h, Fk]:
     /// the inverse scatter of ``splitting(_:)`` (zero at the unread features).
     func joiningGradients(window dWindow: Tensor, covariates dCovariates: Tensor?) -> Tensor {
+        if count == 0 { return dWindow }
         let (b, h, k) = (dWindow.shape[0], steps, count)
         return FutureCovariates.packing(
             dWindow, future: dCovariates ?? Tensor.zeros([b, h, k]), featureIndices: featureIndices)

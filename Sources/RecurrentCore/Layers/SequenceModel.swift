@@ -31,7 +31,7 @@
 /// A forecaster may read **known-future covariates** (``future``, a
 /// ``FutureCovariates``): its input is then [B, L + h, D], the window and
 /// then h steps carrying the covariates c [B, h, Fk] (see
-/// ``FutureCovariates``). The recurrent layers, the skip and RevIN read the
+/// ``FutureCovariates``; the window alone when Fk = 0). The recurrent layers, the skip and RevIN read the
 /// window's L steps; the head reads `[h_L ; vec(c)]` (direct) or
 /// `[o_{L−h+j} ; c_j]` (per-step) — or, with a ``decoder``, the
 /// **encoder–decoder** form runs:

@@ -11,7 +11,9 @@ extension TaskModelFile: SeriesForecaster where Task == SeriesForecastTask {
 
     /// The network's forecasts of `windows`, scaled as in training.
     ///
-    /// - Parameter windows: [N, L, F] in the file's units.
+    /// - Parameter windows: [N, L, F] in the file's units, or [N, L + h, F]
+    ///   with the known-future columns set for the h target steps
+    ///   (``SeriesDataset/windowsInOriginalUnits(endingAt:)``) for a model that reads them.
     /// - Returns: [N, h·K] in the file's units (a probabilistic model's
     ///   point forecast).
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
@@ -93,12 +95,16 @@ extension TaskModelFile: SeriesForecaster where Task == SeriesForecastTask {
                     outputSize: mlp.outputSize, generator: &generator))
         case .recurrent(let model):
             let r = model.recurrent
+            var fresh = try SequenceModel(
+                input: model.input, cell: r.cell, hiddenSize: r.hiddenSize, layers: r.layers,
+                bidirectional: r.bidirectional, dropout: r.dropout, outputSize: model.head.outputSize,
+                pooling: model.head.pooling, headSteps: model.decoder == nil ? model.head.steps : 1,
+                generator: &generator)
+            if let future = model.future {  // as `recurrent train` draws them: after the base model
+                fresh = try fresh.withFutureCovariates(future, encoderDecoder: model.decoder != nil, generator: &generator)
+            }
             return .recurrent(
-                try SequenceModel(
-                    input: model.input, cell: r.cell, hiddenSize: r.hiddenSize, layers: r.layers,
-                    bidirectional: r.bidirectional, dropout: r.dropout, outputSize: model.head.outputSize,
-                    pooling: model.head.pooling, headSteps: model.head.steps, generator: &generator
-                )
+                try fresh
                 .withDistribution(try model.distribution?.withSpread(1))
                 .withSkip(steps: model.skip?.steps)
                 .withInstanceNormalization(outputChannels: model.instanceNormalization?.outputChannels))

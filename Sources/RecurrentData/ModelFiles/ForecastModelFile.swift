@@ -119,6 +119,9 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
                     "architecture",
                     "the MLP does not read windows of \(options.window) steps of \(options.features.count) feature(s)")
             }
+            guard options.knownFutureColumns.isEmpty else {
+                throw reader.fail("series_options", "names known-future columns, which an MLP does not read")
+            }
             guard mlp.outputSize == outputs else {
                 throw reader.fail("architecture", "the MLP gives \(mlp.outputSize) outputs; horizon × targets is \(outputs)")
             }
@@ -130,6 +133,14 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
             }
             guard model.pointOutputSize == outputs, model.head.pooling.isManyToOne else {
                 throw reader.fail("head", "must pool the sequence and give horizon × targets = \(outputs) outputs")
+            }
+            let known = options.knownFutureColumns.compactMap { options.features.firstIndex(of: $0) }
+            let reads = model.future.map { "\($0.steps) step(s) of features \($0.featureIndices)" } ?? "none"
+            guard known.count == options.knownFutureColumns.count,
+                model.future.map({ $0.featureIndices == known && $0.steps == options.horizon }) ?? known.isEmpty
+            else {
+                throw reader.fail(
+                    "head", "reads future covariates \(reads), but series_options makes \(options.horizon) step(s) of features \(known) known")
             }
         }
     }

@@ -198,7 +198,8 @@ public struct Backtest: Sendable {
                 let known = try SeriesDataset(past, options: history)
                 let refit = try RidgeAutoregression(fitting: known.train, lambda: ridge.lambda)
                 let scaled = try known.normalization.normalizing(input, columns: modelOptions.features)
-                linear += try known.targetsInOriginalUnits(refit(scaled)).scalars
+                // The ridge reads the window alone, not the known-future steps a covariate model reads after it.
+                linear += try known.targetsInOriginalUnits(refit(scaled.timeSlice(0..<modelOptions.window))).scalars
                 refitOrigins.append(o)
             }
             forecast = Tensor(shape: [origins.count, h * k], scalars: model)

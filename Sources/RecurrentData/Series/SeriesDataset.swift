@@ -473,19 +473,28 @@ public struct SeriesDataset: Sendable {
     /// [N, L, F]: the features at rows e−L+1 … e for each end row e, in the
     /// file's units — the windows a ``SeriesForecaster`` reads. For a part's
     /// ``SeriesWindows/endRows``, its ``SeriesWindows/input`` before normalisation.
+    /// With known-future columns (``SeriesOptions/knownFutureColumns``),
+    /// [N, L + h, F]: then rows e+1 … e+h, holding the known-future
+    /// features and 0 for the others — ``SeriesWindows/modelInput`` before normalisation.
     ///
-    /// - Parameter endRows: each window's last row, in L − 1 ..< n.
+    /// - Parameter endRows: each window's last row, in L − 1 ..< n (..< n − h with known-future columns).
     public func windowsInOriginalUnits(endingAt endRows: [Int]) -> Tensor {
         let (l, f) = (options.window, featureColumns.count)
+        let known = Set(options.knownFutureColumns.map { options.features.firstIndex(of: $0)! })
+        let h = known.isEmpty ? 0 : options.horizon
         var scalars = [Float]()
-        scalars.reserveCapacity(endRows.count * l * f)
+        scalars.reserveCapacity(endRows.count * (l + h) * f)
         for e in endRows {
-            precondition(e >= l - 1 && e < series.rowCount, "window end row \(e) outside \(l - 1)..<\(series.rowCount)")
+            precondition(
+                e >= l - 1 && e + h < series.rowCount, "window end row \(e) outside \(l - 1)..<\(series.rowCount - h)")
             for r in (e - l + 1)...e {
                 for c in featureColumns { scalars.append(Float(series.values[c][r])) }
             }
+            for r in (e + 1)..<(e + 1 + h) {
+                for (i, c) in featureColumns.enumerated() { scalars.append(known.contains(i) ? Float(series.values[c][r]) : 0) }
+            }
         }
-        return Tensor(shape: [endRows.count, l, f], scalars: scalars)
+        return Tensor(shape: [endRows.count, l + h, f], scalars: scalars)
     }
 
     /// [1, L, F]: the series' last L rows of features, normalised — the

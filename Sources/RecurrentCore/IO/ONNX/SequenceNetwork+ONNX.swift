@@ -145,6 +145,13 @@ extension RecurrentLayer {
 extension SequenceModel {
     /// The whole model as an ONNX graph (see the top of this file).
     package func onnxModel(_ options: ONNXExportOptions) throws -> ONNXModel {
+        if let future {  // first: the fix is a different model, not a flag
+            throw ONNXExportError(
+                problem: decoder != nil
+                    ? "the model's encoder–decoder head (decoder.weight_ih_l0) is not exported to ONNX yet"
+                    : "the model's known-future covariates (\(future.count) feature(s) for \(future.steps) step(s)) "
+                        + "are not exported to ONNX yet")
+        }
         guard distribution == nil else {
             throw ONNXExportError(
                 problem: "the model's probabilistic output (\(distribution!.kind.rawValue) at levels "
