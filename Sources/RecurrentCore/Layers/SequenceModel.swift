@@ -265,7 +265,7 @@ public struct SequenceModel: Module {
     ///
     /// - Parameter steps: p, at least 1; nil removes the skip.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
-    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:)`` does.
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:future:decoder:)`` does.
     public func withSkip(steps: Int?) throws -> SequenceModel {
         let skip = try steps.map {
             try LinearSkip(steps: $0, features: recurrent.inputSize, outputSize: pointOutputSize)
@@ -284,7 +284,7 @@ public struct SequenceModel: Module {
     ///
     /// - Parameter outputChannels: c(o) for each of the head's outputs; nil removes the normalisation.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
-    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:)`` does.
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:future:decoder:)`` does.
     public func withInstanceNormalization(outputChannels: [Int]?) throws -> SequenceModel {
         let p = distribution?.parametersPerOutput ?? 1
         let scaleOnly = distribution?.scaleOnlyParameters ?? []
@@ -323,7 +323,7 @@ public struct SequenceModel: Module {
     ///
     /// - Parameter distribution: quantiles or a Gaussian, or nil.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
-    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:)`` does.
+    ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:future:decoder:)`` does.
     public func withDistribution(_ distribution: ForecastDistribution?) throws -> SequenceModel {
         try SequenceModel(
             embedding: embedding, recurrent: recurrent, head: head, distribution: distribution, future: future,

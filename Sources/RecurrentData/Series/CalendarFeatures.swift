@@ -68,7 +68,7 @@ public enum CalendarFeature: String, Sendable, Codable, CaseIterable {
     /// | longer (yearly) | none |
     ///
     /// - Parameter times: The time column's cells, in row order.
-    /// - Returns: The features in the order of ``allCases``; none when fewer
+    /// - Returns: The features in the order of `allCases`; none when fewer
     ///   than two cells, or any cell, fail to parse as ISO 8601 (a column of
     ///   plain numbers has no calendar).
     public static func automatic(ofTimes times: [String]) -> [CalendarFeature] {
@@ -87,7 +87,7 @@ public enum CalendarFeature: String, Sendable, Codable, CaseIterable {
     /// `--calendar`'s spelling: `auto`, `none`, or names separated by commas.
     ///
     /// - Parameter text: `auto`, `none` or a list such as `hour,weekday`.
-    /// - Returns: nil for `auto`, the features (in the order of ``allCases``)
+    /// - Returns: nil for `auto`, the features (in the order of `allCases`)
     ///   otherwise, empty for `none`.
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for an
     ///   unknown or repeated name.
