@@ -94,6 +94,8 @@ struct Evaluate: ParsableCommand {
             try evaluateGeneratedTask(try recurrentFile(), modelPath: model, json: json)
         case ("generated-task", _, _, _):
             throw usageFailure("\(model) was trained on a generated task; evaluate it without a data file")
+        case (ForecastModelFile.taskName, _, nil, nil) where metadata["many_series"] != nil:
+            try evaluateManySeries()
         case (ForecastModelFile.taskName, _, nil, nil):
             try evaluateSeries(csv)
         case (ForecastModelFile.taskName, _, _, _):

@@ -144,7 +144,7 @@ extension CSVTable {
             let least = zip(numbers.dropFirst(), numbers).map { $0 - $1 }.filter { $0 > 0 }.min() ?? 1
             guard least > 0, least.isFinite else { return }
             positions = numbers.map { Int64(($0 / least).rounded()) }
-            unit = " × \(least)"
+            unit = least == least.rounded() && abs(least) < 1e15 ? " × \(Int64(least))" : " × \(least)"
         } else {
             return
         }
@@ -158,7 +158,7 @@ extension CSVTable {
                     problem: .repeatedTime(series: series, cell: cells[r], previousLine: lines[r - 1]))
             }
             if gap != step {
-                let stepText = unit == " s" ? "\(step) s" : unit.hasPrefix(" ×") ? "1\(unit)" : "\(step)\(unit)"
+                let stepText = unit.hasPrefix(" × ") ? String(unit.dropFirst(3)) : "\(step)\(unit)"
                 throw CSVError(
                     file: file, line: lines[r], column: column,
                     problem: .skippedTime(series: series, cell: cells[r], previous: cells[r - 1], step: stepText))
