@@ -160,8 +160,13 @@ public struct ManySeriesDataset: Sendable {
 
     /// A model's normalised forecasts of `part`'s pooled windows in each series' own units.
     ///
-    /// - Parameter prediction: [N, h·K] (or any row length that is a multiple of K), window n scaled as series `seriesIndices[n]`.
+    /// - Parameters:
+    ///   - prediction: [N, h·K] (or any row length that is a multiple of K),
+    ///     window n scaled as series `seriesIndices[n]` of `part`.
+    ///   - part: Which part's pooled windows `prediction` forecasts.
     /// - Returns: The same shape, denormalised window by window.
+    /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
+    ///   `prediction` is not one row per window.
     public func targetsInOriginalUnits(_ prediction: Tensor, part: SeriesPart) throws -> Tensor {
         let windows = self[part]
         guard prediction.rank == 2, prediction.shape[0] == windows.count else {

@@ -26,7 +26,7 @@ extension CSVTable {
     /// after another's rows) and, when `time` is given and every one of the
     /// series' cells is an ISO 8601 time or a number, one per step in time
     /// order: no time repeated or going back, none skipped (see
-    /// ``checkRegularTimes(_:series:lines:column:)``).
+    /// ``checkRegularTimes(_:series:lines:column:file:)``).
     ///
     /// - Parameters:
     ///   - idColumn: The column naming each row's series.
