@@ -31,7 +31,7 @@ extension BacktestCommand {
                 }
             }
             let comparison = try ManySeriesComparison(ids: all.map(\.series.id), perSeries: comparisons)
-            return (ManySeriesReport(comparison: comparison), table, origins)
+            return (ManySeriesReport(comparison: comparison, counted: "origins"), table, origins)
         }
         if let output {
             do {

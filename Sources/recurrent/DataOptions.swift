@@ -250,7 +250,10 @@ struct DataOptions: ParsableArguments {
         // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
         let t = job.options.window
         let reached = modelOptions.tbptt.map { k in k < t ? t - (t - 1) / k * k : t } ?? t
-        if series.skip ?? recurrent {
+        // With a one-hot embedding the skip would read each 0/1 column at every window step: L copies of one
+        // per-series bias, which the optimiser moves L times too fast (measured: RMSE 0.51 against 0.33 without the skip).
+        let oneHot = job.many?.embedding == .oneHot
+        if series.skip ?? (recurrent && !oneHot) {
             // By default the skip reads the whole window, or as much of it as reaches the output.
             let steps = series.skipSteps ?? (series.skip == true ? t : reached)
             guard steps <= t else {
@@ -278,7 +281,6 @@ struct DataOptions: ParsableArguments {
                 name: "--revin", value: "on", reason: "standardises whole windows; truncated backpropagation (--tbptt) cuts them")
         }
         let targetsAreFeatures = job.options.targets.allSatisfy(job.options.features.contains)
-        let oneHot = job.many?.embedding == .oneHot
         if series.revin ?? (recurrent && targetsAreFeatures && modelOptions.tbptt == nil && !oneHot) {
             job.instanceNormalizationChannels = try job.revinChannels()
         }

@@ -51,6 +51,8 @@ func checkSeriesFits(_ file: ForecastModelFile, _ s: NamedSeries, source: String
 /// series, the pooled figures beside the baselines', and the same by name for `--json`.
 struct ManySeriesReport {
     let comparison: ManySeriesComparison
+    /// What the table counts per series: `windows` (evaluate) or `origins` (backtest).
+    var counted = "windows"
 
     /// The pooled figures by name (`test_rmse`, `test_mase`, `persistence_test_rmse`, …),
     /// and `per_series`: each series' figures by id, as ``SeriesEvaluation/figures`` names them.
@@ -82,7 +84,8 @@ struct ManySeriesReport {
         }
         func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
         let season = comparison.perSeries.first?.season
-        var lines = [padded("series", 16) + "windows       RMSE        MAE       MASE   best baseline       RMSE"]
+        var lines = [padded("series", 16) + String(repeating: " ", count: max(0, 7 - counted.count)) + counted
+            + "       RMSE        MAE       MASE   best baseline       RMSE"]
         for (id, c) in zip(comparison.ids, comparison.perSeries) {
             let best = c.bestBaseline
             lines.append(

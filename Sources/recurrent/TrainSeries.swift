@@ -93,7 +93,7 @@ struct SeriesDataOptions: ParsableArguments {
 
     @Option(
         help:
-            "With many series (--id-column, --series-columns): onehot appends one 0/1 column per series to every input step (a learned series embedding through the first layer's input weights), none reads every series alike."
+            "With many series (--id-column, --series-columns): onehot appends one 0/1 column per series to every input step (a learned series embedding through the first layer's input weights; --revin and --skip then default to off), none reads every series alike."
     )
     var seriesEmbedding: SeriesEmbedding?
 

@@ -132,7 +132,7 @@ import Testing
         #expect(file.manySeries?.seriesColumns == (0..<8).map { "s\($0)" } && file.manySeries?.embedding == .oneHot)
         #expect(file.task.inputWidth == 9 && file.options.features == ["value"])
         guard case .recurrent(let model) = file.network else { Issue.record("not recurrent"); return }
-        #expect(model.recurrent.inputSize == 9 && model.instanceNormalization == nil)
+        #expect(model.recurrent.inputSize == 9 && model.instanceNormalization == nil && model.skip == nil)
         // forecast(_:series:) is the network on the series' own z-scores and its one-hot column.
         let y = Self.values()[5]
         let window = Tensor(shape: [1, 24, 1], scalars: y.suffix(24).map(Float.init))
