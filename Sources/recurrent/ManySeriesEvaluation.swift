@@ -53,6 +53,8 @@ struct ManySeriesReport {
     let comparison: ManySeriesComparison
     /// What the table counts per series: `windows` (evaluate) or `origins` (backtest).
     var counted = "windows"
+    /// A probabilistic model's pinball loss, CRPS estimate and intervals over every series' test windows, or nil.
+    var quantiles: QuantileErrors?
 
     /// The pooled figures by name (`test_rmse`, `test_mase`, `persistence_test_rmse`, …),
     /// and `per_series`: each series' figures by id, as ``SeriesEvaluation/figures`` names them.
@@ -74,6 +76,7 @@ struct ManySeriesReport {
             perSeries[id] = one
         }
         figures["per_series"] = perSeries
+        for (key, value) in quantiles?.figures(part: "test") ?? [:] { figures[key] = value }
         return figures
     }
 
@@ -103,6 +106,10 @@ struct ManySeriesReport {
         lines.append(
             "RMSE and MAE pool every value in its series' units; MASE is each series' own (scaled by its training part's "
                 + "in-sample \(season.map { "seasonal-naive error, season \($0)" } ?? "naive error")), averaged")
+        if let quantiles {
+            lines.append("model, probabilistic (every series' test values, each in its units)")
+            lines += quantiles.lines(prefix: "  ", values: "test values")
+        }
         if comparison.modelLoses, let best = comparison.bestBaseline {
             lines.append(
                 "the model loses to the \(best.baseline.rawValue) baseline over the series: RMSE "
@@ -120,6 +127,8 @@ extension Evaluate {
         let report = try reportingDataErrors {
             let series = try loadManySeries(of: file, csvPath: csv, missing: missing, time: time)
             var comparisons: [ForecastComparison] = []
+            var levels: [Tensor] = [], truths: [Tensor] = []  // [N_s, h·K·Q] and [N_s, h·K] of each series
+            let distribution = file.network.distribution
             for (index, s) in series {
                 try checkSeriesFits(file, s, source: csv)
                 let data = try SeriesDataset(s.columns, options: file.options)
@@ -128,8 +137,21 @@ extension Evaluate {
                 let detected = s.columns.times.flatMap { TimeStamp.season(ofTimes: $0) }
                 comparisons.append(
                     try ForecastComparison(data: data, part: .test, prediction: prediction, season: season ?? detected))
+                if let distribution, let scaled = try file.network.quantileForecast(file.modelInput(windows, series: index)) {
+                    levels.append(
+                        try file.manySeries!.normalizations[index].denormalizing(
+                            quantiles: scaled, columns: file.options.targets, levels: distribution.quantiles.count))
+                    truths.append(data.test.targetsInOriginalUnits)
+                }
             }
-            return ManySeriesReport(comparison: try ManySeriesComparison(ids: series.map(\.series.id), perSeries: comparisons))
+            var report = ManySeriesReport(
+                comparison: try ManySeriesComparison(ids: series.map(\.series.id), perSeries: comparisons))
+            if let distribution, !levels.isEmpty {
+                report.quantiles = try QuantileErrors(
+                    quantiles: Tensor.concatenated(levels, alongAxis: 0), truth: Tensor.concatenated(truths, alongAxis: 0),
+                    levels: distribution.quantiles)
+            }
+            return report
         }
         if json {
             print(jsonLine(report.figures))

@@ -151,6 +151,29 @@ import Testing
         try expectUsageFailure(
             "backtest -m {dir}/w.safetensors --csv {dir}/wide.csv --refit", in: folder.url, naming: "--refit",
             output: "none")
+        try expectUsageFailure(
+            "export {dir}/w.safetensors --format onnx -o {dir}/w.onnx", in: folder.url, naming: "a global model of 8 series",
+            output: "w.onnx")
+    }
+
+    /// A quantile forecaster over many series: evaluate pools the 80% interval
+    /// over every series' test values, and forecast writes each series'
+    /// levels in order, never crossing.
+    @Test func quantilesOverManySeries() throws {
+        let folder = try Self.folder()
+        let trained = try Self.run(Self.train + " --epochs 3 --quantiles 0.1,0.5,0.9 -o {dir}/q.safetensors", folder)
+        #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        let evaluate = try Self.run("evaluate -m {dir}/q.safetensors --csv {dir}/long.csv --json", folder)
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+        let coverage = try #require(figures["test_coverage_80"] as? Double)
+        #expect((0...1).contains(coverage) && figures["test_pinball"] is Double, "\(figures)")
+        let forecast = try Self.run("forecast -m {dir}/q.safetensors --csv {dir}/long.csv -o -", folder)
+        let lines = forecast.stdout.split(separator: "\n")
+        #expect(lines.first == "store,step,hour,sales,sales_q0.1,sales_q0.5,sales_q0.9" && lines.count == 1 + 8 * 12)
+        for line in lines.dropFirst() {
+            let q = line.split(separator: ",").suffix(3).compactMap { Double($0) }
+            #expect(q.count == 3 && q[0] <= q[1] && q[1] <= q[2], "\(line)")
+        }
     }
 
     /// A long-form file edited by `edit` (its lines, header first) and the message training on it gives.

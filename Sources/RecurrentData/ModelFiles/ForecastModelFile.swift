@@ -169,6 +169,11 @@ extension SeriesForecastTask: ONNXModelFileTask {
     /// `forecast` [B, h·K] in the CSV's units, the horizon's steps in order
     /// with the K targets innermost.
     package func onnxOptions() throws -> ONNXExportOptions {
+        if let manySeries {  // one graph holds one normalisation
+            throw ONNXExportError(
+                problem: "a global model of \(manySeries.ids.count) series scales each with its own statistics, "
+                    + "which one graph does not hold; ONNX export covers a model of one series")
+        }
         var onnx = ONNXExportOptions()
         onnx.inputScaling = normalization.onnxScaling(options.features)
         let targets = normalization.onnxScaling(options.targets)
