@@ -21,7 +21,8 @@ struct BacktestCommand: ParsableCommand {
             every forecaster's RMSE per step, and one line when the model loses to the best baseline. Progress of the \
             refits goes to stderr. -o writes the forecasts of every origin as CSV, atomically: one row per origin and \
             step with the origin's row (counted from 0 after the header), the step, the forecast row, its time, and \
-            for each target the truth, the model's forecast and each baseline's.
+            for each target the truth, the model's forecast and each baseline's. A global model of many series \
+            is backtested series by series (without --refit), per series and pooled, the id column first in -o.
             """)
 
     @Option(name: .shortAndLong, help: "The forecasting model file written by `recurrent train`.")

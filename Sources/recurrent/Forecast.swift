@@ -24,7 +24,9 @@ struct Forecast: ParsableCommand {
             the time column continued at its frequency (hourly stays hourly, \
             monthly steps by calendar months), the --future-features' from \
             --future FILE, a CSV file with those columns whose first `horizon` \
-            rows are the forecast steps. The output is written atomically.
+            rows are the forecast steps. A global model of many series writes \
+            long form, `ID,step[,TIME],TARGET…` for every series in --csv or \
+            --series ID, the time column continued. The output is written atomically.
             """)
 
     @Option(name: .shortAndLong, help: "The model file written by `recurrent train`.")

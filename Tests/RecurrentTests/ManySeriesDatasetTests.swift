@@ -92,6 +92,13 @@ private func isClose<T: BinaryFloatingPoint>(_ a: T, _ b: T, relativeTolerance: 
         // Wide: each column a series, read as `value`.
         let wide = try CSVTable(string: "t,p,q\n1,1,5\n2,2,6\n", name: "wide.csv").wideSeries(["q", "p"], time: "t")
         #expect(wide.map(\.id) == ["q", "p"] && wide[0].columns.names == ["value"] && wide[0].columns.values == [[5, 6]])
+        // A wide file's shared time column is checked once, without a series' name.
+        #expect {
+            try CSVTable(string: "t,p\n1,1\n2,2\n4,3\n", name: "wide.csv").wideSeries(["p"], time: "t")
+        } throws: { error in
+            "\(error)" == "wide.csv:4: column \"t\": time \"4\" skips steps after \"2\" (the series' step is 1); "
+                + "fill the missing rows (empty cells and a missing-value policy) or cut the series"
+        }
     }
 
     /// Each bad long-form file names its line, column and problem.

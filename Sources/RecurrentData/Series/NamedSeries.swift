@@ -95,7 +95,7 @@ extension CSVTable {
         }
         if let time {
             let t = try index(ofColumn: time)
-            try CSVTable.checkRegularTimes(rows.map { $0[t] }, series: time, lines: lines, column: time, file: name)
+            try CSVTable.checkRegularTimes(rows.map { $0[t] }, series: "", lines: lines, column: time, file: name)
         }
         return try seriesColumns.map { column in
             let read = try numericColumns([column], time: time, missing: missing)
@@ -116,7 +116,7 @@ extension CSVTable {
     ///
     /// - Parameters:
     ///   - cells: The series' time cells, in row order.
-    ///   - series: The series' id, for messages.
+    ///   - series: The series' id, for messages; empty for a time column every series shares.
     ///   - lines: Each cell's line in the file.
     ///   - column: The time column's name.
     ///   - file: The file's name.

@@ -74,9 +74,11 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A long-form series whose rows are not contiguous: its id comes back
         /// after another series' rows (its previous row on `previousLine`).
         case interleavedSeries(series: String, previousLine: Int)
-        /// A series' time that repeats, or goes back from, the previous row's (on `previousLine`).
+        /// A series' time that repeats, or goes back from, the previous row's
+        /// (on `previousLine`); `series` is empty for a time column every series shares.
         case repeatedTime(series: String, cell: String, previousLine: Int)
-        /// A series' time that skips steps after the previous row's `previous`, the series' step being `step`.
+        /// A series' time that skips steps after the previous row's `previous`,
+        /// the series' step being `step`; `series` is empty for a shared time column.
         case skippedTime(series: String, cell: String, previous: String, step: String)
     }
 
@@ -154,11 +156,13 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
             "series \(Self.quoted(series)) comes back after other series' rows (its previous row is line \(previousLine)); "
                 + "a long-form file keeps each series' rows together, in time order"
         case .repeatedTime(let series, let cell, let previousLine):
-            "series \(Self.quoted(series)): time \(Self.quoted(cell)) repeats or goes back from line \(previousLine)'s; "
+            (series.isEmpty ? "" : "series \(Self.quoted(series)): ")
+                + "time \(Self.quoted(cell)) repeats or goes back from line \(previousLine)'s; "
                 + "each series' rows must be in time order, one per step"
         case .skippedTime(let series, let cell, let previous, let step):
-            "series \(Self.quoted(series)): time \(Self.quoted(cell)) skips steps after \(Self.quoted(previous)) "
-                + "(the series' step is \(step)); fill the missing rows (empty cells and --missing) or cut the series"
+            (series.isEmpty ? "" : "series \(Self.quoted(series)): ")
+                + "time \(Self.quoted(cell)) skips steps after \(Self.quoted(previous)) "
+                + "(the series' step is \(step)); fill the missing rows (empty cells and a missing-value policy) or cut the series"
         }
     }
 
