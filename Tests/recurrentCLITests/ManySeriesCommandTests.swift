@@ -143,6 +143,17 @@ import Testing
         let expected = network.scalars.map { Double($0) * scaling.scales[0] + scaling.offsets[0] }
         let observed = try file.forecast(window, series: 5).scalars
         for (o, e) in zip(observed, expected) { #expect(abs(Double(o) - e) < 1e-4 * max(1, abs(e))) }
+        // A file whose record does not hold together is refused, naming the key.
+        var raw = try SafetensorsFile(contentsOf: URL(fileURLWithPath: folder.path("w.safetensors")))
+        var record = file.manySeries!
+        record.normalizations.removeLast()
+        raw.metadata["many_series"] = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+        try raw.write(to: URL(fileURLWithPath: folder.path("bad.safetensors")))
+        #expect {
+            try ForecastModelFile(contentsOf: URL(fileURLWithPath: folder.path("bad.safetensors")))
+        } throws: { error in
+            "\(error)".contains("many_series") && "\(error)".contains("one normalisation each")
+        }
         let forecast = try Self.run("forecast -m {dir}/w.safetensors --csv {dir}/wide.csv --series s5 -o -", folder)
         #expect(forecast.status == 0 && forecast.stdout.hasPrefix("series,step,hour,value\ns5,1,240,"), "\(forecast)")
         try expectUsageFailure(
