@@ -227,16 +227,17 @@ case "train" where arguments.count == 6:
         sgd.step(&layer, gradients: gradients)
     }
     print("train \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
-case "stream" where arguments.count == 2:
-    // Batch-1 streaming step latency of one cell (D 32, H 128).
+case "stream" where arguments.count == 2 || arguments.count == 4:
+    // Batch-1 streaming step latency of one cell (D 32, H 128 unless given).
     let cell = cellNamed(arguments[1])
+    let (d, h) = arguments.count == 4 ? (Int(arguments[2])!, Int(arguments[3])!) : (32, 128)
     var generator = RandomGenerator(seed: 0)
-    let layer = try RecurrentLayer(cell: cell, inputSize: 32, hiddenSize: 128, generator: &generator)
+    let layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
     let stream = try RecurrentStream(layer)
-    let x = Tensor.normal([1, 32], using: &generator)
+    let x = Tensor.normal([1, d], using: &generator)
     var state = layer.zeroState(batchSize: 1)
     let seconds = try medianSeconds(minimum: 3) { _ = try stream.step(x, state: &state) }
-    print("stream \(arguments[1]) B1 D32 H128: \(format1(seconds * 1e9)) ns per step")
+    print("stream \(arguments[1]) B1 D\(d) H\(h): \(format1(seconds * 1e9)) ns per step")
 case "gemm-shape" where arguments.count == 4:
     let (m, n, k) = (Int(arguments[1])!, Int(arguments[2])!, Int(arguments[3])!)
     for threads in [1, 2] {

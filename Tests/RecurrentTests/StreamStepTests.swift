@@ -43,18 +43,18 @@ struct StreamStepTests {
     @Test("a stream of a layer above the split size splits its single steps, and still equals the whole")
     func largeLayersSplit() throws {
         var generator = RandomGenerator(seed: 12)
-        let layer = try RecurrentLayer(cell: .gru, inputSize: 32, hiddenSize: 128, generator: &generator)
+        let layer = try RecurrentLayer(cell: .gru, inputSize: 64, hiddenSize: 256, generator: &generator)
         let step = try #require(StreamStep(layer))
         #expect(step.parts == (ThreadPool.shared.threadCount > 1 ? 2 : 1))
-        let small = try RecurrentLayer(cell: .gru, inputSize: 4, hiddenSize: 32, generator: &generator)
+        let small = try RecurrentLayer(cell: .gru, inputSize: 32, hiddenSize: 128, generator: &generator)
         #expect(try #require(StreamStep(small)).parts == 1)
 
         let stream = try RecurrentStream(layer)
-        let x = Tensor.normal([1, 6, 32], using: &generator)
+        let x = Tensor.normal([1, 6, 64], using: &generator)
         let (whole, final) = try layer(x)
         var state = layer.zeroState(batchSize: 1)
         var outputs: [Tensor] = []
-        for t in 0..<6 { outputs.append(try stream.step(x.timeSlice(t..<(t + 1)).reshaped([1, 32]), state: &state)) }
+        for t in 0..<6 { outputs.append(try stream.step(x.timeSlice(t..<(t + 1)).reshaped([1, 64]), state: &state)) }
         #expect(Tensor.stacked(outputs, alongAxis: 1) == whole)
         #expect(state == final)
     }

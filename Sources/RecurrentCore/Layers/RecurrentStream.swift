@@ -4,7 +4,7 @@
 /// Stepping through a sequence gives the same outputs, to the bit, as running
 /// it whole. The stream packs the layer's weights once when it is made, so a
 /// step costs only its arithmetic; make a new stream after changing weights.
-/// A single step (``step(_:state:)``) of a layer whose weights exceed 128 KiB
+/// A single step (``step(_:state:)``) of a layer whose weights reach 512 KiB
 /// splits its hidden units between two threads, each reading its own slice of
 /// the weights, packed apart (as much memory again as the weights).
 ///
