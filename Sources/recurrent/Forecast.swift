@@ -51,6 +51,8 @@ struct Forecast: ParsableCommand {
     )
     var future: String?
 
+    @OptionGroup var precision: PrecisionOption
+
     /// The most rows one run forecasts: a recursive forecast this long is noise anyway.
     static let maximumSteps = 100_000
 
@@ -69,7 +71,8 @@ struct Forecast: ParsableCommand {
     }
 
     func run() throws {
-        let (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
+        var (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
+        file.network.precision = precision.precision
         let text = try reportingDataErrors {
             let options = file.options
             let (l, n) = (options.window, series.rowCount)

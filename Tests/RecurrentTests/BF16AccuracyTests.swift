@@ -132,4 +132,30 @@ struct BF16AccuracyTests {
         #expect(bf16 <= fp32 + 0.01, "bf16 \(bf16) against fp32 \(fp32)")
         #expect(fp32 < 0.05 && bf16 < 0.05)
     }
+
+    /// The bf16 packings live in the layer's cache: a change to the weights
+    /// must be repacked (as a fresh layer with those weights computes), and a
+    /// stream in bf16 gives the whole sequence's bits step by step.
+    @Test func changedWeightsAreRepackedAndStreamsMatch() throws {
+        var generator = RandomGenerator(seed: 5)
+        var layer = try RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: 40, generator: &generator)
+        layer.precision = .bf16
+        let x = Tensor.normal([2, 6, 3], using: &generator)
+        let before = try layer(x).output
+        #expect(try layer(x).output == before)
+        layer.weights[0].weightHH[0, 0] += 0.5
+        layer.weights[0].weightIH[1, 1] -= 0.5
+        let after = try layer(x).output
+        var fresh = try RecurrentLayer(cell: .lstm, inputSize: 3, hiddenSize: 40, weights: layer.weights)
+        fresh.precision = .bf16
+        #expect(after != before)
+        #expect(after == (try fresh(x).output))
+
+        let stream = try RecurrentStream(layer)
+        var state = layer.zeroState(batchSize: 2)
+        for t in 0..<6 {
+            let step = try stream.step(x.slice(at: t, alongAxis: 1), state: &state)
+            #expect(step == after.slice(at: t, alongAxis: 1), "step \(t)")
+        }
+    }
 }
