@@ -195,6 +195,22 @@ BF_ATTR static inline __attribute__((always_inline)) void bf_tile(
         }
 }
 
+// The register-only vdpbf16ps loop (rc_bf16_peak_loop): 12 independent
+// accumulators, 32 multiply-adds per instruction.
+BF_ATTR static float bf_peak_loop(long iterations, float seed) {
+    __m512 acc[12];
+    for (int i = 0; i < 12; i++) acc[i] = _mm512_set1_ps(seed * (float)i);
+    __m512bh a = (__m512bh)_mm512_set1_epi32(0x3f803f80), b = (__m512bh)_mm512_set1_epi32(0x3c003c00);
+    for (long n = 0; n < iterations; n++) {
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 12; i++) acc[i] = _mm512_dpbf16_ps(acc[i], a, b);
+        __asm__ __volatile__("" : "+v"(a));  // keep the loop a loop
+    }
+    __m512 sum = acc[0];
+    for (int i = 1; i < 12; i++) sum = _mm512_add_ps(sum, acc[i]);
+    return _mm512_reduce_add_ps(sum);
+}
+
 BF_ATTR static void bf_micro_kernel(long pairs, const uint32_t *Ap, const uint32_t *Bp, float *C, long ldc, long mr,
                                     long nr, float alpha, float beta) {
     if (mr == 1) bf_tile(1, pairs, Ap, Bp, C, ldc, mr, nr, alpha, beta);
@@ -243,6 +259,14 @@ static float *rounded_copy(int which, long rows, long cols, const float *X, long
 static void scale_c(long M, long N, float beta, float *C, long ldc) {
     for (long i = 0; i < M; i++)
         for (long j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+}
+
+float rc_bf16_peak_loop(long iterations, float seed) {
+#if defined(__x86_64__)
+    if (native(RC_ISA_AVX512)) return bf_peak_loop(iterations, seed);
+#endif
+    (void)iterations;
+    return seed;
 }
 
 int rc_bgemm_nr(int isa) { return native(isa) ? BNR : rc_gemm_nr(isa); }

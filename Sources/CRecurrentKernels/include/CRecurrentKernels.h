@@ -118,6 +118,12 @@ int rc_bf16_native_supported(void);
 /// 1 when the bf16 products of `isa` run on vdpbf16ps, 0 for the fallback.
 int rc_bf16_native(int isa);
 
+/// The register-only vdpbf16ps loop: 12 independent accumulators,
+/// `iterations` instructions on each, 32 multiply-adds (64 FLOPs) per
+/// instruction; the bf16 peak beside rc_fma_peak_loop's. Returns their sum;
+/// without native bf16, returns `seed` at once.
+float rc_bf16_peak_loop(long iterations, float seed);
+
 /// y[i] = x[i] rounded to the nearest bf16 (ties to even, NaN stays NaN), as fp32.
 void rc_bf16_round(const float *x, float *y, long n);
 
