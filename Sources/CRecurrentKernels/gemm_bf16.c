@@ -105,14 +105,42 @@ int rc_bf16_native(int isa) { return native(isa); }
 #define BKC 256  // k per block (even: pairs never straddle blocks)
 #define BMC 192
 
+// A full panel of BMR rows of a row-major A, 16 pairs (32 k) at a time
+// through vcvtne2ps2bf16 (nearest even, as bf16_bits; it also flushes
+// subnormals, which vdpbf16ps reads as zero anyway), then a transpose of
+// the BMR x 16 words; the pairs past the last multiple of 16 as bf16_bits.
+BF_ATTR static void bf_pack_a_rows(long kc, const float *A, long lda, uint32_t *restrict panel) {
+    long pairs = (kc + 1) / 2, q0 = 0;
+    for (; 2 * (q0 + 16) <= kc; q0 += 16) {
+        uint32_t words[BMR][16];
+        for (int i = 0; i < BMR; i++) {
+            const float *src = A + i * lda + 2 * q0;
+            __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + 16), _mm512_loadu_ps(src));
+            _mm512_storeu_si512(words[i], (__m512i)v);
+        }
+        for (int q = 0; q < 16; q++)
+            for (int i = 0; i < BMR; i++) panel[(q0 + q) * BMR + i] = words[i][q];
+    }
+    for (long q = q0; q < pairs; q++)
+        for (int i = 0; i < BMR; i++) {
+            const float *src = A + i * lda;
+            float a1 = 2 * q + 1 < kc ? src[2 * q + 1] : 0.0f;
+            panel[q * BMR + i] = bf16_bits(src[2 * q]) | bf16_bits(a1) << 16;
+        }
+}
+
 // Words of a packed A panel: for pair q, BMR words (row i: k = 2q, 2q + 1).
 // Rows past mc up to the tile's rows are zero.
-static void bf_pack_a(int transA, long mc, long kc, const float *A, long lda, long ic, long pc,
+BF_ATTR static void bf_pack_a(int transA, long mc, long kc, const float *A, long lda, long ic, long pc,
                       uint32_t *restrict Ap) {
     long pairs = (kc + 1) / 2;
     for (long ir = 0; ir < mc; ir += BMR) {
         long rows = mc - ir < BMR ? mc - ir : BMR;
         uint32_t *panel = Ap + ir * pairs;
+        if (!transA && rows == BMR) {
+            bf_pack_a_rows(kc, A + (ic + ir) * lda + pc, lda, panel);
+            continue;
+        }
         for (long i = 0; i < rows; i++) {
             long row = ic + ir + i;
             for (long q = 0; q < pairs; q++) {
@@ -129,12 +157,26 @@ static void bf_pack_a(int transA, long mc, long kc, const float *A, long lda, lo
 
 // Packed B: panels of BNR columns over the whole K (padded to even); panel p
 // at p·(Kp/2)·BNR words; in it, pair q of column j at q·BNR + j.
-static void bf_pack_b(int transB, long K, long j0, long j1, const float *B, long ldb, uint32_t *restrict packed) {
+BF_ATTR static void bf_pack_b(int transB, long K, long j0, long j1, const float *B, long ldb,
+                              uint32_t *restrict packed) {
     long pairs = (K + 1) / 2;
     for (long jr = j0; jr < j1; jr += BNR) {
         uint32_t *panel = packed + (jr / BNR) * pairs * BNR;
         long cols = j1 - jr < BNR ? j1 - jr : BNR;
-        for (long q = 0; q < pairs; q++) {
+        long q = 0;
+        if (!transB && cols == BNR) {
+            // Rows 2q and 2q + 1 of B, 16 columns at a time: the low and
+            // high halves of each column's word.
+            for (; 2 * q + 1 < K; q++) {
+                const float *row = B + 2 * q * ldb + jr;
+                for (int j = 0; j < BNR; j += 16) {
+                    __m512i lo = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(row + j)));
+                    __m512i hi = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(row + ldb + j)));
+                    _mm512_storeu_si512(panel + q * BNR + j, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)));
+                }
+            }
+        }
+        for (; q < pairs; q++) {
             long k = 2 * q;
             uint32_t *dst = panel + q * BNR;
             for (long j = 0; j < cols; j++) {

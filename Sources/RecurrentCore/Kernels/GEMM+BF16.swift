@@ -88,18 +88,28 @@ extension GEMM {
     /// the packing split between threads for large matrices.
     static func packBF16(transB: Transpose, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, isa: ISA) -> [Float] {
         var packed = uninitializedFloats(rc_bgemm_packed_b_size(isa.rawValue, k, n))  // packing writes every entry
+        packed.withUnsafeMutableBufferPointer { p in
+            packBF16(transB: transB, k: k, n: n, b: b, ldb: ldb, isa: isa, into: p.baseAddress!)
+        }
+        return packed
+    }
+
+    /// Packs op(B) [K, N] into `packed`, which holds
+    /// `rc_bgemm_packed_b_size(isa, k, n)` floats.
+    static func packBF16(
+        transB: Transpose, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, isa: ISA,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
         let nr = Int(rc_bgemm_nr(isa.rawValue))
         let panels = (n + nr - 1) / nr
         let parts = n * k >= 1 << 16 ? min(ThreadPool.shared.threadCount, panels) : 1
-        packed.withUnsafeMutableBufferPointer { p in
-            let address = UInt(bitPattern: p.baseAddress)
-            ThreadPool.shared.parallelFor(parts) { part in
-                let (j0, j1) = (panels * part / parts * nr, min(panels * (part + 1) / parts * nr, n))
-                rc_bgemm_pack_b_columns(
-                    isa.rawValue, transB.flag, k, n, b, ldb, j0, j1, UnsafeMutablePointer(bitPattern: address))
-            }
+        let (source, address) = (UInt(bitPattern: b), UInt(bitPattern: packed))
+        ThreadPool.shared.parallelFor(parts) { part in
+            let (j0, j1) = (panels * part / parts * nr, min(panels * (part + 1) / parts * nr, n))
+            rc_bgemm_pack_b_columns(
+                isa.rawValue, transB.flag, k, n, UnsafePointer(bitPattern: source), ldb, j0, j1,
+                UnsafeMutablePointer(bitPattern: address))
         }
-        return packed
     }
 
     /// The textbook triple loop on operands rounded to bf16, summed in fp32

@@ -23,30 +23,31 @@ extension RecurrentLayer {
         let gh = cell.gateCount * hiddenSize
         let h = hiddenSize
         let packedIH = packedBF16(weights[index].weightIH, transposed: false, slot: bf16Slot(index, 3), isa: isa)
-        dgx.withUnsafeBufferPointer { dgx in
-            input.withUnsafeBufferPointer { x in
-                dWih.withUnsafeMutableBufferPointer { dW in
-                    GEMM.bgemm(
-                        transA: .transposed, transB: .none, m: gh, n: d, k: rows, alpha: 1,
-                        a: dgx.baseAddress!, lda: gh, b: x.baseAddress!, ldb: d, beta: 0, c: dW.baseAddress!, ldc: d,
-                        isa: isa)
-                }
-            }
-            packedIH.withUnsafeBufferPointer { p in
-                dInput.withUnsafeMutableBufferPointer { dx in
-                    GEMM.bgemmPrepacked(
-                        transA: .none, m: rows, n: d, k: gh, alpha: 1, a: dgx.baseAddress!, lda: gh,
-                        packed: p.baseAddress!, beta: 1, c: dx.baseAddress!, ldc: d, isa: isa)
+        // dW = dgᵀ·a over K = B·T rows: a [B·T, N] packed once (the threads
+        // pack disjoint columns), then the threads split the rows of dW.
+        var packed = scratch.take(rc_bgemm_packed_b_size(isa.rawValue, rows, max(d, h)))  // packing writes what is read
+        defer { scratch.give(packed) }
+        func weightGradient(_ dg: [Float], _ a: UnsafePointer<Float>, columns n: Int, into dW: inout Tensor) {
+            packed.withUnsafeMutableBufferPointer { p in
+                GEMM.packBF16(transB: .none, k: rows, n: n, b: a, ldb: n, isa: isa, into: p.baseAddress!)
+                dg.withUnsafeBufferPointer { dg in
+                    dW.withUnsafeMutableBufferPointer { dW in
+                        GEMM.bgemmPrepacked(
+                            transA: .transposed, m: gh, n: n, k: rows, alpha: 1, a: dg.baseAddress!, lda: gh,
+                            packed: p.baseAddress!, beta: 0, c: dW.baseAddress!, ldc: n, isa: isa)
+                    }
                 }
             }
         }
-        dgh.withUnsafeBufferPointer { dgh in
-            hPrev.withUnsafeBufferPointer { hPrev in
-                dWhh.withUnsafeMutableBufferPointer { dW in
-                    GEMM.bgemm(
-                        transA: .transposed, transB: .none, m: gh, n: h, k: rows, alpha: 1,
-                        a: dgh.baseAddress!, lda: gh, b: hPrev.baseAddress!, ldb: h, beta: 0, c: dW.baseAddress!,
-                        ldc: h, isa: isa)
+        input.withUnsafeBufferPointer { x in weightGradient(dgx, x.baseAddress!, columns: d, into: &dWih) }  // dW_ih = Σ_t dgx_tᵀ·x_t
+        hPrev.withUnsafeBufferPointer { hp in weightGradient(dgh, hp.baseAddress!, columns: h, into: &dWhh) }  // dW_hh = Σ_t dgh_tᵀ·h_{t−1}
+        dgx.withUnsafeBufferPointer { dgx in
+            packedIH.withUnsafeBufferPointer { p in
+                dInput.withUnsafeMutableBufferPointer { dx in
+                    // dx_t += dgx_t·W_ih
+                    GEMM.bgemmPrepacked(
+                        transA: .none, m: rows, n: d, k: gh, alpha: 1, a: dgx.baseAddress!, lda: gh,
+                        packed: p.baseAddress!, beta: 1, c: dx.baseAddress!, ldc: d, isa: isa)
                 }
             }
         }
