@@ -158,4 +158,26 @@ struct BF16AccuracyTests {
             #expect(step == after.slice(at: t, alongAxis: 1), "step \(t)")
         }
     }
+
+    /// A file written with `floatStorage = .bf16` holds BF16 entries of two
+    /// bytes each, which read back as the values rounded to bf16 (ties to
+    /// even, NaN kept); integer tensors and metadata are unchanged.
+    @Test func bf16StorageRoundTrips() throws {
+        var generator = RandomGenerator(seed: 9)
+        let weight = Tensor.normal([5, 7], using: &generator)
+        var special = Tensor.zeros([4])
+        special.scalars = [1 + 0x1p-8, -.infinity, .nan, 3.0e38]
+        var file = SafetensorsFile(tensors: ["w": weight, "s": special], integerTensors: ["n": IntegerTensor([3])])
+        file.metadata["k"] = "v"
+        let fp32Bytes = try file.serialized().count
+        file.floatStorage = .bf16
+        let data = try file.serialized()
+        #expect(try SafetensorsFile.storedTypes(data: data, name: "bf16") == ["w": "BF16", "s": "BF16", "n": "I64"])
+        #expect(fp32Bytes - data.count >= 2 * (35 + 4) - 8)  // the header changes a little too
+        let loaded = try SafetensorsFile(data: data, name: "bf16")
+        #expect(loaded.tensors["w"]!.scalars == weight.scalars.map(Float.bf16Rounded))
+        let s = loaded.tensors["s"]!.scalars
+        #expect(s[0] == 1 && s[1] == -.infinity && s[2].isNaN && s[3] == Float.bf16Rounded(3.0e38))
+        #expect(loaded.integerTensors == file.integerTensors && loaded.metadata == file.metadata)
+    }
 }

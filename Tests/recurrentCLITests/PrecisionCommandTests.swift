@@ -77,4 +77,41 @@ import Testing
         try Data("x".utf8).write(to: folder.url.appendingPathComponent("m.safetensors"))
         try expectUsageFailure(arguments, in: folder.url, naming: "--precision", output: "out.safetensors")
     }
+
+    /// `export --dtype bf16` writes BF16 weights (half the bytes) that
+    /// `import` loads back: the weights rounded to bf16, which `predict
+    /// --precision bf16` reads as its products do anyway (only the biases,
+    /// fp32 in the cell, differ), so its outputs lie within the bf16
+    /// tolerance of PyTorch's fp32 outputs.
+    @Test func exportInBF16AndLoadBack() throws {
+        let folder = try TemporaryFolder()
+        let stateDict = try folder.copy("gru")
+        let model = folder.path("model.safetensors")
+        #expect(try runRecurrent(["import", stateDict, "--output", model]).status == 0)
+        let exported = folder.path("bf16.safetensors")
+        let result = try runRecurrent(["export", model, "--dtype", "bf16", "-o", exported])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: exported))
+        let types = try SafetensorsFile.storedTypes(data: data, name: exported)
+        #expect(!types.isEmpty && types.values.allSatisfy { $0 == "BF16" }, "\(types)")
+        let reimported = folder.path("reimported.safetensors")
+        #expect(try runRecurrent(["import", exported, "--output", reimported]).status == 0)
+
+        let reference = try SafetensorsFile(contentsOf: URL(fileURLWithPath: stateDict))
+        var input = SafetensorsFile(tensors: ["input": try #require(reference.tensors["test.input"])])
+        input.integerTensors["lengths"] = reference.integerTensors["test.lengths"]
+        try input.write(to: URL(fileURLWithPath: folder.path("input.safetensors")))
+        func predict(_ model: String, _ name: String) throws -> Tensor {  // bf16
+            let output = folder.path(name)
+            let run = try runRecurrent(
+                ["predict", "-m", model, "-i", folder.path("input.safetensors"), "-o", output, "--precision", "bf16"])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            return try #require(try SafetensorsFile(contentsOf: URL(fileURLWithPath: output)).tensors["output"])
+        }
+        let expected = try #require(reference.tensors["test.output"])
+        #expect(mismatch(try predict(reimported, "b.safetensors"), expected, relativeToLargest: 0x1p-5) == nil)
+        try expectUsageFailure(
+            "export {dir}/model.safetensors --format onnx --dtype bf16 -o {dir}/out.onnx", in: folder.url,
+            naming: "--dtype", output: "out.onnx")
+    }
 }
