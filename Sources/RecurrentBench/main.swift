@@ -209,7 +209,7 @@ case "peak":
     print("peak \(isa), 1 thread: \(format1(flops / seconds / 1e9)) GFLOP/s per core (sum \(sink.isFinite ? "finite" : "not finite"))")
     if isa.hasNativeBF16 {
         let bf16 = medianSeconds { sink += rc_bf16_peak_loop(iterations, 1e-3) }
-        print("peak bf16 vdpbf16ps, 1 thread: \(format1(Double(iterations * 12 * 64) / bf16 / 1e9)) GFLOP/s per core")
+        print("peak bf16 vdpbf16ps, 1 thread: \(format1(Double(iterations * 16 * 64) / bf16 / 1e9)) GFLOP/s per core")
     }
 case "gemm-threshold": benchThreshold()
 case "prepacked" where arguments.count == 4:

@@ -118,7 +118,7 @@ int rc_bf16_native_supported(void);
 /// 1 when the bf16 products of `isa` run on vdpbf16ps, 0 for the fallback.
 int rc_bf16_native(int isa);
 
-/// The register-only vdpbf16ps loop: 12 independent accumulators,
+/// The register-only vdpbf16ps loop: 16 independent accumulators,
 /// `iterations` instructions on each, 32 multiply-adds (64 FLOPs) per
 /// instruction; the bf16 peak beside rc_fma_peak_loop's. Returns their sum;
 /// without native bf16, returns `seed` at once.
