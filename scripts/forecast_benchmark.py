@@ -28,9 +28,23 @@ their test 80% interval's coverage (the share of test values between the 0.1
 and 0.9 quantiles; nominally 80%) and mean width beside the pinball loss and
 CRPS estimate, in the series' units.
 
+With --many-series, the series are instead sets of many series for one
+global model each: statsmodels' macrodata (12 quarterly US macro series of
+203 rows, wide form) and 8 generated daily cycles of different levels,
+amplitudes and phases (no download). Recurrent trains one model over every
+series (`train --series-columns`, each series split 70/15/15 and z-scored on
+its own training part), without and with `--series-embedding onehot`;
+Darts' BlockRNNModel is fitted on the list of the z-scored training parts
+and NeuralForecast's LSTM on every series' training part as one frame of
+many ids, the same windows, budget and sizes as above. The table gives each
+forecaster's mean MASE over the series and the RMSE pooled over every test
+value (each series in its own units), beside the baselines' from
+`recurrent evaluate`.
+
 Usage: scripts/forecast_benchmark.py RECURRENT_BINARY [--epochs 30] [--variants direct,per-step+revin]
        [--no-darts] [--no-neuralforecast] [--series co2,nile] [--output FILE] [--json FILE]
        scripts/forecast_benchmark.py RECURRENT_BINARY --variants default,quantiles,gaussian --no-darts --no-neuralforecast
+       scripts/forecast_benchmark.py RECURRENT_BINARY --many-series [--no-darts] [--no-neuralforecast]
 Needs: pip install statsmodels darts neuralforecast (they bring numpy, pandas, torch).
 """
 
@@ -208,6 +222,176 @@ def run_neuralforecast(kind, values, window, horizon, season, args):
     return (*scores(prediction, values, ends, horizon, train_end, season), seconds)
 
 
+MANY_VARIANTS = {"global": ["--series-embedding", "none"], "global+onehot": ["--series-embedding", "onehot"]}
+
+
+def load_many_series():
+    """(name, times, {id: values}, season, window, horizon) for each set of series."""
+    sets = []
+    try:
+        import statsmodels.api as sm
+
+        macro = sm.datasets.macrodata.load_pandas().data
+        quarters = [f"{int(y):04d}-{3 * int(q) - 2:02d}" for y, q in zip(macro.year, macro.quarter)]
+        columns = [c for c in macro.columns if c not in ("year", "quarter")]
+        sets.append(("macrodata (12 quarterly)", quarters, {c: macro[c].values.astype(np.float64) for c in columns}, 4, 12, 4))
+    except ImportError:
+        print("statsmodels is not installed: macrodata left out", file=sys.stderr)
+    rng = np.random.default_rng(3)
+    t = np.arange(240)
+    cycles = {f"s{s}": 10 + 5 * s + (2 + s / 2) * np.sin(2 * np.pi * t / 24 + 0.7 * s) + 0.2 * (rng.random(240) - 0.5)
+              for s in range(8)}
+    sets.append(("8 generated daily cycles", [str(i) for i in t], cycles, 24, 48, 12))
+    return sets
+
+
+def run_recurrent_many(binary, times, series, season, window, horizon, args, folder, extra):
+    csv = os.path.join(folder, "many.csv")
+    ids = list(series)
+    with open(csv, "w") as f:
+        f.write("time," + ",".join(ids) + "\n")
+        for r, t in enumerate(times):
+            f.write(t + "," + ",".join(repr(float(series[i][r])) for i in ids) + "\n")
+    model = os.path.join(folder, "many.safetensors")
+    train = [
+        binary, "train", "--csv", csv, "--series-columns", ",".join(ids), "--time", "time", "--window", str(window),
+        "--horizon", str(horizon), "--hidden", "32", "--epochs", str(args.epochs), "--batch-size", "32",
+        "--learning-rate", str(args.learning_rate), "--split", "0.7,0.15", "--seed", str(args.seed), "--quiet",
+        "-o", model, *extra,
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(train, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"recurrent train {' '.join(extra)} failed: {done.stderr.strip()}")
+    seconds = time.perf_counter() - start
+    evaluate = [binary, "evaluate", "--model", model, "--csv", csv, "--json", "--season", str(season or 1)]
+    figures = json.loads(subprocess.run(evaluate, check=True, capture_output=True, text=True).stdout)
+    return figures, seconds
+
+
+def pooled(predictions, series, horizon, season):
+    """Mean MASE over the series and RMSE over every value: predictions[id] is [windows, horizon]."""
+    mases, squares, count = [], 0.0, 0
+    for i, values in series.items():
+        n = len(values)
+        train_end, _ = cuts(n)
+        ends = test_ends(n, horizon)
+        truth = np.array([values[e + 1: e + 1 + horizon] for e in ends])
+        error = np.asarray(predictions[i]) - truth
+        mases.append(float(np.mean(np.abs(error)) / scale(values, train_end, season)))
+        squares += float(np.sum(error ** 2))
+        count += error.size
+    return float(np.mean(mases)), math.sqrt(squares / count)
+
+
+def run_darts_many(series, window, horizon, season, args):
+    quiet_lightning()
+    from darts import TimeSeries
+    from darts.models import BlockRNNModel
+
+    stats, train = {}, []
+    for i, values in series.items():
+        train_end, _ = cuts(len(values))
+        stats[i] = (values[:train_end].mean(), values[:train_end].std() or 1.0)
+        z = (values - stats[i][0]) / stats[i][1]
+        train.append(TimeSeries.from_values(z[:train_end].astype(np.float32)))
+    model = BlockRNNModel(
+        input_chunk_length=window, output_chunk_length=horizon, model="LSTM", hidden_dim=32, n_rnn_layers=1,
+        n_epochs=args.epochs, batch_size=32, optimizer_kwargs={"lr": args.learning_rate}, random_state=args.seed,
+        pl_trainer_kwargs=TRAINER)
+    start = time.perf_counter()
+    model.fit(train, verbose=False)
+    seconds = time.perf_counter() - start
+    predictions = {}
+    for i, values in series.items():
+        mean, std = stats[i]
+        z = (values - mean) / std
+        ends = test_ends(len(values), horizon)
+        forecasts = model.predict(
+            n=horizon, series=[TimeSeries.from_values(z[: e + 1].astype(np.float32)) for e in ends], verbose=False)
+        predictions[i] = np.array([f.values()[:, 0] for f in forecasts]) * std + mean
+    return (*pooled(predictions, series, horizon, season), seconds)
+
+
+def run_neuralforecast_many(series, window, horizon, season, args):
+    quiet_lightning()
+    import pandas as pd
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM
+
+    windows = sum(cuts(len(v))[0] - window - horizon + 1 for v in series.values())
+    steps = max(1, args.epochs * math.ceil(windows / 32))  # Recurrent's optimiser steps of 32 pooled windows
+    model = LSTM(h=horizon, input_size=window, max_steps=steps, batch_size=len(series), windows_batch_size=32,
+                 learning_rate=args.learning_rate, random_seed=args.seed, val_check_steps=steps + 1,
+                 encoder_hidden_size=32, encoder_n_layers=1, **TRAINER)
+    frame = pd.concat([pd.DataFrame({"unique_id": i, "ds": np.arange(cuts(len(v))[0]), "y": v[: cuts(len(v))[0]]})
+                       for i, v in series.items()])
+    nf = NeuralForecast(models=[model], freq=1)
+    start = time.perf_counter()
+    nf.fit(df=frame)
+    seconds = time.perf_counter() - start
+    histories, keys = [], {}
+    for i, values in series.items():
+        for e in test_ends(len(values), horizon):
+            key = f"{i}@{e}"
+            keys[key] = (i, e)
+            histories.append(pd.DataFrame({"unique_id": key, "ds": np.arange(e + 1 - window, e + 1),
+                                           "y": values[e + 1 - window: e + 1]}))
+    forecast = nf.predict(df=pd.concat(histories))
+    if "unique_id" not in forecast.columns:
+        forecast = forecast.reset_index()
+    column = [c for c in forecast.columns if c not in ("unique_id", "ds", "index")][0]
+    predictions = {i: [] for i in series}
+    for key, (i, e) in keys.items():
+        predictions[i].append(forecast[forecast.unique_id == key][column].values)
+    return (*pooled(predictions, series, horizon, season), seconds)
+
+
+def many_series_main(args):
+    others = ([] if args.no_darts else ["Darts BlockRNN (global)"]) + ([] if args.no_neuralforecast else ["NF LSTM (global)"])
+    variants = list(MANY_VARIANTS)
+    header = ("| series | rows | L / h | " + " | ".join(f"Recurrent {v}" for v in variants) + " | "
+              + "".join(f"{o} | " for o in others) + "persistence | seasonal naive | linear AR | "
+              + " | ".join(f"Recurrent {v} train s" for v in variants) + " | " + "".join(f"{o} fit s | " for o in others))
+    lines = [f"many series, one global model each: test mean MASE over the series / RMSE pooled over every value; "
+             f"epochs {args.epochs} (NeuralForecast: the same optimiser steps), batch 32, learning rate {args.learning_rate}, "
+             f"LSTM of 32, each series split 70/15/15, seed {args.seed}", "",
+             header.strip(), "|" + " --- |" * (header.count("|") - 1)]
+    print("\n".join(lines), flush=True)
+    results = []
+    for name, times, series, season, window, horizon in load_many_series():
+        row = {"series": name, "count": len(series), "rows": len(times), "window": window, "horizon": horizon,
+               "recurrent": {}, "others": {}}
+        with tempfile.TemporaryDirectory() as folder:
+            for variant in variants:
+                figures, seconds = run_recurrent_many(
+                    args.recurrent, times, series, season, window, horizon, args, folder, MANY_VARIANTS[variant])
+                row["recurrent"][variant] = {"mase": figures["test_mase"], "rmse": figures["test_rmse"], "seconds": seconds}
+        row["baselines"] = {b: {"mase": figures[f"{b}_test_mase"], "rmse": figures[f"{b}_test_rmse"]}
+                            for b in ["persistence", "seasonal_naive", "linear_ar"] if f"{b}_test_rmse" in figures}
+        if not args.no_darts:
+            mase, rmse, seconds = run_darts_many(series, window, horizon, season, args)
+            row["others"]["Darts BlockRNN (global)"] = {"mase": mase, "rmse": rmse, "seconds": seconds}
+        if not args.no_neuralforecast:
+            mase, rmse, seconds = run_neuralforecast_many(series, window, horizon, season, args)
+            row["others"]["NF LSTM (global)"] = {"mase": mase, "rmse": rmse, "seconds": seconds}
+
+        def cell(f):
+            return f"{f['mase']:.3f} / {f['rmse']:.4g}"
+
+        line = (f"| {name} | {len(series)} × {len(times)} | {window} / {horizon} | "
+                + " | ".join(cell(row["recurrent"][v]) for v in variants) + " | "
+                + "".join(f"{cell(row['others'][o])} | " for o in others)
+                + "".join(f"{cell(row['baselines'][b])} | " if b in row["baselines"] else "– | "
+                          for b in ["persistence", "seasonal_naive", "linear_ar"])
+                + " | ".join(f"{row['recurrent'][v]['seconds']:.2f}" for v in variants) + " | "
+                + "".join(f"{row['others'][o]['seconds']:.2f} | " for o in others))
+        print(line.strip(), flush=True)
+        lines.append(line.strip())
+        results.append(row)
+    return lines, results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("recurrent", help="the recurrent binary (a release build)")
@@ -221,12 +405,29 @@ def main():
     parser.add_argument("--no-neuralforecast", action="store_true")
     parser.add_argument("--output", help="also write the table to this file")
     parser.add_argument("--json", help="also write every figure to this file")
+    parser.add_argument("--many-series", action="store_true",
+                        help="benchmark one global model over each set of many series instead")
     args = parser.parse_args()
     variants = args.variants.split(",")
     if args.epochs < 1 or not args.learning_rate > 0 or any(v not in VARIANTS for v in variants):
         sys.exit(f"--epochs must be ≥ 1, --learning-rate > 0, --variants of {', '.join(VARIANTS)}")
     if not os.access(args.recurrent, os.X_OK):
         sys.exit(f"{args.recurrent}: not an executable")
+    if args.many_series:
+        for flag, module in [("no_darts", "darts"), ("no_neuralforecast", "neuralforecast")]:
+            try:
+                __import__(module)
+            except ImportError:
+                print(f"{module} is not installed: its global model was not rerun (pip install {module})", file=sys.stderr)
+                setattr(args, flag, True)
+        lines, results = many_series_main(args)
+        if args.output:
+            with open(args.output, "w") as f:
+                f.write("\n".join(lines) + "\n")
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1)
+        return
     others = ([] if args.no_darts else ["Darts BlockRNN"]) + ([] if args.no_neuralforecast else ["NF LSTM", "NF NHITS"])
     header = ("| series | rows | L / h | " + " | ".join(f"Recurrent {v}" for v in variants) + " | "
               + "".join(f"{o} | " for o in others) + "seasonal naive | linear AR | Recurrent train s | "

@@ -21,7 +21,8 @@ struct BacktestCommand: ParsableCommand {
             every forecaster's RMSE per step, and one line when the model loses to the best baseline. Progress of the \
             refits goes to stderr. -o writes the forecasts of every origin as CSV, atomically: one row per origin and \
             step with the origin's row (counted from 0 after the header), the step, the forecast row, its time, and \
-            for each target the truth, the model's forecast and each baseline's.
+            for each target the truth, the model's forecast and each baseline's. A global model of many series \
+            is backtested series by series (without --refit), per series and pooled, the id column first in -o.
             """)
 
     @Option(name: .shortAndLong, help: "The forecasting model file written by `recurrent train`.")
@@ -99,6 +100,9 @@ struct BacktestCommand: ParsableCommand {
             csvPath = trained.hasPrefix(here) ? String(trained.dropFirst(here.count)) : trained
             timeColumn = time ?? metadata["time_column"]
         }
+        if metadata["many_series"] != nil {
+            return try backtestManySeries(csvPath: csvPath, timeColumn: timeColumn)
+        }
         let (file, series, source) = try reportingDataErrors {
             try loadForecastModelAndSeries(model, csvPath, missing, time: timeColumn)
         }
@@ -154,19 +158,23 @@ struct BacktestCommand: ParsableCommand {
     }
 
     /// `origin,step,row[,time],TARGET,TARGET_model,TARGET_persistence,…`: one row per origin and step.
-    private func forecastTable(_ backtest: Backtest, _ options: SeriesOptions, times: [String]?) -> String {
+    /// With `series` (a global model's id column and one series' id), that column first; `header` false leaves the header out.
+    func forecastTable(
+        _ backtest: Backtest, _ options: SeriesOptions, times: [String]?, series: (column: String, id: String)? = nil,
+        header withHeader: Bool = true
+    ) -> String {
         let (h, k) = (options.horizon, options.targets.count)
         let columns = [("model", backtest.forecast)] + backtest.baselineForecasts.map {
             ($0.baseline.figureName, $0.forecast)
         }
-        var header = ["origin", "step", "row"] + (times == nil ? [] : ["time"])
+        var header = (series.map { [$0.column] } ?? []) + ["origin", "step", "row"] + (times == nil ? [] : ["time"])
         if !backtest.refitOrigins.isEmpty { header.append("trained_through") }
         for target in options.targets { header += [target] + columns.map { "\(target)_\($0.0)" } }
-        var text = header.map(csvField).joined(separator: ",") + "\n"
+        var text = withHeader ? header.map(csvField).joined(separator: ",") + "\n" : ""
         for (n, origin) in backtest.origins.enumerated() {
             let trained = backtest.refitOrigins.last { $0 <= origin }
             for j in 0..<h {
-                var cells = [String(origin), String(j + 1), String(origin + 1 + j)]
+                var cells = (series.map { [csvField($0.id)] } ?? []) + [String(origin), String(j + 1), String(origin + 1 + j)]
                 if let times { cells.append(csvField(times[origin + 1 + j])) }
                 if let trained { cells.append(String(trained)) }
                 for c in 0..<k {

@@ -246,6 +246,10 @@ struct Compare: ParsableCommand {
     /// A series job's baselines, with `--season` or the season its time
     /// column implies; nil for any other job, where `--season` is refused.
     private func baselines(of job: any TrainingJob) throws -> CompareBaselines? {
+        if let series = job as? SeriesJob, series.many != nil {
+            throw usageFailure(
+                "compare trains on one series; for many (--id-column, --series-columns) use train, then evaluate or backtest")
+        }
         guard let series = job as? SeriesJob else {
             if season != nil {
                 throw usageFailure("--season applies to a series (--csv or --task mackey-glass|sine)")

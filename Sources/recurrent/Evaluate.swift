@@ -16,7 +16,9 @@ struct Evaluate: ParsableCommand {
             or a season detected from --time), drift, and a ridge regression on the \
             same window; sMAPE and MASE (scaled by the in-sample seasonal-naive \
             error) beside them, an error table per horizon step, and one line when \
-            the model loses to the best baseline. A model trained on a generated sequence task (adding, \
+            the model loses to the best baseline; a global model of many series \
+            reports each series and the figures pooled over them (--json: \
+            per_series). A model trained on a generated sequence task (adding, \
             copy, reber) is measured on fresh test sequences, with no data file. A text model \
             (`train --text`) reports its loss and bits per character on --text; a \
             sequence classifier (`train --sequences`) its accuracy, per-class \
@@ -94,6 +96,8 @@ struct Evaluate: ParsableCommand {
             try evaluateGeneratedTask(try recurrentFile(), modelPath: model, json: json)
         case ("generated-task", _, _, _):
             throw usageFailure("\(model) was trained on a generated task; evaluate it without a data file")
+        case (ForecastModelFile.taskName, _, nil, nil) where metadata["many_series"] != nil:
+            try evaluateManySeries()
         case (ForecastModelFile.taskName, _, nil, nil):
             try evaluateSeries(csv)
         case (ForecastModelFile.taskName, _, _, _):

@@ -24,7 +24,9 @@ struct Forecast: ParsableCommand {
             the time column continued at its frequency (hourly stays hourly, \
             monthly steps by calendar months), the --future-features' from \
             --future FILE, a CSV file with those columns whose first `horizon` \
-            rows are the forecast steps. The output is written atomically.
+            rows are the forecast steps. A global model of many series writes \
+            long form, `ID,step[,TIME],TARGET…` for every series in --csv or \
+            --series ID, the time column continued. The output is written atomically.
             """)
 
     @Option(name: .shortAndLong, help: "The model file written by `recurrent train`.")
@@ -51,6 +53,9 @@ struct Forecast: ParsableCommand {
     )
     var future: String?
 
+    @Option(help: "For a global model of many series: forecast this series only (default: every series in --csv).")
+    var series: String?
+
     @OptionGroup var precision: PrecisionOption
 
     /// The most rows one run forecasts: a recursive forecast this long is noise anyway.
@@ -71,6 +76,11 @@ struct Forecast: ParsableCommand {
     }
 
     func run() throws {
+        let metadata = try reportingDataErrors { try SafetensorsFile(contentsOf: URL(fileURLWithPath: model)).metadata }
+        if metadata["many_series"] != nil { return try forecastManySeries() }
+        if let series {
+            throw usageFailure("--series \(series) names a series of a global model; \(model) forecasts one series")
+        }
         var (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
         file.network.precision = precision.precision
         let text = try reportingDataErrors {
@@ -174,7 +184,12 @@ extension Forecast {
     /// for a model with known-future columns: the calendar's from the time
     /// column continued, the --future file's for the others, 0 for features
     /// not known in advance (the model does not read them); none without them.
-    func knownFutureRows(_ file: ForecastModelFile, _ series: NumericColumns) throws -> [[Double]] {
+    ///
+    /// `futureValues`, when given, holds the --future-features' values (a
+    /// global model's series' rows of the --future file) instead of --future.
+    func knownFutureRows(
+        _ file: ForecastModelFile, _ series: NumericColumns, futureValues: [String: [Double]]? = nil
+    ) throws -> [[Double]] {
         let options = file.options
         let h = options.horizon
         if let future, options.futureFeatures.isEmpty {
@@ -198,7 +213,9 @@ extension Forecast {
             for (name, column) in zip(options.calendar.flatMap(\.columnNames), columns) { values[name] = column }
         }
         let wanted = options.futureFeatures
-        if !wanted.isEmpty {
+        if let futureValues {
+            for name in wanted { values[name] = futureValues[name].map { Array($0.prefix(h)) } }
+        } else if !wanted.isEmpty {
             guard let future else {
                 throw RecurrentError.invalidArgument(
                     name: "--future", value: "not given",

@@ -28,7 +28,11 @@ struct Train: ParsableCommand {
             for none), then the validation quality in the data's own terms (for a \
             series, RMSE in its units beside the persistence forecast's). \
             --patience stops when the validation loss stops improving and keeps the \
-            best epoch; --checkpoint saves the run (atomically) at every epoch end \
+            best epoch; with --csv and --id-column (long form, each series' rows \
+            together and in time order) or --series-columns (wide form), one \
+            global model trains on the windows of every series, each split and \
+            scaled on its own (--series-embedding onehot tells them apart); \
+            --checkpoint saves the run (atomically) at every epoch end \
             and every --checkpoint-every steps, and --resume continues it to the \
             same model an uninterrupted run gives. The model file holds the \
             weights and what is needed to read data again (options, \

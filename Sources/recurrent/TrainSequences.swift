@@ -10,7 +10,10 @@ struct SequenceDataOptions: ParsableArguments {
     @Option(help: "The column holding each sequence's label.")
     var labelColumn = "label"
 
-    @Option(help: "A sequence-id column: the CSV is long-form, one row per step, features from --features.")
+    @Option(
+        help:
+            "An id column: the CSV is long-form, one row per step. For --sequences, each id a labelled sequence, features from --features; for --csv, each id one series (its rows together, in time order) and one global model over them all."
+    )
     var idColumn: String?
 
     @Option(help: "A numeric column ordering the rows of each long-form sequence (default: file order).")

@@ -82,6 +82,26 @@ struct SeriesDataOptions: ParsableArguments {
         ))
     var futureFeatures: String?
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "A wide file of many series: these columns, separated by commas, each one series (called by its column's name) sharing --time; one global model over all of them.",
+            discussion:
+                "Each column is the target in turn, read as the single feature `value`; not with --target, --features or --id-column. A long-form file (one row per series and step) takes --id-column instead."
+        ))
+    var seriesColumns: String?
+
+    @Option(
+        help:
+            "With many series (--id-column, --series-columns): onehot appends one 0/1 column per series to every input step (a learned series embedding through the first layer's input weights; --revin and --skip then default to off), none reads every series alike."
+    )
+    var seriesEmbedding: SeriesEmbedding?
+
+    /// `--series-columns`, split at commas (empty when not given).
+    var seriesColumnList: [String] {
+        seriesColumns.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+    }
+
     /// `--future-features`, split at commas (empty when not given).
     var futureFeatureList: [String] {
         futureFeatures.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
@@ -220,6 +240,11 @@ struct SeriesJob: TrainingJob {
     var training = SeriesTrainingOptions()
     /// Whether the horizon is decoded by a decoder layer (`--head encoder-decoder`).
     var encoderDecoder = false
+    /// Every series of a global model (`--id-column`, `--series-columns`), or nil for
+    /// one series; ``data`` is then the first series'.
+    var many: ManySeriesDataset?
+    /// What the model file records of the series, beside ``many``.
+    var manyRecord: ManySeriesRecord?
 
     /// The known-future columns' positions among the features, for h steps;
     /// nil without them (unless an encoder–decoder needs the steps alone).
@@ -234,15 +259,7 @@ struct SeriesJob: TrainingJob {
         series: NumericColumns, source: String, window: Int, options series_: SeriesDataOptions,
         calendar: [CalendarFeature] = []
     ) throws {
-        var features = series_.featureList
-        for name in series_.futureFeatureList + calendar.flatMap(\.columnNames) where !features.contains(name) {
-            features.append(name)
-        }
-        var options = SeriesOptions(
-            features: features, targets: series_.targetList, window: window, horizon: series_.horizon,
-            stride: series_.stride, split: series_.splitFractions, normalization: series_.scaling)
-        options.calendar = calendar
-        options.futureFeatures = series_.futureFeatureList
+        let options = Self.seriesOptions(window: window, options: series_, calendar: calendar)
         let rows = series.rowCount
         let trainRows = Int((options.split.train * Double(rows)).rounded())
         guard window + options.horizon <= trainRows else {
@@ -278,12 +295,27 @@ struct SeriesJob: TrainingJob {
         self.validation = validation
     }
 
+    /// The windows' options from the command line's.
+    static func seriesOptions(window: Int, options series_: SeriesDataOptions, calendar: [CalendarFeature]) -> SeriesOptions {
+        var features = series_.featureList
+        for name in series_.futureFeatureList + calendar.flatMap(\.columnNames) where !features.contains(name) {
+            features.append(name)
+        }
+        var options = SeriesOptions(
+            features: features, targets: series_.targetList, window: window, horizon: series_.horizon,
+            stride: series_.stride, split: series_.splitFractions, normalization: series_.scaling)
+        options.calendar = calendar
+        options.futureFeatures = series_.futureFeatureList
+        return options
+    }
+
     var description: String {
-        "\(source): \(data.train.count) training, \(data.validation.count) validation and \(data.test.count) test "
+        if let many { return manyDescription(many) }
+        return "\(source): \(data.train.count) training, \(data.validation.count) validation and \(data.test.count) test "
             + "windows of \(options.window) steps, forecasting \(options.targets.joined(separator: ", ")) "
             + "\(options.horizon) step(s) ahead"
     }
-    var input: SequenceInput { .features(options.features.count) }
+    var input: SequenceInput { .features(many?.inputSize ?? options.features.count) }
     var outputSize: Int { options.horizon * options.targets.count * (distribution?.parametersPerOutput ?? 1) }
     var pooling: SequencePooling { .last }
     var loss: Loss { distribution?.loss ?? .meanSquaredError }
@@ -307,11 +339,12 @@ struct SeriesJob: TrainingJob {
     }
 
     func testSummary(of model: TrainedModel) throws -> JobSummary? {
-        data.test.count == 0 ? nil : try summary(of: model, part: .test)
+        (many?.test.count ?? data.test.count) == 0 ? nil : try summary(of: model, part: .test)
     }
 
     /// RMSE and MAE on one part's windows, in the series' units, beside persistence.
     private func summary(of model: TrainedModel, part: SeriesPart) throws -> JobSummary {
+        if let many { return try manySummary(of: model, part: part, many) }
         let windows = data[part]
         let prediction = try data.targetsInOriginalUnits(try model(windows.modelInput))
         let truth = windows.targetsInOriginalUnits
@@ -334,6 +367,7 @@ struct SeriesJob: TrainingJob {
     /// The target column over every row, beside the model's one-step-ahead
     /// forecasts of the validation and test windows, with the parts' boundaries.
     func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)] {
+        guard many == nil else { return [] }
         let target = options.targets[0]
         guard let truth = data.series.values(of: target) else { return [] }
         var lines = [LineSeries(name: "\(target) (truth)", x: (0..<truth.count).map(Double.init), y: truth)]
@@ -397,10 +431,11 @@ struct SeriesJob: TrainingJob {
             keys["training_csv"] = URL(fileURLWithPath: source).standardizedFileURL.path
         }
         if let timeColumn { keys["time_column"] = timeColumn }
-        try ForecastModelFile(
+        var file = ForecastModelFile(
             network: model, options: options, normalization: data.normalization, missing: missing, training: training,
-            metadata: keys
-        ).write(to: url)
+            metadata: keys)
+        file.task.manySeries = manyRecord
+        try file.write(to: url)
     }
 }
 

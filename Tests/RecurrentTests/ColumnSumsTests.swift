@@ -9,7 +9,7 @@ import Testing
         let pool = ThreadPool.shared
         // 1000 × 131 = 131 000 values: above the parallel threshold, with a
         // last block that is not a whole group of 16 columns.
-        for (rows, columns) in [(1000, 131), (3, 5), (700, 96)] {
+        for (rows, columns) in [(1000, 131), (3, 5), (700, 96), (1, 1), (17, 64), (9, 79)] {
             var generator = RandomGenerator(seed: UInt64(rows + columns))
             let values = Tensor.normal([rows, columns], using: &generator).scalars
             var expected = [Float](repeating: 0, count: columns)
@@ -18,11 +18,13 @@ import Testing
             defer { pool.threadCount = saved }
             for threads in 1...pool.maximumThreadCount {
                 pool.threadCount = threads
-                let sums = columnSums(values, rows: rows, columns: columns)
-                #expect(sums.shape == [columns])
-                #expect(
-                    sums.scalars.map(\.bitPattern) == expected.map(\.bitPattern),
-                    "rows \(rows) columns \(columns) threads \(threads)")
+                for isa in ISA.allCases where isa.isSupported {
+                    let sums = columnSums(values, rows: rows, columns: columns, isa: isa)
+                    #expect(sums.shape == [columns])
+                    #expect(
+                        sums.scalars.map(\.bitPattern) == expected.map(\.bitPattern),
+                        "rows \(rows) columns \(columns) threads \(threads) \(isa)")
+                }
             }
         }
     }

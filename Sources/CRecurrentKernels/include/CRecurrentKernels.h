@@ -177,6 +177,11 @@ void rc_vtanh(int isa, const float *x, float *y, long n);
 /// result is subnormal); sigmoid(+inf) = 1, sigmoid(-inf) = 0, NaN gives NaN.
 void rc_vsigmoid(int isa, const float *x, float *y, long n);
 
+/// sums[j] = Σ_r x[r·ld + j] for j < columns, each column summed in row
+/// order from +0 (the same bits on every ISA and as a scalar loop); the
+/// bias gradients of a layer's backward pass.
+void rc_column_sums(int isa, const float *x, long rows, long columns, long ld, float *sums);
+
 /// The Elman cell's nonlinearity φ.
 typedef enum {
     RC_ACTIVATION_TANH = 0,

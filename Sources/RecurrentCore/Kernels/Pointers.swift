@@ -27,13 +27,18 @@ extension Tensor {
 
 /// Σ over rows of a row-major [rows, columns] matrix, as a [columns] tensor.
 ///
-/// Float sums in a loop the compiler vectorises: ``Tensor/sumRows()``
-/// accumulates in Double, which costs about 8% of a large LSTM's training step for
-/// the two bias gradients (one sitting: 331–352 against 311–317 ms).
+/// Float sums in the kernel `rc_column_sums`, which keeps four vectors of
+/// columns' partial sums in registers over the rows: ``Tensor/sumRows()``
+/// accumulates in Double, which cost about 8% of a large LSTM's training
+/// step for the two bias gradients (one sitting: 331–352 against 311–317
+/// ms), and a Swift loop `s[j] += row[j]`, which the compiler could not keep
+/// in registers, cost 9% of the adding problem's (LSTM H64, B64, T100)
+/// whole training step in a profile, for 1.6 M additions.
 ///
 /// The threads of the shared pool take blocks of columns, each summed over
-/// the rows in order, so the bits do not depend on the thread count.
-func columnSums(_ values: [Float], rows: Int, columns: Int) -> Tensor {
+/// the rows in order from +0, so the bits depend neither on the thread
+/// count nor on the ISA.
+func columnSums(_ values: [Float], rows: Int, columns: Int, isa: ISA = .active) -> Tensor {
     var sums = [Float](repeating: 0, count: columns)
     let blocks = rows * columns >= 1 << 16 ? min(ThreadPool.shared.threadCount, (columns + 15) / 16) : 1
     values.withUnsafeBufferPointer { v in
@@ -44,10 +49,7 @@ func columnSums(_ values: [Float], rows: Int, columns: Int) -> Tensor {
                 let j0 = min(columns, (columns + 15) / 16 * block / blocks * 16)
                 let j1 = block == blocks - 1 ? columns : min(columns, (columns + 15) / 16 * (block + 1) / blocks * 16)
                 guard j0 < j1 else { return }
-                for r in 0..<rows {
-                    let row = v + r * columns
-                    for j in j0..<j1 { s[j] += row[j] }
-                }
+                rc_column_sums(isa.rawValue, v + j0, rows, j1 - j0, columns, s + j0)
             }
         }
     }

@@ -4,6 +4,10 @@
 /// Stepping through a sequence gives the same outputs, to the bit, as running
 /// it whole. The stream packs the layer's weights once when it is made, so a
 /// step costs only its arithmetic; make a new stream after changing weights.
+/// A single step (``step(_:state:)``) of a layer whose weights exceed 128 KiB
+/// splits its hidden units between two threads, each reading its own slice of
+/// the weights, packed apart (as much memory again as the weights); in
+/// ``Precision/bf16`` a step runs as a chunk of one step, on the bf16 kernels.
 ///
 /// ```swift
 /// let stream = try RecurrentStream(lstm)
@@ -17,6 +21,8 @@ public struct RecurrentStream: Sendable {
     /// The layer this stream runs, as it was when the stream was made.
     public let layer: RecurrentLayer
     private let prepared: PreparedWeights
+    /// The single step's own packing (``step(_:state:)``), beside `prepared` for chunks.
+    private let single: StreamStep?
 
     /// A stream over `layer`'s current weights.
     ///
@@ -30,6 +36,8 @@ public struct RecurrentStream: Sendable {
         }
         self.layer = layer
         prepared = PreparedWeights(layer)
+        // The single step runs the fp32 kernels; in bf16 every step goes through `chunk`.
+        single = layer.precision == .fp32 ? StreamStep(layer, sharing: prepared) : nil
     }
 
     /// Advances every sequence of a batch by one step.
@@ -43,6 +51,7 @@ public struct RecurrentStream: Sendable {
             throw RecurrentError.invalidArgument(
                 name: "input", value: "of shape \(input.shape)", reason: "a step is [B, \(layer.inputSize)]")
         }
+        if let single { return try single.step(input, state: &state) }
         let output = try chunk(input.reshaped([input.shape[0], 1, input.shape[1]]), state: &state)
         return output.reshaped([input.shape[0], layer.outputSize])
     }

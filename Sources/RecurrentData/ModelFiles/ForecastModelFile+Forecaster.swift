@@ -17,8 +17,10 @@ extension TaskModelFile: SeriesForecaster where Task == SeriesForecastTask {
     /// - Returns: [N, h·K] in the file's units (a probabilistic model's
     ///   point forecast).
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` when
-    ///   the windows do not fit the network.
+    ///   the windows do not fit the network, or for a global model, whose
+    ///   series are forecast with ``forecast(_:series:)``.
     public func forecast(_ windows: Tensor) throws -> Tensor {
+        try refuseManySeries()
         let options = task.options
         let input = try task.normalization.normalizing(windows, columns: options.features)
         return try task.normalization.denormalizing(network(input), columns: options.targets)
@@ -62,6 +64,7 @@ extension TaskModelFile: SeriesForecaster where Task == SeriesForecastTask {
     public func retrained(
         on data: SeriesDataset, callbacks: [any FitCallback] = []
     ) throws -> TaskModelFile<SeriesForecastTask> {
+        try refuseManySeries()
         let options = task.options, training = task.training
         guard data.options.features == options.features, data.options.targets == options.targets,
             data.options.window == options.window, data.options.horizon == options.horizon
@@ -79,6 +82,15 @@ extension TaskModelFile: SeriesForecaster where Task == SeriesForecastTask {
         file.network = trained
         file.task.normalization = data.normalization
         return file
+    }
+
+    /// Throws for a global model: its series are forecast one by one and it is retrained on all of them.
+    private func refuseManySeries() throws {
+        if let record = task.manySeries {
+            throw RecurrentError.invalidArgument(
+                name: "model", value: "a global model of \(record.ids.count) series",
+                reason: "forecasts one series at a time (forecast(_:series:)) and is not refitted on one")
+        }
     }
 
     /// This architecture with the weights `recurrent train` starts from: a

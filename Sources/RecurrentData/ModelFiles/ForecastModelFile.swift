@@ -21,6 +21,9 @@ import RecurrentCore
 /// - `missing`: the ``MissingValuePolicy`` used in training;
 /// - `training_options`: the ``SeriesTrainingOptions`` as JSON (optional:
 ///   a file without it reads back with the defaults);
+/// - `many_series`: for a global model over many series, the
+///   ``ManySeriesRecord`` as JSON (ids, id column or series columns, each
+///   series' normalisation, the embedding); `normalization` is then the first series';
 /// and any other keys in ``TaskModelFile/metadata`` (a training summary, for instance).
 ///
 /// Reading checks that the pieces fit: the network reads F =
@@ -38,6 +41,8 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
     public var missing: MissingValuePolicy
     /// How the network was trained: what a refit repeats.
     public var training: SeriesTrainingOptions
+    /// For a global model over many series, their ids and normalisations; nil for one series.
+    public var manySeries: ManySeriesRecord?
 
     /// A forecaster's record.
     ///
@@ -61,15 +66,20 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
     /// What such a file holds, for messages.
     public static let summary = "a series-forecasting model (a ForecastModelFile)"
     /// `series_options`, `normalization`, `missing` and `training_options`.
-    public static let keys: Set<String> = ["series_options", "normalization", "missing", "training_options"]
+    public static let keys: Set<String> = ["series_options", "normalization", "missing", "training_options", "many_series"]
 
     /// The record as metadata values.
     public func metadata() throws -> [String: String] {
-        [
+        var keys = [
             "series_options": try metadataJSON(options), "normalization": try metadataJSON(normalization),
             "missing": missing.rawValue, "training_options": try metadataJSON(training),
         ]
+        if let manySeries { keys["many_series"] = try metadataJSON(manySeries) }
+        return keys
     }
+
+    /// F + E: the features and, for a global model with a one-hot embedding, one column per series.
+    public var inputWidth: Int { options.features.count + (manySeries?.identityWidth ?? 0) }
 
     /// Reads and checks the record: sizes within `Limits`, a valid split,
     /// statistics for every column.
@@ -102,6 +112,13 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
             do { try training.check() } catch { throw reader.fail("training_options", "\(error)") }
         }
         self.init(options: options, normalization: normalization, missing: missing, training: training)
+        if reader.metadata["many_series"] != nil {
+            let record = try reader.decode(ManySeriesRecord.self, "many_series")
+            do { try record.check(columns: options.features + options.targets) } catch {
+                throw reader.fail("many_series", "\(error)")
+            }
+            manySeries = record
+        }
     }
 
     /// Checks the network reads the features and gives horizon × targets outputs.
@@ -114,10 +131,10 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
         let outputs = options.horizon * options.targets.count
         switch network {
         case .mlp(let mlp):
-            guard mlp.input == .features(options.features.count), mlp.steps == options.window else {
+            guard mlp.input == .features(inputWidth), mlp.steps == options.window else {
                 throw reader.fail(
                     "architecture",
-                    "the MLP does not read windows of \(options.window) steps of \(options.features.count) feature(s)")
+                    "the MLP does not read windows of \(options.window) steps of \(inputWidth) feature(s)")
             }
             guard options.knownFutureColumns.isEmpty else {
                 throw reader.fail("series_options", "names known-future columns, which an MLP does not read")
@@ -126,10 +143,10 @@ public struct SeriesForecastTask: ModelFileTask, Equatable {
                 throw reader.fail("architecture", "the MLP gives \(mlp.outputSize) outputs; horizon × targets is \(outputs)")
             }
         case .recurrent(let model):
-            guard model.embedding == nil, model.recurrent.inputSize == options.features.count else {
+            guard model.embedding == nil, model.recurrent.inputSize == inputWidth else {
                 throw reader.fail(
                     "series_options",
-                    "names \(options.features.count) feature(s), but the recurrent layer reads \(model.recurrent.inputSize)")
+                    "names \(inputWidth) input column(s), but the recurrent layer reads \(model.recurrent.inputSize)")
             }
             guard model.pointOutputSize == outputs, model.head.pooling.isManyToOne else {
                 throw reader.fail("head", "must pool the sequence and give horizon × targets = \(outputs) outputs")
@@ -152,6 +169,11 @@ extension SeriesForecastTask: ONNXModelFileTask {
     /// `forecast` [B, h·K] in the CSV's units, the horizon's steps in order
     /// with the K targets innermost.
     package func onnxOptions() throws -> ONNXExportOptions {
+        if let manySeries {  // one graph holds one normalisation
+            throw ONNXExportError(
+                problem: "a global model of \(manySeries.ids.count) series scales each with its own statistics, "
+                    + "which one graph does not hold; ONNX export covers a model of one series")
+        }
         var onnx = ONNXExportOptions()
         onnx.inputScaling = normalization.onnxScaling(options.features)
         let targets = normalization.onnxScaling(options.targets)

@@ -69,6 +69,17 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A time-column cell that is not an ISO 8601 date or date-time
         /// (see `TimeStamp`), where calendar features need one.
         case notATime(cell: String)
+        /// A long-form series' id cell that is empty.
+        case emptySeriesID
+        /// A long-form series whose rows are not contiguous: its id comes back
+        /// after another series' rows (its previous row on `previousLine`).
+        case interleavedSeries(series: String, previousLine: Int)
+        /// A series' time that repeats, or goes back from, the previous row's
+        /// (on `previousLine`); `series` is empty for a time column every series shares.
+        case repeatedTime(series: String, cell: String, previousLine: Int)
+        /// A series' time that skips steps after the previous row's `previous`,
+        /// the series' step being `step`; `series` is empty for a shared time column.
+        case skippedTime(series: String, cell: String, previous: String, step: String)
     }
 
     /// The file's path, or the name given to ``CSVTable/init(string:name:delimiter:)``.
@@ -140,6 +151,18 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notATime(let cell):
             "cell \(Self.quoted(cell)) is not an ISO 8601 date or date-time (such as 2024-02-29 or 2024-02-29T13:00:00+01:00), "
                 + "which calendar features need"
+        case .emptySeriesID: "the series id is empty; every row of a long-form file names its series"
+        case .interleavedSeries(let series, let previousLine):
+            "series \(Self.quoted(series)) comes back after other series' rows (its previous row is line \(previousLine)); "
+                + "a long-form file keeps each series' rows together, in time order"
+        case .repeatedTime(let series, let cell, let previousLine):
+            (series.isEmpty ? "" : "series \(Self.quoted(series)): ")
+                + "time \(Self.quoted(cell)) repeats or goes back from line \(previousLine)'s; "
+                + "each series' rows must be in time order, one per step"
+        case .skippedTime(let series, let cell, let previous, let step):
+            (series.isEmpty ? "" : "series \(Self.quoted(series)): ")
+                + "time \(Self.quoted(cell)) skips steps after \(Self.quoted(previous)) "
+                + "(the series' step is \(step)); fill the missing rows (empty cells and a missing-value policy) or cut the series"
         }
     }
 

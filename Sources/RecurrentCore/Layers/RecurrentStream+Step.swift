@@ -1,0 +1,173 @@
+import CRecurrentKernels
+
+// One streaming step of a unidirectional layer, straight onto the kernels:
+// per layer, gx = x·W_ihᵀ and gh = h·W_hhᵀ against weights packed when the
+// stream was made, then the cell, with no per-step set-up above them. A layer
+// whose weights are larger than a core's share of its L2 splits its hidden
+// units between two threads, each reading its own slice of the weights (a
+// batch-1 step is bound by reading the weights, not by arithmetic).
+
+/// A unidirectional layer's weights packed for single steps, whole or in
+/// parts of the hidden units, and the step that reads them.
+struct StreamStep: Sendable {
+    let cell: Cell
+    let layers: Int
+    let inputSize: Int
+    let hiddenSize: Int
+    let isa: ISA
+    /// Unit boundaries of the parts, multiples of 16: [0, H] for one part.
+    let bounds: [Int]
+    /// Per layer, then per part: W_ih,kᵀ [D_l, G·width_k] packed (its units of every gate).
+    let inputWeights: [[[Float]]]
+    /// Per layer, then per part: W_hh,kᵀ [H, G·width_k] packed.
+    let recurrentWeights: [[[Float]]]
+    let inputBiases: [[Float]?]
+    let recurrentBiases: [[Float]?]
+
+    /// Weights (W_ih and W_hh of one layer, in bytes) from which a step
+    /// splits its hidden units between two threads. A batch-1 step reads
+    /// every weight once, from L2, so two cores halve the traffic; the
+    /// threads' meeting costs about as much as reading 64 KiB.
+    static let splitBytes = 128 << 10
+
+    /// The packing for `layer`, or nil when the layer runs both directions.
+    /// One part shares `prepared`'s packing (the same layout) when given;
+    /// parts have their own, as much memory again as the weights.
+    init?(_ layer: RecurrentLayer, isa: ISA = .active, parts requested: Int? = nil, sharing prepared: PreparedWeights? = nil) {
+        guard !layer.bidirectional else { return nil }
+        let (h, g) = (layer.hiddenSize, layer.cell.gateCount)
+        cell = layer.cell
+        layers = layer.layers
+        inputSize = layer.inputSize
+        hiddenSize = h
+        self.isa = isa
+        let largest = layer.weights.map { ($0.weightIH.count + $0.weightHH.count) * 4 }.max() ?? 0
+        let automatic = ThreadPool.shared.threadCount > 1 && largest >= Self.splitBytes && h >= 64 ? 2 : 1
+        let parts = max(1, min(requested ?? automatic, h / 16))
+        bounds = (0...parts).map { $0 == parts ? h : (h * $0 / parts) / 16 * 16 }
+        let bounds = self.bounds
+        func pack(_ weight: Tensor) -> [[Float]] {
+            (0..<parts).map { part in
+                let rows = (0..<g).flatMap { gate in (bounds[part]..<bounds[part + 1]).map { gate * h + $0 } }
+                return packTransposed(parts == 1 ? weight : weight.gatheringRows(rows), isa: isa)
+            }
+        }
+        if parts == 1, let prepared, prepared.isa == isa {
+            inputWeights = prepared.inputWeights.map { [$0] }
+            recurrentWeights = prepared.recurrentWeights.map { [$0] }
+        } else {
+            inputWeights = layer.weights.map { pack($0.weightIH) }
+            recurrentWeights = layer.weights.map { pack($0.weightHH) }
+        }
+        inputBiases = layer.weights.map { $0.biasIH?.scalars }
+        recurrentBiases = layer.weights.map { $0.biasHH?.scalars }
+    }
+
+    var parts: Int { bounds.count - 1 }
+
+    /// Advances B sequences by one step: x [B, D], state h [L, B, H] (and
+    /// c) updated in place; the last layer's new h is the step's output.
+    func step(_ input: Tensor, state: inout RecurrentState) throws -> Tensor {
+        let b = input.shape.first ?? 0
+        let (h, g, l) = (hiddenSize, cell.gateCount, layers)
+        guard input.rank == 2, input.shape[1] == inputSize, b > 0 else {
+            throw RecurrentError.invalidArgument(
+                name: "input", value: "of shape \(input.shape)", reason: "a step is [B, \(inputSize)], B ≥ 1")
+        }
+        guard state.h.shape == [l, b, h] else {
+            throw RecurrentError.invalidArgument(
+                name: "state h", value: "of shape \(state.h.shape)", reason: "must be [\(l), \(b), \(h)]")
+        }
+        if cell.hasCellState {
+            guard let c = state.c, c.shape == [l, b, h] else {
+                throw RecurrentError.invalidArgument(
+                    name: "state c", value: state.c.map { "of shape \($0.shape)" } ?? "missing",
+                    reason: "an LSTM's cell state must be [\(l), \(b), \(h)]")
+            }
+        } else if state.c != nil {
+            throw RecurrentError.invalidArgument(
+                name: "state c", value: "present", reason: "only an LSTM has a cell state")
+        }
+        var output = Tensor(uninitializedShape: [b, h])
+        var cells = state.c?.scalars ?? []
+        // gx and gh of every part, [B, G·width_k] one part after another, and h_t beside h_{t−1}.
+        var buffers = uninitializedFloats(2 * b * g * h + (parts > 1 ? b * h : 0))
+        state.h.scalars.withUnsafeMutableBufferPointer { hState in
+            cells.withUnsafeMutableBufferPointer { cState in
+                buffers.withUnsafeMutableBufferPointer { buffers in
+                    input.withUnsafeBufferPointer { x in
+                        let buffers = buffers.baseAddress!
+                        var (layerInput, d) = (x.baseAddress!, inputSize)
+                        for layer in 0..<l {
+                            let hLayer = hState.baseAddress! + layer * b * h
+                            run(
+                                layer: layer, rows: b, x: layerInput, d: d, h: hLayer,
+                                c: cState.baseAddress.map { $0 + layer * b * h }, buffers: buffers,
+                                hNext: buffers + 2 * b * g * h)
+                            (layerInput, d) = (UnsafePointer(hLayer), h)
+                        }
+                        output.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: layerInput, count: b * h) }
+                    }
+                }
+            }
+        }
+        if cell.hasCellState { state.c = Tensor(shape: [l, b, h], scalars: cells) }
+        return output
+    }
+
+    /// One layer's step: h (and c) replaced by the state after it.
+    private func run(
+        layer: Int, rows b: Int, x: UnsafePointer<Float>, d: Int, h hState: UnsafeMutablePointer<Float>,
+        c cState: UnsafeMutablePointer<Float>?, buffers: UnsafeMutablePointer<Float>, hNext: UnsafeMutablePointer<Float>
+    ) {
+        let (h, g, parts, isa, cell) = (hiddenSize, cell.gateCount, parts, isa, cell)
+        let bounds = bounds
+        let (ih, hh) = (inputWeights[layer], recurrentWeights[layer])
+        withOptionalPointer(inputBiases[layer]) { biasIH in
+            withOptionalPointer(recurrentBiases[layer]) { biasHH in
+                let part: (Int) -> Void = { part in
+                    let j0 = bounds[part]
+                    let width = bounds[part + 1] - j0
+                    let gx = buffers + 2 * b * g * j0
+                    let gh = gx + b * g * width
+                    ih[part].withUnsafeBufferPointer { w in
+                        rc_sgemm_prepacked(
+                            isa.rawValue, 0, b, g * width, d, 1, x, d, w.baseAddress, g * width, 0, 0, gx, g * width)
+                    }
+                    hh[part].withUnsafeBufferPointer { w in
+                        rc_sgemm_prepacked(
+                            isa.rawValue, 0, b, g * width, h, 1, hState, h, w.baseAddress, g * width, 0, 0, gh,
+                            g * width)
+                    }
+                    var step = rc_cell_forward()
+                    step.rows = b
+                    step.hidden = width
+                    step.gx = UnsafePointer(gx)
+                    step.ldgx = g * width
+                    step.gx_gate_stride = width
+                    step.gh = UnsafePointer(gh)
+                    step.ldgh = g * width
+                    step.gh_gate_stride = width
+                    step.gate_stride = h
+                    step.bias_ih = biasIH.map { $0 + j0 }
+                    step.bias_hh = biasHH.map { $0 + j0 }
+                    step.h = hState + j0
+                    step.ldh = h
+                    // Two parts read all of h_{t−1} while writing h_t: into hNext.
+                    step.h_out = parts > 1 ? hNext + j0 : nil
+                    step.c = cState.map { $0 + j0 }
+                    step.ldc = h
+                    step.out = (parts > 1 ? hNext : hState) + j0
+                    step.ldout = h
+                    cell.forwardStep(&step, isa: isa)
+                }
+                if parts == 1 {
+                    part(0)
+                } else {
+                    ThreadPool.shared.parallelFor(parts, part)
+                    hState.update(from: hNext, count: b * h)
+                }
+            }
+        }
+    }
+}
