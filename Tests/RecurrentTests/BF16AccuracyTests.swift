@@ -180,4 +180,22 @@ struct BF16AccuracyTests {
         #expect(s[0] == 1 && s[1] == -.infinity && s[2].isNaN && s[3] == Float.bf16Rounded(3.0e38))
         #expect(loaded.integerTensors == file.integerTensors && loaded.metadata == file.metadata)
     }
+
+    /// A layer large enough to split its hidden units between threads (LSTM
+    /// H 384: W_hh of 2.4 MB) runs that split in bf16 too, with its own
+    /// packings: its outputs lie within the bf16 tolerance of fp32's, and a
+    /// second call (the packings kept) gives the same bits.
+    @Test func hiddenSplitInBF16() throws {
+        var generator = RandomGenerator(seed: 21)
+        var layer = try RecurrentLayer(cell: .lstm, inputSize: 8, hiddenSize: 384, generator: &generator)
+        let x = Tensor.normal([4, 5, 8], using: &generator)
+        let fp32 = try layer(x).output
+        layer.precision = .bf16
+        let bf16 = try layer(x).output
+        #expect(mismatch(bf16, fp32, relativeToLargest: Self.forwardTolerance) == nil)
+        #expect(bf16 != fp32)
+        #expect(try layer(x).output == bf16)
+        var unused = RandomGenerator(seed: 0)
+        #expect(try layer.forward(x, generator: &unused).output == bf16, "training forward")
+    }
 }

@@ -21,9 +21,7 @@ import CRecurrentKernels
 /// tensor's largest entry (measured: 2⁻⁷), and its gradients within 2⁻⁴.
 ///
 /// bf16 follows the instruction set (`RECURRENT_ISA`): forcing `avx2` or
-/// `portable` runs the rounding fallback. A layer whose recurrent weights
-/// would split the hidden units between threads in fp32 splits the batch in
-/// bf16.
+/// `portable` runs the rounding fallback.
 ///
 /// ```swift
 /// var layer = try RecurrentLayer(cell: .lstm, inputSize: 8, hiddenSize: 32, generator: &generator)

@@ -92,7 +92,7 @@ extension RecurrentLayer {
         var hPrev = scratch.take(cacheCount * h)
         var cPrev = scratch.take(keepCache && lstm ? cacheCount * h : 0)
         var aux = scratch.take(keepCache && g > 1 ? cacheCount * h : 0)
-        let parts = prepared == nil && !bf16 ? hiddenPartCount(batch: b) : 1
+        let parts = prepared == nil ? hiddenPartCount(batch: b) : 1
         if parts > 1 {
             runDirectionByHiddenUnits(
                 index: index, parts: parts, input: input, lengths: lengths, zeroStart: zeroStart,
