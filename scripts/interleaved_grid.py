@@ -3,7 +3,7 @@
 
     python3 scripts/interleaved_grid.py [--rounds 3] [--cells lstm,gru,rnn]
         [--configs small,medium,large,stream] [--modes forward,train] [--bench PATH]
-        [--against OTHER_BENCH]
+        [--against OTHER_BENCH] [--precision fp32|bf16]
 
 The configurations: DESIGN.md's grid (small, medium, large, and the batch-1
 streaming step), and the sizes forecasting and the generated tasks train at
@@ -26,6 +26,11 @@ apart. Prints per row the median of each side over the rounds, the ratio of
 the medians (above 1: Recurrent is faster) and the range of the per-round
 ratios.
 
+With `--precision bf16` Recurrent runs its layers in bf16
+(`RecurrentBench … --precision bf16`) and PyTorch runs inside
+`torch.autocast("cpu", dtype=torch.bfloat16)`, forward and training alike
+(the master weights and SGD step stay fp32 on both sides).
+
 Why: on the shared development machines the speed drifts by ±10% over
 minutes, more than some of the differences measured. Running PyTorch's whole
 grid and then Recurrent's puts minutes between the two figures of a row;
@@ -40,6 +45,7 @@ import sys
 import time
 
 torch = None  # imported in main unless --against
+PRECISION = "fp32"  # set by --precision
 
 # name, batch, seq, input, hidden: the grid of ../shared/bench/pytorch_rnn.py,
 # then the small models users train (issue #10).
@@ -78,6 +84,14 @@ def peak(bench):
     return float(match.group(1)) if match else float("nan")
 
 
+def autocast():
+    """bf16 autocast for --precision bf16, else nothing."""
+    import contextlib
+    if PRECISION == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def pytorch_ms(cell, config, mode):
     """Median milliseconds of one PyTorch row, as pytorch_rnn.py times it."""
     torch.manual_seed(0)
@@ -87,7 +101,7 @@ def pytorch_ms(cell, config, mode):
         carry = [None]
 
         def step():
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 _, carry[0] = layer(x, carry[0])
 
         return timeit(step) * 1e3
@@ -96,7 +110,7 @@ def pytorch_ms(cell, config, mode):
     x = torch.randn(b, t, d)
     if mode == "forward":
         def forward():
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 layer(x)
 
         return timeit(forward) * 1e3
@@ -104,8 +118,10 @@ def pytorch_ms(cell, config, mode):
 
     def train():
         optimizer.zero_grad(set_to_none=True)
-        y, _ = layer(x)
-        y.sum().backward()
+        with autocast():
+            y, _ = layer(x)
+            loss = y.float().sum()
+        loss.backward()
         optimizer.step()
 
     return timeit(train) * 1e3
@@ -117,6 +133,8 @@ def recurrent_ms(bench, cell, config, mode):
         arguments = ["stream", cell]
     else:
         arguments = [mode, cell] + [str(v) for v in GRID[config]]
+    if PRECISION != "fp32":
+        arguments += ["--precision", PRECISION]
     text = subprocess.run([bench] + arguments, check=True, capture_output=True, text=True).stdout
     match = re.search(r": ([0-9.]+) (ms|ns per step)", text)
     if not match:
@@ -134,7 +152,10 @@ def main():
     parser.add_argument("--modes", default="forward,train")
     parser.add_argument("--bench", default=os.path.join(".build", "release", "RecurrentBench"))
     parser.add_argument("--against", help="another RecurrentBench to compare with instead of PyTorch")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     options = parser.parse_args()
+    global PRECISION
+    PRECISION = options.precision
     if options.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {options.rounds}")
     if options.configs == "all":
@@ -157,7 +178,8 @@ def main():
         torch = imported
         torch.set_num_threads(2)
         other_name = "PyTorch ms"
-        print(f"PyTorch {torch.__version__}, 2 threads")
+        print(f"PyTorch {torch.__version__}, 2 threads"
+              + (", torch.autocast(\"cpu\", dtype=torch.bfloat16)" if PRECISION == "bf16" else ""))
         other_ms = pytorch_ms
 
     print(f"FMA peak before: {peak(options.bench):.1f} GFLOP/s per core; {options.rounds} interleaved rounds per row, medians")

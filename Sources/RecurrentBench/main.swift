@@ -7,6 +7,8 @@
 //       and the small models users train: tiny, adding, sensors, b1 ×
 //       forward, training step; batch-1 streaming step), beside PyTorch's
 //       figures when given the JSON of ../shared/bench/pytorch_rnn.py
+//   --precision bf16 (anywhere) runs the recurrent layers, and `gemm`, in bf16
+//       (bf16 operands, fp32 sums; vdpbf16ps where the CPU has AVX512_BF16)
 // Figures are medians of repeated runs; compare against scripts/numpy_gemm.py
 // and pytorch_rnn.py run in the same sitting, since shared machines are noisy.
 import CRecurrentKernels
@@ -52,10 +54,17 @@ func gemmSeconds(m: Int, n: Int, k: Int, pool: ThreadPool, repetitions: Int = 7)
         b.withUnsafeBufferPointer { b in
             c.withUnsafeMutableBufferPointer { c in
                 medianSeconds(repetitions: repetitions) {
-                    GEMM.sgemm(
-                        transA: .none, transB: .none, m: m, n: n, k: k, alpha: 1,
-                        a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n,
-                        beta: 0, c: c.baseAddress!, ldc: n, pool: pool)
+                    if precision == .bf16 {
+                        GEMM.bgemm(
+                            transA: .none, transB: .none, m: m, n: n, k: k, alpha: 1,
+                            a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n,
+                            beta: 0, c: c.baseAddress!, ldc: n, pool: pool)
+                    } else {
+                        GEMM.sgemm(
+                            transA: .none, transB: .none, m: m, n: n, k: k, alpha: 1,
+                            a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n,
+                            beta: 0, c: c.baseAddress!, ldc: n, pool: pool)
+                    }
                 }
             }
         }
@@ -65,7 +74,7 @@ func gemmSeconds(m: Int, n: Int, k: Int, pool: ThreadPool, repetitions: Int = 7)
 func benchGEMM() {
     let shapes = [(32, 512, 128), (64, 1024, 256), (64, 4096, 1024), (128, 2048, 512), (1024, 1024, 1024), (2048, 2048, 2048)]
     let pool = ThreadPool.shared
-    print("sgemm, ISA \(ISA.active), GFLOP/s (median of 7)")
+    print("\(precision == .bf16 ? "bgemm (bf16)" : "sgemm"), ISA \(ISA.active), GFLOP/s (median of 7)")
     print("    M     N     K   1 thread  2 threads")
     for (m, n, k) in shapes {
         var row = "\(pad(m, 5)) \(pad(n, 5)) \(pad(k, 5))"
@@ -137,7 +146,7 @@ func benchRecurrent(pytorchFile: String?, only: String?) throws {
         ("tiny", 32, 48, 1, 32), ("adding", 64, 100, 2, 64), ("sensors", 32, 100, 8, 64), ("b1", 1, 100, 1, 32),
     ]
     let cells: [(String, Cell)] = [("rnn", .elman(.tanh)), ("lstm", .lstm), ("gru", .gru)]
-    print("recurrent layers, ISA \(ISA.active), \(ThreadPool.shared.threadCount) threads, median ms per call")
+    print("recurrent layers, ISA \(ISA.active), \(precision), \(ThreadPool.shared.threadCount) threads, median ms per call")
     print("cell  config           mode      Recurrent ms   PyTorch ms   PyTorch/Recurrent")
     func report(_ cell: String, _ config: String, _ mode: String, _ seconds: Double) {
         let ms = seconds * 1e3
@@ -153,6 +162,7 @@ func benchRecurrent(pytorchFile: String?, only: String?) throws {
         for (config, b, t, d, h) in grid {
             var generator = RandomGenerator(seed: 0)
             var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+            layer.precision = precision
             let x = Tensor.normal([b, t, d], using: &generator)
             let forward = try medianSeconds(minimum: 1) { _ = try layer(x) }
             report(name, config, "forward", forward)
@@ -166,7 +176,8 @@ func benchRecurrent(pytorchFile: String?, only: String?) throws {
             report(name, config, "train", train)
         }
         var generator = RandomGenerator(seed: 0)
-        let layer = try RecurrentLayer(cell: cell, inputSize: 32, hiddenSize: 128, generator: &generator)
+        var layer = try RecurrentLayer(cell: cell, inputSize: 32, hiddenSize: 128, generator: &generator)
+        layer.precision = precision
         let stream = try RecurrentStream(layer)
         let x = Tensor.normal([1, 32], using: &generator)
         var state = layer.zeroState(batchSize: 1)
@@ -175,7 +186,17 @@ func benchRecurrent(pytorchFile: String?, only: String?) throws {
     }
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
+var arguments = Array(CommandLine.arguments.dropFirst())
+/// `--precision fp32|bf16`, taken out of the arguments wherever it stands.
+let precision: Precision = {
+    guard let at = arguments.firstIndex(of: "--precision") else { return .fp32 }
+    guard at + 1 < arguments.count, let value = Precision(name: arguments[at + 1]) else {
+        print("--precision must be fp32 or bf16")
+        exit(2)
+    }
+    arguments.removeSubrange(at...(at + 1))
+    return value
+}()
 switch arguments.first ?? "gemm" {
 case "gemm": benchGEMM()
 case "peak":
@@ -186,38 +207,56 @@ case "peak":
     var sink: Float = 0
     let seconds = medianSeconds { sink += rc_fma_peak_loop(isa.rawValue, iterations, 1e-3) }
     print("peak \(isa), 1 thread: \(format1(flops / seconds / 1e9)) GFLOP/s per core (sum \(sink.isFinite ? "finite" : "not finite"))")
+    if isa.hasNativeBF16 {
+        let bf16 = medianSeconds { sink += rc_bf16_peak_loop(iterations, 1e-3) }
+        print("peak bf16 vdpbf16ps, 1 thread: \(format1(Double(iterations * 16 * 64) / bf16 / 1e9)) GFLOP/s per core")
+    }
 case "gemm-threshold": benchThreshold()
 case "prepacked" where arguments.count == 4:
     // One thread, op(B) packed once: the recurrent product of a time step.
     let (m, n, k) = (Int(arguments[1])!, Int(arguments[2])!, Int(arguments[3])!)
     let isa = ISA.active
     let a = [Float](repeating: 0.25, count: m * k), b = [Float](repeating: 0.5, count: n * k)
-    var packed = [Float](repeating: 0, count: rc_sgemm_packed_b_size(isa.rawValue, k, n))
+    let bf16 = precision == .bf16
+    var packed = [Float](
+        repeating: 0, count: bf16 ? rc_bgemm_packed_b_size(isa.rawValue, k, n) : rc_sgemm_packed_b_size(isa.rawValue, k, n))
     var c = [Float](repeating: 0, count: m * n)
     b.withUnsafeBufferPointer { b in
-        packed.withUnsafeMutableBufferPointer { p in rc_sgemm_pack_b(isa.rawValue, 1, k, n, b.baseAddress, k, p.baseAddress) }
+        packed.withUnsafeMutableBufferPointer { p in
+            if bf16 {
+                rc_bgemm_pack_b(isa.rawValue, 1, k, n, b.baseAddress, k, p.baseAddress)
+            } else {
+                rc_sgemm_pack_b(isa.rawValue, 1, k, n, b.baseAddress, k, p.baseAddress)
+            }
+        }
     }
     let seconds = medianSeconds {
-        rc_sgemm_prepacked(isa.rawValue, 0, m, n, k, 1, a, k, packed, n, 0, 0, &c, n)
+        if bf16 {
+            rc_bgemm_prepacked(isa.rawValue, 0, m, n, k, 1, a, k, packed, n, 0, 0, &c, n)
+        } else {
+            rc_sgemm_prepacked(isa.rawValue, 0, m, n, k, 1, a, k, packed, n, 0, 0, &c, n)
+        }
     }
-    print("prepacked \(m)×\(n)×\(k), 1 thread: \(format1(seconds * 1e6)) µs, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
+    print("prepacked \(precision) \(m)×\(n)×\(k), 1 thread: \(format1(seconds * 1e6)) µs, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
 case "forward" where arguments.count == 6 || arguments.count == 7:
     // One configuration's inference: forward CELL B T D H [ONNX_PATH]; with a
     // path, the same layer is also written as ONNX (scripts/onnx_latency.py).
     let cell = cellNamed(arguments[1])
     let (b, t, d, h) = (Int(arguments[2])!, Int(arguments[3])!, Int(arguments[4])!, Int(arguments[5])!)
     var generator = RandomGenerator(seed: 0)
-    let layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    layer.precision = precision
     if arguments.count == 7 { try layer.exportONNX(to: URL(fileURLWithPath: arguments[6])) }
     let x = Tensor.normal([b, t, d], using: &generator)
     let seconds = try medianSeconds(minimum: 2) { _ = try layer(x) }
-    print("forward \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
+    print("forward \(arguments[1]) \(precision) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
 case "train" where arguments.count == 6:
     // One configuration's training step: train CELL B T D H.
     let cell = cellNamed(arguments[1])
     let (b, t, d, h) = (Int(arguments[2])!, Int(arguments[3])!, Int(arguments[4])!, Int(arguments[5])!)
     var generator = RandomGenerator(seed: 0)
     var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    layer.precision = precision
     let x = Tensor.normal([b, t, d], using: &generator)
     var sgd = try SGD(learningRate: 1e-3)
     let ones = Tensor.ones([b, t, layer.outputSize])
@@ -226,18 +265,19 @@ case "train" where arguments.count == 6:
         let (_, _, gradients) = layer.backward(ones, cache: cache)
         sgd.step(&layer, gradients: gradients)
     }
-    print("train \(arguments[1]) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
+    print("train \(arguments[1]) \(precision) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")
 case "stream" where arguments.count == 2 || arguments.count == 4:
     // Batch-1 streaming step latency of one cell (D 32, H 128 unless given).
     let cell = cellNamed(arguments[1])
     let (d, h) = arguments.count == 4 ? (Int(arguments[2])!, Int(arguments[3])!) : (32, 128)
     var generator = RandomGenerator(seed: 0)
-    let layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    var layer = try RecurrentLayer(cell: cell, inputSize: d, hiddenSize: h, generator: &generator)
+    layer.precision = precision
     let stream = try RecurrentStream(layer)
     let x = Tensor.normal([1, d], using: &generator)
     var state = layer.zeroState(batchSize: 1)
     let seconds = try medianSeconds(minimum: 3) { _ = try stream.step(x, state: &state) }
-    print("stream \(arguments[1]) B1 D\(d) H\(h): \(format1(seconds * 1e9)) ns per step")
+    print("stream \(arguments[1]) \(precision) B1 D\(d) H\(h): \(format1(seconds * 1e9)) ns per step")
 case "gemm-shape" where arguments.count == 4:
     let (m, n, k) = (Int(arguments[1])!, Int(arguments[2])!, Int(arguments[3])!)
     for threads in [1, 2] {

@@ -14,7 +14,7 @@ struct Export: ParsableCommand {
         discussion: """
             --format pytorch (the default) writes only the recurrent layer's weights \
             under PyTorch's names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, \
-            …_reverse), as float32, with no metadata: `module.load_state_dict(load_file(path), \
+            …_reverse), as float32 (or bfloat16 with --dtype bf16), with no metadata: `module.load_state_dict(load_file(path), \
             strict=True)` loads it into the module printed on success, built with \
             batch_first=True. Other modules' tensors (head.weight) are left out. \
             A sigmoid Elman RNN has no PyTorch module.
@@ -38,7 +38,16 @@ struct Export: ParsableCommand {
     @Option(name: .shortAndLong, help: "The file to write (its folder must exist).")
     var output: String
 
+    @Option(
+        help:
+            "The weights' dtype with --format pytorch: fp32 (F32), or bf16 (BF16, rounded to nearest even: half the bytes, for bf16 inference; `recurrent import` and PyTorch load it)."
+    )
+    var dtype: Precision = .fp32
+
     func validate() throws {
+        if dtype != .fp32, format != .pytorch {
+            throw ValidationError("--dtype applies to --format pytorch; ONNX weights are float32")
+        }
         try validateExistingFile(model, "MODEL")
         try validateOutputPath(output)
         if URL(fileURLWithPath: model).standardizedFileURL.path == URL(fileURLWithPath: output).standardizedFileURL.path {
@@ -57,7 +66,9 @@ struct Export: ParsableCommand {
         let layer = try reportingFileErrors {
             let layer = try ModelFile(contentsOf: URL(fileURLWithPath: model)).layer
             let stateDict = Dictionary(uniqueKeysWithValues: layer.parameters.map { ($0.name, $0.tensor) })
-            try SafetensorsFile(tensors: stateDict).write(to: URL(fileURLWithPath: output))
+            var file = SafetensorsFile(tensors: stateDict)
+            file.floatStorage = dtype
+            try file.write(to: URL(fileURLWithPath: output))
             return layer
         }
         print("\(pytorchModule(layer.architecture)): \(layer.parameters.count) tensors → \(output)")

@@ -6,7 +6,8 @@ import Recurrent
 extension Forecast {
     func forecastManySeries() throws {
         guard let csv else { throw usageFailure("\(model) is a global model of many series; give them with --csv FILE") }
-        let file = try reportingDataErrors { try ForecastModelFile(contentsOf: URL(fileURLWithPath: model)) }
+        var file = try reportingDataErrors { try ForecastModelFile(contentsOf: URL(fileURLWithPath: model)) }
+        file.network.precision = precision.precision
         let record = file.manySeries!
         let options = file.options
         let (h, k) = (options.horizon, options.targets.count)

@@ -56,6 +56,8 @@ struct Forecast: ParsableCommand {
     @Option(help: "For a global model of many series: forecast this series only (default: every series in --csv).")
     var series: String?
 
+    @OptionGroup var precision: PrecisionOption
+
     /// The most rows one run forecasts: a recursive forecast this long is noise anyway.
     static let maximumSteps = 100_000
 
@@ -79,7 +81,8 @@ struct Forecast: ParsableCommand {
         if let series {
             throw usageFailure("--series \(series) names a series of a global model; \(model) forecasts one series")
         }
-        let (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
+        var (file, series, source) = try reportingDataErrors { try loadForecastModelAndSeries(model, csv, missing) }
+        file.network.precision = precision.precision
         let text = try reportingDataErrors {
             let options = file.options
             let (l, n) = (options.window, series.rowCount)

@@ -40,6 +40,8 @@ struct Generate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the draws.")
     var seed: UInt64 = 42
 
+    @OptionGroup var precision: PrecisionOption
+
     func validate() throws {
         guard (1...Limits.generatedCharacters).contains(length) else {
             throw ValidationError("--length must lie in 1...\(Limits.generatedCharacters), got \(length)")
@@ -63,7 +65,9 @@ struct Generate: ParsableCommand {
         let vocabulary = file.vocabulary
         let primeIDs = try reportingTextErrors { try vocabulary.encode(prime, source: "--prime") }
         let sample = try reportingDataErrors {
-            var sampler = try TextSampler(model: file.model)
+            var model = file.model
+            model.precision = precision.precision
+            var sampler = try TextSampler(model: model)
             var generator = RandomGenerator(seed: seed)
             return try sampler.generate(
                 after: primeIDs.isEmpty ? [vocabulary.lineFeedID ?? 0] : primeIDs, count: length,

@@ -1,6 +1,15 @@
 import ArgumentParser
 import Recurrent
 
+extension Precision: ExpressibleByArgument {}
+
+/// `--precision`, for the commands that run a model without the other
+/// training options (`predict`, `forecast`, `generate`).
+struct PrecisionOption: ParsableArguments {
+    @Option(help: ArgumentHelp("The arithmetic of the recurrent products: fp32, or bf16 (bf16 operands, fp32 sums; weights and cell arithmetic stay fp32; an MLP runs in fp32)."))
+    var precision: Precision = .fp32
+}
+
 /// The network and training options shared by `train` and `compare`.
 struct ModelOptions: ParsableArguments {
     @Option(
@@ -62,6 +71,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(parsing: .unconditional, help: "Worker threads for the kernels (≥ 1; default: all cores).")
     var threads: Int?
+
+    @Option(help: ArgumentHelp("The arithmetic of the recurrent products: fp32, or bf16 (bf16 operands, fp32 sums; weights and cell arithmetic stay fp32; an MLP runs in fp32)."))
+    var precision: Precision = .fp32
 
     func validateModel() throws {
         guard ["lstm", "gru", "rnn", "mlp"].contains(model) else {

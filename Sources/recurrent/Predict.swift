@@ -33,6 +33,8 @@ struct Predict: ParsableCommand {
     @Option(name: .shortAndLong, help: "The safetensors file to write output, h_n and c_n to (its folder must exist).")
     var output: String
 
+    @OptionGroup var precision: PrecisionOption
+
     func validate() throws {
         try validateExistingFile(model, "--model")
         try validateExistingFile(input, "--input")
@@ -46,7 +48,8 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let result = try reportingFileErrors {
-            let layer = try ModelFile(contentsOf: URL(fileURLWithPath: model)).layer
+            var layer = try ModelFile(contentsOf: URL(fileURLWithPath: model)).layer
+            layer.precision = precision.precision
             let batch = try PredictInput(contentsOf: URL(fileURLWithPath: input), layer: layer, modelPath: model)
             let (output, state) = try layer(batch.input, lengths: batch.lengths, initialState: batch.initialState)
             var file = SafetensorsFile(tensors: ["output": output, "h_n": state.h])

@@ -226,7 +226,8 @@ struct TrainingLoop {
                 name: "--tbptt", value: "\(k)",
                 reason: "needs sequences of one length; these are \(lengths.min()!) to \(lengths.max()!) steps long")
         }
-        let model = try makeModel(for: job, generator: &generator)
+        var model = try makeModel(for: job, generator: &generator)
+        model.precision = options.precision
         var trainer = try SequenceTrainer(
             model: model, optimizer: optimizer, loss: job.loss, schedule: schedule, maxGradientNorm: options.clip,
             seed: options.seed, truncation: options.tbptt)

@@ -10,6 +10,7 @@
 #define C_RECURRENT_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,6 +98,61 @@ void rc_sgemm_pack_b(int isa, int transB, long K, long N,
 /// multiple of rc_gemm_nr(isa). Same numbers as rc_sgemm.
 void rc_sgemm_prepacked(int isa, int transA,
                         long M, long N, long K,
+                        float alpha, const float *A, long lda,
+                        const float *Bpacked, long packedN, long n0,
+                        float beta, float *C, long ldc);
+
+// ---- bf16 products with fp32 accumulation (gemm_bf16.c) ----
+//
+// Operands are fp32 in memory, rounded to bf16 (nearest, ties to even, NaN
+// kept) as they are packed; products are exact, sums fp32. The avx512 set on
+// a CPU with AVX512_BF16 runs vdpbf16ps ("native"); every other set, and
+// avx512 without it, rounds the operands and runs its own fp32 kernel. The
+// two differ only in the order of the fp32 sums (and vdpbf16ps flushing
+// subnormals to zero).
+
+/// 1 when this CPU and OS run AVX512_BF16 (CPUID leaf 7 sub-leaf 1, EAX bit
+/// 5; XGETBV shows the AVX-512 state saved), else 0.
+int rc_bf16_native_supported(void);
+
+/// 1 when the bf16 products of `isa` run on vdpbf16ps, 0 for the fallback.
+int rc_bf16_native(int isa);
+
+/// The register-only vdpbf16ps loop: 16 independent accumulators,
+/// `iterations` instructions on each, 32 multiply-adds (64 FLOPs) per
+/// instruction; the bf16 peak beside rc_fma_peak_loop's. Returns their sum;
+/// without native bf16, returns `seed` at once.
+float rc_bf16_peak_loop(long iterations, float seed);
+
+/// y[i] = x[i] rounded to the nearest bf16 (ties to even, NaN stays NaN), as fp32.
+void rc_bf16_round(const float *x, float *y, long n);
+
+/// y[i] = the bf16 bits of x[i] rounded as rc_bf16_round.
+void rc_bf16_from_float(const float *x, uint16_t *y, long n);
+
+/// C = alpha·bf16(op(A))·bf16(op(B)) + beta·C, fp32 sums; arguments as rc_sgemm.
+void rc_bgemm(int isa, int transA, int transB, long M, long N, long K,
+              float alpha, const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc);
+
+/// Column panel width of `isa`'s packed bf16 B: column offsets and the
+/// column ranges that threads pack are multiples of it.
+int rc_bgemm_nr(int isa);
+
+/// Floats (4-byte units) that hold op(B) (K x N) packed for rc_bgemm_prepacked.
+size_t rc_bgemm_packed_b_size(int isa, long K, long N);
+
+/// Packs op(B) (K x N), rounded to bf16, for rc_bgemm_prepacked.
+void rc_bgemm_pack_b(int isa, int transB, long K, long N, const float *B, long ldb, float *packed);
+
+/// Packs columns [j0, j1) of op(B) only (j0 a multiple of rc_bgemm_nr):
+/// threads may pack disjoint ranges of one buffer at once.
+void rc_bgemm_pack_b_columns(int isa, int transB, long K, long N, const float *B, long ldb,
+                             long j0, long j1, float *packed);
+
+/// C = alpha·bf16(op(A))·Bpacked[:, n0 ..< n0 + N] + beta·C, Bpacked from
+/// rc_bgemm_pack_b of width packedN, n0 a multiple of rc_bgemm_nr(isa).
+void rc_bgemm_prepacked(int isa, int transA, long M, long N, long K,
                         float alpha, const float *A, long lda,
                         const float *Bpacked, long packedN, long n0,
                         float beta, float *C, long ldc);

@@ -67,6 +67,11 @@ public struct SafetensorsFile: Sendable, Equatable {
     public var integerTensors: [String: IntegerTensor]
     /// The header's `__metadata__`: free-form string annotations.
     public var metadata: [String: String]
+    /// How ``tensors`` are written: F32 (``Precision/fp32``, the default), or
+    /// BF16 (``Precision/bf16``: each value rounded to the nearest bf16, ties
+    /// to even, NaN kept), half the bytes, for inference in bf16. Reading
+    /// leaves it ``Precision/fp32`` whatever the file's dtypes.
+    public var floatStorage: Precision = .fp32
 
     /// The longest header a file may declare, in bytes: 100 MB, the Python
     /// library's limit.
@@ -146,7 +151,7 @@ public struct SafetensorsFile: Sendable, Equatable {
 }
 
 extension SafetensorsFile {
-    /// The element types of a safetensors file that Recurrent reads; it writes F32 and I64.
+    /// The element types of a safetensors file that Recurrent reads; it writes F32 (or BF16) and I64.
     enum DType: String, CaseIterable {
         case F64, F32, F16, BF16, F8_E5M2, F8_E4M3
         case I64, I32, I16, I8, U64, U32, U16, U8, BOOL
@@ -216,9 +221,10 @@ extension SafetensorsFile {
             let tensor = integerTensors[name]!
             appendEntry(name, dtype: .I64, shape: tensor.shape, count: tensor.values.count)
         }
+        let floatDType: DType = floatStorage == .bf16 ? .BF16 : .F32
         for name in floatNames {
             let tensor = tensors[name]!
-            appendEntry(name, dtype: .F32, shape: tensor.shape, count: tensor.count)
+            appendEntry(name, dtype: floatDType, shape: tensor.shape, count: tensor.count)
         }
         header.append(UInt8(ascii: "}"))
         header += Array(repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
@@ -238,8 +244,14 @@ extension SafetensorsFile {
             }
         }
         for name in floatNames {
-            for scalar in tensors[name]!.scalars {
-                Self.appendLittleEndian(scalar.bitPattern, to: &bytes)
+            if floatStorage == .bf16 {
+                for scalar in tensors[name]!.scalars {
+                    Self.appendLittleEndian(UInt16(Float.bf16Rounded(scalar).bitPattern >> 16), to: &bytes)
+                }
+            } else {
+                for scalar in tensors[name]!.scalars {
+                    Self.appendLittleEndian(scalar.bitPattern, to: &bytes)
+                }
             }
         }
         return bytes

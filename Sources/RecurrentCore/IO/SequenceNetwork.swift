@@ -39,6 +39,19 @@ public enum SequenceNetwork: Sendable {
     /// The model's ``SequenceModel/distribution``, or nil (always for the MLP).
     public var distribution: ForecastDistribution? { sequenceModel?.distribution }
 
+    /// The precision of a recurrent network's products
+    /// (``SequenceModel/precision``); always ``Precision/fp32`` for the MLP,
+    /// which setting leaves unchanged.
+    public var precision: Precision {
+        get { sequenceModel?.precision ?? .fp32 }
+        set {
+            if case .recurrent(var model) = self {
+                model.precision = newValue
+                self = .recurrent(model)
+            }
+        }
+    }
+
     /// The recurrent model, or nil for the MLP.
     public var sequenceModel: SequenceModel? {
         if case .recurrent(let model) = self { return model }

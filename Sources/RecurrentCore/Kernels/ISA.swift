@@ -12,7 +12,10 @@ import Darwin
 /// The kernels for every set this CPU supports are compiled into the package;
 /// ``ISA/active`` is chosen once, at first use, from the CPU's features, or
 /// from the environment variable `RECURRENT_ISA` (`portable`, `avx2`,
-/// `avx512`, `neon`) when it names a supported set.
+/// `avx512`, `neon`) when it names a supported set. The bf16 products of
+/// ``Precision/bf16`` follow the set: `avx512` runs `vdpbf16ps` where the
+/// CPU has AVX512_BF16 (``hasNativeBF16``), every other set rounds the
+/// operands and runs its fp32 kernel.
 public enum ISA: Int32, CaseIterable, Sendable, CustomStringConvertible {
     case portable = 0
     case avx2 = 1

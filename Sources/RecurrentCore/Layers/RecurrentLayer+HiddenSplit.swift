@@ -37,6 +37,11 @@ extension RecurrentLayer {
         let column = (index % directions) * h
         let outputStride = t * outputSize
         let recurrence = self.cell
+        // bf16: each part's slices packed for the bf16 kernels and kept in the
+        // layer's cache, in training too (once per version of the weights).
+        let precision = self.precision
+        let bf16 = precision == .bf16
+        let keepPacking = keepPacking || bf16
         // Unit boundaries, multiples of 16 (one AVX-512 vector); two parts
         // split where the last call's timing says both threads finish
         // together (cores differ).
@@ -52,7 +57,10 @@ extension RecurrentLayer {
         // that core's cache).
         func offsets(_ k: Int) -> [Int] {
             (0...parts).map { part in
-                (0..<part).reduce(0) { $0 + rc_sgemm_packed_b_size(isa.rawValue, k, g * (bounds[$1 + 1] - bounds[$1])) }
+                (0..<part).reduce(0) {
+                    let n = g * (bounds[$1 + 1] - bounds[$1])
+                    return $0 + (bf16 ? rc_bgemm_packed_b_size(isa.rawValue, k, n) : rc_sgemm_packed_b_size(isa.rawValue, k, n))
+                }
             }
         }
         let (hhOffsets, ihOffsets) = (offsets(h), offsets(d))
@@ -63,7 +71,17 @@ extension RecurrentLayer {
                     ThreadPool.shared.parallelFor(parts) { part in
                         let width = bounds[part + 1] - bounds[part]
                         let panel = Int(rc_gemm_nr(isa.rawValue))
-                        if width % panel == 0 {
+                        if bf16 {
+                            // This part's rows of every gate, gathered, then packed as op(B) = rowsᵀ.
+                            let rowIndices = (0..<g).flatMap { gate in
+                                (bounds[part]..<bounds[part + 1]).map { gate * h + $0 }
+                            }
+                            weight.gatheringRows(rowIndices).withUnsafeBufferPointer { rows in
+                                rc_bgemm_pack_b(
+                                    isa.rawValue, 1, k, g * width, rows.baseAddress, k,
+                                    packed.baseAddress! + offsets[part])
+                            }
+                        } else if width % panel == 0 {
                             // Gate block `gate` of this part's units: columns gate·width of its op(B) = rowsᵀ [K, G·width].
                             for gate in 0..<g {
                                 packGateBlock(
@@ -85,7 +103,7 @@ extension RecurrentLayer {
         // An inference call keeps the packings for the next while the weights
         // are unchanged (training changes them every step, so it packs into
         // scratch and gives it back). The layout follows the bounds.
-        let key = "parts \(isa.rawValue) \(bounds)"
+        let key = "parts \(precision) \(isa.rawValue) \(bounds)"
         let packedHH = packing(of: w.weightHH, slot: 2 * index, key: key, count: hhOffsets[parts], keep: keepPacking) {
             pack(w.weightHH, offsets: hhOffsets, into: &$0)
         }
@@ -130,18 +148,19 @@ extension RecurrentLayer {
                                                 let ghPart = ghParts.baseAddress! + b * g * j0
                                                 let gxPart = gx.baseAddress! + b * t * g * j0  // [B·T, G·width]
                                                 if s == 0 {
-                                                    rc_sgemm_prepacked(
-                                                        isa.rawValue, 0, b * t, g * width, d, 1, x.baseAddress, d,
-                                                        packedIH.baseAddress! + ihOffsets[part], g * width, 0, 0,
-                                                        gxPart, g * width)
+                                                    prepackedProduct(
+                                                        precision, isa, m: b * t, n: g * width, k: d,
+                                                        a: x.baseAddress!, lda: d,
+                                                        packed: packedIH.baseAddress! + ihOffsets[part],
+                                                        packedN: g * width, beta: 0, c: gxPart, ldc: g * width)
                                                 }
                                                 if s == 0 && zeroStart {
                                                     ghPart.update(repeating: 0, count: b * g * width)
                                                 } else {
-                                                    rc_sgemm_prepacked(
-                                                        isa.rawValue, 0, b, g * width, h, 1, hIn, h,
-                                                        packedHH.baseAddress! + hhOffsets[part], g * width, 0, 0,
-                                                        ghPart, g * width)
+                                                    prepackedProduct(
+                                                        precision, isa, m: b, n: g * width, k: h, a: hIn, lda: h,
+                                                        packed: packedHH.baseAddress! + hhOffsets[part],
+                                                        packedN: g * width, beta: 0, c: ghPart, ldc: g * width)
                                                 }
                                                 var step = rc_cell_forward()
                                                 step.rows = b

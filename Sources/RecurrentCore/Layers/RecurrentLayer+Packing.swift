@@ -67,10 +67,47 @@ extension RecurrentLayer {
     }
 }
 
-/// A layer's weights packed for the GEMM kernels of one ISA, made once and
-/// reused over many calls (streaming).
+extension RecurrentLayer {
+    /// Where the bf16 packings of layer and direction `index` live in the
+    /// layer's cache: `which` 0 W_hhᵀ, 1 W_ihᵀ (forward), 2 W_hh, 3 W_ih (backward).
+    func bf16Slot(_ index: Int, _ which: Int) -> Int { (1 << 20) + 4 * index + which }
+
+    /// W [N, K] rounded to bf16 and packed for the bf16 kernels, as
+    /// op(B) = Wᵀ [K, N] when `transposed`, else as op(B) = W: kept in the
+    /// layer's cache while the weights are unchanged, so it is made once per
+    /// version of the weights (once per optimiser update in training),
+    /// whatever the number of steps and calls in between.
+    func packedBF16(_ weight: Tensor, transposed: Bool, slot: Int, isa: ISA) -> [Float] {
+        let (rows, columns) = (weight.shape[0], weight.shape[1])
+        let (k, n) = transposed ? (columns, rows) : (rows, columns)
+        return packedCache.packed(slot: slot, weights: weight.scalars, key: "bf16 \(transposed) \(isa.rawValue)") {
+            weight.withUnsafeBufferPointer { w in
+                GEMM.packBF16(
+                    transB: transposed ? .transposed : .none, k: k, n: n, b: w.baseAddress!, ldb: columns, isa: isa)
+            }
+        }
+    }
+}
+
+/// `C = α·op(A)·packed[:, n0 ..< n0 + N] + β·C` against a B packed for
+/// `precision`'s kernels: `rc_sgemm_prepacked` or `rc_bgemm_prepacked`.
+@inline(__always)
+func prepackedProduct(
+    _ precision: Precision, _ isa: ISA, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+    packed: UnsafePointer<Float>?, packedN: Int, n0: Int = 0, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    if precision == .bf16 {
+        rc_bgemm_prepacked(isa.rawValue, 0, m, n, k, 1, a, lda, packed, packedN, n0, beta, c, ldc)
+    } else {
+        rc_sgemm_prepacked(isa.rawValue, 0, m, n, k, 1, a, lda, packed, packedN, n0, beta, c, ldc)
+    }
+}
+
+/// A layer's weights packed for the GEMM kernels of one ISA and the layer's
+/// precision, made once and reused over many calls (streaming).
 struct PreparedWeights: Sendable {
     let isa: ISA
+    let precision: Precision
     /// Per layer and direction: W_ihᵀ [D, G·H], packed.
     let inputWeights: [[Float]]
     /// Per layer and direction: W_hhᵀ [H, G·H], packed.
@@ -78,8 +115,18 @@ struct PreparedWeights: Sendable {
 
     init(_ layer: RecurrentLayer, isa: ISA = .active) {
         self.isa = isa
-        inputWeights = layer.weights.map { packTransposed($0.weightIH, isa: isa) }
-        recurrentWeights = layer.weights.map { packTransposed($0.weightHH, isa: isa) }
+        precision = layer.precision
+        if layer.precision == .bf16 {
+            inputWeights = layer.weights.indices.map {
+                layer.packedBF16(layer.weights[$0].weightIH, transposed: true, slot: layer.bf16Slot($0, 1), isa: isa)
+            }
+            recurrentWeights = layer.weights.indices.map {
+                layer.packedBF16(layer.weights[$0].weightHH, transposed: true, slot: layer.bf16Slot($0, 0), isa: isa)
+            }
+        } else {
+            inputWeights = layer.weights.map { packTransposed($0.weightIH, isa: isa) }
+            recurrentWeights = layer.weights.map { packTransposed($0.weightHH, isa: isa) }
+        }
     }
 }
 

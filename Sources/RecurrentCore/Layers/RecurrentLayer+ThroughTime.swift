@@ -62,6 +62,10 @@ extension RecurrentLayer {
     ) -> RecurrentCache.StepCache? {
         let w = weights[index]
         let isa = prepared?.isa ?? ISA.active
+        // bf16: every product against bf16 weights packed once per version
+        // of the weights (the layer's cache), so also in training.
+        let precision = prepared?.precision ?? self.precision
+        let bf16 = precision == .bf16
         let (b, t, d) = (input.shape[0], input.shape[1], input.shape[2])
         let (h, g) = (hiddenSize, cell.gateCount)
         let gh = g * h
@@ -107,14 +111,19 @@ extension RecurrentLayer {
         let keepPacking = !keepCache && prepared == nil
         let packedHH =
             prepared?.recurrentWeights[index]
-            ?? packed(w.weightHH, slot: 2 * index, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa)
+            ?? (bf16
+                ? packedBF16(w.weightHH, transposed: true, slot: bf16Slot(index, 0), isa: isa)
+                : packed(w.weightHH, slot: 2 * index, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa))
         let packedIH =
             prepared?.inputWeights[index]
-            ?? (perStep
-                ? packed(w.weightIH, slot: 2 * index + 1, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa)
-                : nil)
+            ?? (bf16
+                ? packedBF16(w.weightIH, transposed: true, slot: bf16Slot(index, 1), isa: isa)
+                : perStep
+                    ? packed(
+                        w.weightIH, slot: 2 * index + 1, key: "whole \(isa.rawValue)", keep: keepPacking, isa: isa)
+                    : nil)
         defer {
-            if prepared == nil && !keepPacking {
+            if prepared == nil && !keepPacking && !bf16 {
                 scratch.give(packedHH)
                 if let packedIH { scratch.give(packedIH) }
             }
@@ -130,7 +139,13 @@ extension RecurrentLayer {
         if !perStep {
             input.withUnsafeBufferPointer { x in
                 gx.withUnsafeMutableBufferPointer { gx in
-                    if let packedIH {
+                    if let packedIH, bf16 {
+                        packedIH.withUnsafeBufferPointer { p in
+                            GEMM.bgemmPrepacked(
+                                transA: .none, m: b * t, n: gh, k: d, alpha: 1, a: x.baseAddress!, lda: d,
+                                packed: p.baseAddress!, beta: 0, c: gx.baseAddress!, ldc: gh, isa: isa)
+                        }
+                    } else if let packedIH {
                         packedIH.withUnsafeBufferPointer { p in
                             rc_sgemm_prepacked(
                                 isa.rawValue, 0, b * t, gh, d, 1, x.baseAddress, d, p.baseAddress, gh, 0, 0,
@@ -209,16 +224,17 @@ extension RecurrentLayer {
                                                         }
                                                         (a, lda) = (UnsafePointer(xs), d)
                                                     }
-                                                    rc_sgemm_prepacked(
-                                                        isa.rawValue, 0, count * rows, gh, d, 1, a, lda, packedIH, gh,
-                                                        0, 0, gxSpan, gh)
+                                                    prepackedProduct(
+                                                        precision, isa, m: count * rows, n: gh, k: d, a: a, lda: lda,
+                                                        packed: packedIH, packedN: gh, beta: 0, c: gxSpan, ldc: gh)
                                                 }
                                                 if s == 0 && zeroStart {
                                                     (ghBuffer + r0 * gh).update(repeating: 0, count: rows * gh)
                                                 } else {
-                                                    rc_sgemm_prepacked(
-                                                        isa.rawValue, 0, rows, gh, h, 1, state + r0 * h, h,
-                                                        packedHH.baseAddress, gh, 0, 0, ghBuffer + r0 * gh, gh)
+                                                    prepackedProduct(
+                                                        precision, isa, m: rows, n: gh, k: h, a: state + r0 * h,
+                                                        lda: h, packed: packedHH.baseAddress, packedN: gh, beta: 0,
+                                                        c: ghBuffer + r0 * gh, ldc: gh)
                                                 }
                                                 step.t = time
                                                 step.gx = UnsafePointer(
@@ -303,6 +319,7 @@ extension RecurrentLayer {
     ) -> NamedTensors {
         let w = weights[index]
         let isa = ISA.active
+        let bf16 = precision == .bf16
         let (b, t, d) = (input.shape[0], input.shape[1], input.shape[2])
         let (h, g) = (hiddenSize, cell.gateCount)
         let gh = g * h
@@ -322,14 +339,21 @@ extension RecurrentLayer {
             scratch.give(dgx)
             scratch.give(dgh)
         }
-        // W_hh packed as op(B) = W_hh [G·H, H], for dh_prev += dgh·W_hh.
-        var packed = scratch.take(rc_sgemm_packed_b_size(isa.rawValue, gh, h))  // packing writes every entry
-        defer { scratch.give(packed) }
-        w.weightHH.withUnsafeBufferPointer { whh in
-            packed.withUnsafeMutableBufferPointer { p in
-                rc_sgemm_pack_b(isa.rawValue, 0, gh, h, whh.baseAddress, h, p.baseAddress)
+        // W_hh packed as op(B) = W_hh [G·H, H], for dh_prev += dgh·W_hh
+        // (bf16: from the layer's cache, made once per version of the weights).
+        var packed =
+            bf16
+            ? packedBF16(w.weightHH, transposed: false, slot: bf16Slot(index, 2), isa: isa)
+            : scratch.take(rc_sgemm_packed_b_size(isa.rawValue, gh, h))  // packing writes every entry
+        defer { if !bf16 { scratch.give(packed) } }
+        if !bf16 {
+            w.weightHH.withUnsafeBufferPointer { whh in
+                packed.withUnsafeMutableBufferPointer { p in
+                    rc_sgemm_pack_b(isa.rawValue, 0, gh, h, whh.baseAddress, h, p.baseAddress)
+                }
             }
         }
+        let precision = self.precision
         let chunks = chunkCount(batch: b, steps: t)
         let outputStride = t * outputSize
         let recurrence = cell
@@ -383,9 +407,10 @@ extension RecurrentLayer {
                                         step.aux = aux.map { UnsafePointer($0 + row * h) }
                                         recurrence.backwardStep(&step, isa: isa)
                                         // dh_{t−1} += dgh_t·W_hh
-                                        rc_sgemm_prepacked(
-                                            isa.rawValue, 0, rows, h, gh, 1, dghBase + row * gh, t * gh,
-                                            packed.baseAddress, h, 0, 1, next, h)
+                                        prepackedProduct(
+                                            precision, isa, m: rows, n: h, k: gh, a: dghBase + row * gh,
+                                            lda: t * gh, packed: packed.baseAddress, packedN: h, beta: 1, c: next,
+                                            ldc: h)
                                         swap(&current, &next)
                                     }
                                     if current != dh + r0 * h {
@@ -404,32 +429,38 @@ extension RecurrentLayer {
         let dghValues = gru ? dgh : dgx
         var dWih = Tensor.zeros([gh, d])
         var dWhh = Tensor.zeros([gh, h])
-        dgx.withUnsafeBufferPointer { dgx in
-            input.withUnsafeBufferPointer { x in
-                dWih.withUnsafeMutableBufferPointer { dW in
-                    // dW_ih = Σ_t dgx_tᵀ·x_t
-                    GEMM.sgemm(
-                        transA: .transposed, transB: .none, m: gh, n: d, k: b * t, alpha: 1,
-                        a: dgx.baseAddress!, lda: gh, b: x.baseAddress!, ldb: d, beta: 0, c: dW.baseAddress!, ldc: d)
+        if bf16 {
+            weightGradientsBF16(
+                index: index, dgx: dgx, dgh: dghValues, input: input, hPrev: stepCache.hPrev,
+                dWih: &dWih, dWhh: &dWhh, dInput: &dInput)
+        } else {
+            dgx.withUnsafeBufferPointer { dgx in
+                input.withUnsafeBufferPointer { x in
+                    dWih.withUnsafeMutableBufferPointer { dW in
+                        // dW_ih = Σ_t dgx_tᵀ·x_t
+                        GEMM.sgemm(
+                            transA: .transposed, transB: .none, m: gh, n: d, k: b * t, alpha: 1,
+                            a: dgx.baseAddress!, lda: gh, b: x.baseAddress!, ldb: d, beta: 0, c: dW.baseAddress!, ldc: d)
+                    }
+                }
+                w.weightIH.withUnsafeBufferPointer { wih in
+                    dInput.withUnsafeMutableBufferPointer { dx in
+                        // dx_t += dgx_t·W_ih
+                        GEMM.sgemm(
+                            transA: .none, transB: .none, m: b * t, n: d, k: gh, alpha: 1,
+                            a: dgx.baseAddress!, lda: gh, b: wih.baseAddress!, ldb: d, beta: 1, c: dx.baseAddress!, ldc: d)
+                    }
                 }
             }
-            w.weightIH.withUnsafeBufferPointer { wih in
-                dInput.withUnsafeMutableBufferPointer { dx in
-                    // dx_t += dgx_t·W_ih
-                    GEMM.sgemm(
-                        transA: .none, transB: .none, m: b * t, n: d, k: gh, alpha: 1,
-                        a: dgx.baseAddress!, lda: gh, b: wih.baseAddress!, ldb: d, beta: 1, c: dx.baseAddress!, ldc: d)
-                }
-            }
-        }
-        dghValues.withUnsafeBufferPointer { dgh in
-            stepCache.hPrev.withUnsafeBufferPointer { hPrev in
-                dWhh.withUnsafeMutableBufferPointer { dW in
-                    // dW_hh = Σ_t dgh_tᵀ·h_{t−1}
-                    GEMM.sgemm(
-                        transA: .transposed, transB: .none, m: gh, n: h, k: b * t, alpha: 1,
-                        a: dgh.baseAddress!, lda: gh, b: hPrev.baseAddress!, ldb: h, beta: 0, c: dW.baseAddress!, ldc: h
-                    )
+            dghValues.withUnsafeBufferPointer { dgh in
+                stepCache.hPrev.withUnsafeBufferPointer { hPrev in
+                    dWhh.withUnsafeMutableBufferPointer { dW in
+                        // dW_hh = Σ_t dgh_tᵀ·h_{t−1}
+                        GEMM.sgemm(
+                            transA: .transposed, transB: .none, m: gh, n: h, k: b * t, alpha: 1,
+                            a: dgh.baseAddress!, lda: gh, b: hPrev.baseAddress!, ldb: h, beta: 0, c: dW.baseAddress!, ldc: h
+                        )
+                    }
                 }
             }
         }

@@ -85,6 +85,11 @@ public struct RecurrentLayer: Sendable {
     public let dropout: Float
     /// Weights of every layer and direction, indexed `layer·directions + direction`.
     public var weights: [RecurrentWeights]
+    /// The arithmetic of the input and recurrent products, forward and
+    /// backward: ``Precision/fp32`` (the default) or ``Precision/bf16``
+    /// (bf16 operands, fp32 sums; weights, state and cell arithmetic stay
+    /// fp32). Not saved with the weights: a run-time choice.
+    public var precision: Precision = .fp32
 
     /// Scratch buffers reused from call to call (shared by copies; thread-safe).
     var scratch = BufferPool()

@@ -34,11 +34,12 @@ struct StreamStep: Sendable {
     /// (240 KiB) 1.8–2.1 against 1.9.
     static let splitBytes = 512 << 10
 
-    /// The packing for `layer`, or nil when the layer runs both directions.
+    /// The packing for `layer`, or nil when the layer runs both directions
+    /// or in bf16 (these kernels are fp32's).
     /// One part shares `prepared`'s packing (the same layout) when given;
     /// parts have their own, as much memory again as the weights.
     init?(_ layer: RecurrentLayer, isa: ISA = .active, parts requested: Int? = nil, sharing prepared: PreparedWeights? = nil) {
-        guard !layer.bidirectional else { return nil }
+        guard !layer.bidirectional, layer.precision == .fp32 else { return nil }
         let (h, g) = (layer.hiddenSize, layer.cell.gateCount)
         cell = layer.cell
         layers = layer.layers

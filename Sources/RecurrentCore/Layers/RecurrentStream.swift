@@ -6,7 +6,8 @@
 /// step costs only its arithmetic; make a new stream after changing weights.
 /// A single step (``step(_:state:)``) of a layer whose weights reach 512 KiB
 /// splits its hidden units between two threads, each reading its own slice of
-/// the weights, packed apart (as much memory again as the weights).
+/// the weights, packed apart (as much memory again as the weights); in
+/// ``Precision/bf16`` a step runs as a chunk of one step, on the bf16 kernels.
 ///
 /// ```swift
 /// let stream = try RecurrentStream(lstm)
@@ -35,7 +36,8 @@ public struct RecurrentStream: Sendable {
         }
         self.layer = layer
         prepared = PreparedWeights(layer)
-        single = StreamStep(layer, sharing: prepared)
+        // The single step runs the fp32 kernels; in bf16 every step goes through `chunk`.
+        single = layer.precision == .fp32 ? StreamStep(layer, sharing: prepared) : nil
     }
 
     /// Advances every sequence of a batch by one step.
