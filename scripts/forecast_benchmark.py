@@ -68,6 +68,8 @@ VARIANTS = {  # every switch spelled out, so a change of the defaults changes on
     "direct+skip": ["--head", "direct", "--no-revin", "--skip"],
     "per-step+revin+skip": ["--head", "per-step", "--revin", "--skip"],
     "direct+revin+skip": ["--head", "direct", "--revin", "--skip"],
+    "encoder-decoder+revin": ["--head", "encoder-decoder", "--revin", "--no-skip"],
+    "encoder-decoder+revin+skip": ["--head", "encoder-decoder", "--revin", "--skip"],
     # Probabilistic: the default head with quantile regression or a Gaussian likelihood, scored also
     # by the 80% interval's test coverage and width, the pinball loss and the CRPS estimate.
     "quantiles": ["--quantiles", "0.1,0.5,0.9"],
@@ -398,7 +400,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--learning-rate", type=float, default=5e-3)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--variants", default="default,direct,per-step,direct+revin,per-step+revin,direct+skip,per-step+revin+skip",
+    parser.add_argument("--variants", default="default,direct,per-step,direct+revin,per-step+revin+skip,encoder-decoder+revin+skip",
                         help=f"Recurrent head variants, of: {', '.join(VARIANTS)}")
     parser.add_argument("--series", help="only the series whose names start with these, comma-separated")
     parser.add_argument("--no-darts", action="store_true")
