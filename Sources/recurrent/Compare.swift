@@ -105,7 +105,7 @@ struct Compare: ParsableCommand {
         if let plots { try makeOutputFolder(plots, "--plots") }
         let text = !progress.quiet && !progress.json
         if text { print(job.description) }
-        let target = ParameterCount(job: job, options: modelOptions)
+        let target = try reportingDataErrors { try ParameterCount(job: job, options: modelOptions, models: modelList) }
         let goal = target.count(model: "lstm", hidden: modelOptions.hidden)
         var rows: [Row] = []
         var metric: String?
@@ -297,39 +297,45 @@ func significant(_ value: Double) -> String {
     return abs(value) >= 1e-4 && abs(value) < 1e6 ? String(format: "%.4g", value) : String(format: "%.3e", value)
 }
 
-/// Parameter counts of the models `compare` builds, by formula, to match sizes.
+/// Parameter counts of the models `compare` builds, to match sizes: each
+/// model's count is a quadratic a·H² + b·H + c in its hidden size H (every
+/// weight matrix is H × something or H × H), so three models built at H = 1,
+/// 2 and 3 — with the job's embedding, layers, directions, head, skip,
+/// covariates, decoder and distribution, as `train` builds them — give it
+/// exactly.
 struct ParameterCount {
-    let inputSize: Int
-    let embedding: Int
-    let mlpWidth: Int
-    let outputs: Int
-    let layers: Int
-    let directions: Int
+    /// Per model name, (a, b, c).
+    private var coefficients: [String: (Int, Int, Int)] = [:]
 
-    init(job: some TrainingJob, options: ModelOptions) {
-        switch job.input {
-        case .features(let d):
-            inputSize = d
-            embedding = 0
-        case .tokens(let v):
-            inputSize = options.embedding
-            embedding = v * options.embedding
+    init(job: some TrainingJob, options: ModelOptions, models: [String]) throws {
+        for model in Set(models + ["lstm"]) {
+            let counts = try (1...3).map { h in try Self.built(model: model, hidden: h, job: job, options: options) }
+            // Through (1, n₁), (2, n₂), (3, n₃): a = (n₃ − 2n₂ + n₁) / 2, b = n₂ − n₁ − 3a, c = n₁ − a − b.
+            let a = (counts[2] - 2 * counts[1] + counts[0]) / 2
+            let b = counts[1] - counts[0] - 3 * a
+            coefficients[model] = (a, b, counts[0] - a - b)
         }
-        mlpWidth = job.input.width(steps: job.train.steps) ?? 0
-        outputs = job.outputSize
-        layers = options.layers
-        directions = options.bidirectional ? 2 : 1
+    }
+
+    /// The parameters of `model` as `train` builds it for the job at hidden size `h`.
+    static func built(model: String, hidden h: Int, job: some TrainingJob, options: ModelOptions) throws -> Int {
+        var generator = RandomGenerator(seed: 0)
+        if model == "mlp" {
+            return try WindowMLP(
+                input: job.input, steps: job.train.steps, hiddenSizes: [h, h], outputSize: job.outputSize,
+                generator: &generator
+            ).parameterCount
+        }
+        var sized = options
+        sized.model = model
+        sized.hidden = h
+        let quiet = try ProgressOptions.parse(["--quiet"])
+        return try TrainingLoop(options: sized, progress: quiet).makeModel(for: job, generator: &generator).parameterCount
     }
 
     func count(model: String, hidden h: Int) -> Int {
-        if model == "mlp" { return mlpWidth * h + h + h * h + h + h * outputs + outputs }
-        let gates = model == "lstm" ? 4 : model == "gru" ? 3 : 1
-        var total = embedding
-        for layer in 0..<layers {
-            let input = layer == 0 ? inputSize : directions * h
-            total += directions * gates * (h * input + h * h + 2 * h)
-        }
-        return total + outputs * directions * h + outputs
+        guard let (a, b, c) = coefficients[model] else { return 0 }
+        return (a * h + b) * h + c
     }
 
     /// The hidden size whose count is nearest `goal`.
