@@ -120,6 +120,14 @@ extension Forecast {
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: future))
         let series = try table.longFormSeries(idColumn: id, columns: options.futureFeatures, missing: .error)
         var values: [String: [String: [Double]]] = [:]
+        let known = Set(file.manySeries?.ids ?? [])
+        if let stranger = series.first(where: { !known.contains($0.id) }) {
+            // A typo in an id would otherwise leave its series without rows, or be dropped unseen.
+            throw RecurrentError.invalidArgument(
+                name: "--future", value: future,
+                reason: "has rows of series \"\(stranger.id)\", which is not one the model was trained on "
+                    + "(\(file.manySeries!.ids.prefix(3).map { "\"\($0)\"" }.joined(separator: ", "))\(known.count > 3 ? ", …" : ""))")
+        }
         for s in series { values[s.id] = Dictionary(uniqueKeysWithValues: options.futureFeatures.map { ($0, s.columns.values(of: $0)!) }) }
         for wanted in ids {
             guard let rows = values[wanted]?.values.first?.count, rows >= options.horizon else {

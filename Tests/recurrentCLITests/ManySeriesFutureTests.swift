@@ -66,5 +66,14 @@ import Testing
         let refused = try runRecurrent(["forecast", "--model", model, "--csv", csv, "--future", short, "-o", out])
         #expect(refused.status == 64 && refused.stderr.contains("series \"c\""), "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
+
+        // So is a series the model does not know (a typo of an id).
+        let stranger = folder.path("stranger.csv")
+        try (future + "d,1\nd,1\nd,1\nd,1\n").write(toFile: stranger, atomically: true, encoding: .utf8)
+        let unknown = try runRecurrent(["forecast", "--model", model, "--csv", csv, "--future", stranger, "-o", out])
+        #expect(
+            unknown.status == 64 && unknown.stderr.contains("series \"d\", which is not one the model was trained on"),
+            "\(unknown.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
     }
 }
