@@ -19,41 +19,10 @@ extension GEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
         isa: ISA = .active, pool: ThreadPool = .shared
     ) {
-        require(m >= 0 && n >= 0 && k >= 0, "bgemm: negative dimension (m \(m), n \(n), k \(k))")
-        require(lda >= max(1, transA == .none ? k : m), "bgemm: lda \(lda) too small for op(A) [\(m), \(k)]")
-        require(ldb >= max(1, transB == .none ? n : k), "bgemm: ldb \(ldb) too small for op(B) [\(k), \(n)]")
-        require(ldc >= max(1, n), "bgemm: ldc \(ldc) too small for C [\(m), \(n)]")
-        if m == 0 || n == 0 { return }
-        let parts = pool.threadCount > 1 && m * n * k >= parallelThreshold ? pool.threadCount : 1
-        let mr = 8, nr = Int(rc_bgemm_nr(isa.rawValue))
-        let splitN = (n + nr - 1) / nr >= (m + mr - 1) / mr
-        let tile = splitN ? nr : mr
-        let tiles = ((splitN ? n : m) + tile - 1) / tile
-        let chunks = min(parts, tiles)
-        if chunks <= 1 {
-            rc_bgemm(isa.rawValue, transA.flag, transB.flag, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-            return
-        }
-        let (aAddress, bAddress, cAddress) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-        pool.parallelFor(chunks) { part in
-            let first = tiles * part / chunks * tile
-            let last = min(tiles * (part + 1) / chunks * tile, splitN ? n : m)
-            guard first < last else { return }
-            let a = UnsafePointer<Float>(bitPattern: aAddress)!
-            let b = UnsafePointer<Float>(bitPattern: bAddress)!
-            let c = UnsafeMutablePointer<Float>(bitPattern: cAddress)!
-            if splitN {
-                let bPart = transB == .none ? b + first : b + first * ldb
-                rc_bgemm(
-                    isa.rawValue, transA.flag, transB.flag, m, last - first, k,
-                    alpha, a, lda, bPart, ldb, beta, c + first, ldc)
-            } else {
-                let aPart = transA == .none ? a + first * lda : a + first
-                rc_bgemm(
-                    isa.rawValue, transA.flag, transB.flag, last - first, n, k,
-                    alpha, aPart, lda, b, ldb, beta, c + first * ldc, ldc)
-            }
-        }
+        splitProduct(
+            rc_bgemm, name: "bgemm", mr: 8, nr: Int(rc_bgemm_nr(isa.rawValue)), transA: transA, transB: transB,
+            m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, isa: isa,
+            pool: pool)
     }
 
     /// `C = α·bf16(op(A))·packed + β·C` against a B packed once by

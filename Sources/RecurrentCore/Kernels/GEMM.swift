@@ -52,26 +52,53 @@ public enum GEMM {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
         isa: ISA = .active, pool: ThreadPool = .shared
     ) {
-        require(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension (m \(m), n \(n), k \(k))")
-        require(lda >= max(1, transA == .none ? k : m), "sgemm: lda \(lda) too small for op(A) [\(m), \(k)]")
-        require(ldb >= max(1, transB == .none ? n : k), "sgemm: ldb \(ldb) too small for op(B) [\(k), \(n)]")
-        require(ldc >= max(1, n), "sgemm: ldc \(ldc) too small for C [\(m), \(n)]")
+        splitProduct(
+            rc_sgemm, name: "sgemm", mr: Int(rc_gemm_mr(isa.rawValue)), nr: Int(rc_gemm_nr(isa.rawValue)),
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c, ldc: ldc, isa: isa, pool: pool
+        ) { chunks in
+            cooperativeProduct(
+                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                beta: beta, c: c, ldc: ldc, isa: isa, pool: pool, parts: chunks)
+        }
+    }
+
+    /// A product kernel of the C interface's shape (`rc_sgemm`, `rc_bgemm`):
+    /// isa, transA, transB, M, N, K, α, A, lda, B, ldb, β, C, ldc.
+    typealias ProductKernel = @convention(c) (
+        Int32, Int32, Int32, Int, Int, Int, Float, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int, Float,
+        UnsafeMutablePointer<Float>?, Int
+    ) -> Void
+
+    /// `kernel`'s product with its arguments checked and, when it is large
+    /// enough, the larger of M and N split between the threads in whole
+    /// register tiles (mr × nr): each element is summed in the same order
+    /// however the split falls. `cooperative(chunks)`, when given, takes a
+    /// row split of at least ``cooperativeThreshold`` multiply-adds instead.
+    static func splitProduct(
+        _ kernel: ProductKernel, name: String, mr: Int, nr: Int,
+        transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, isa: ISA, pool: ThreadPool,
+        cooperative: ((_ chunks: Int) -> Void)? = nil
+    ) {
+        require(m >= 0 && n >= 0 && k >= 0, "\(name): negative dimension (m \(m), n \(n), k \(k))")
+        require(lda >= max(1, transA == .none ? k : m), "\(name): lda \(lda) too small for op(A) [\(m), \(k)]")
+        require(ldb >= max(1, transB == .none ? n : k), "\(name): ldb \(ldb) too small for op(B) [\(k), \(n)]")
+        require(ldc >= max(1, n), "\(name): ldc \(ldc) too small for C [\(m), \(n)]")
         if m == 0 || n == 0 { return }
         let parts = pool.threadCount > 1 && m * n * k >= parallelThreshold ? pool.threadCount : 1
-        let mr = Int(rc_gemm_mr(isa.rawValue)), nr = Int(rc_gemm_nr(isa.rawValue))
         // Split the larger dimension, in whole register tiles.
         let splitN = (n + nr - 1) / nr >= (m + mr - 1) / mr
         let tile = splitN ? nr : mr
         let tiles = ((splitN ? n : m) + tile - 1) / tile
         let chunks = min(parts, tiles)
         if chunks <= 1 {
-            rc_sgemm(isa.rawValue, transA.flag, transB.flag, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            kernel(isa.rawValue, transA.flag, transB.flag, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        if !splitN && m * n * k >= cooperativeThreshold {
-            cooperativeProduct(
-                transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                beta: beta, c: c, ldc: ldc, isa: isa, pool: pool, parts: chunks)
+        if let cooperative, !splitN && m * n * k >= cooperativeThreshold {
+            cooperative(chunks)
             return
         }
         let (aAddress, bAddress, cAddress) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
@@ -84,12 +111,12 @@ public enum GEMM {
             let c = UnsafeMutablePointer<Float>(bitPattern: cAddress)!
             if splitN {
                 let bPart = transB == .none ? b + first : b + first * ldb
-                rc_sgemm(
+                kernel(
                     isa.rawValue, transA.flag, transB.flag, m, last - first, k,
                     alpha, a, lda, bPart, ldb, beta, c + first, ldc)
             } else {
                 let aPart = transA == .none ? a + first * lda : a + first
-                rc_sgemm(
+                kernel(
                     isa.rawValue, transA.flag, transB.flag, last - first, n, k,
                     alpha, aPart, lda, b, ldb, beta, c + first * ldc, ldc)
             }
