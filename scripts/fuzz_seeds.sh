@@ -22,6 +22,12 @@ for i in $(seq 1 40); do printf '2024-01-%02d,%d.5,%d\n' $(( (i % 28) + 1 )) $((
 "$tool" train --csv "$tmp/load.csv" --target load --window 4 --model mlp $small -o $corpus/FuzzModelFile/csv-mlp.safetensors
 "$tool" train --task sine --length 200 --window 8 --model gru $small -o $corpus/FuzzModelFile/sine-gru.safetensors
 "$tool" train --task adding --length 10 $small -o $corpus/FuzzModelFile/adding.safetensors
+# A global model over three series (long form, one-hot identity) and one reading a known-future column.
+printf 'id,t,y,promo\n' >"$tmp/stores.csv"
+for s in a b c; do for i in $(seq 0 39); do printf '%s,%d,%d.25,%d\n' $s $i $(( (i * 5) % 11 )) $(( i % 3 == 0 )) >>"$tmp/stores.csv"; done; done
+"$tool" train --csv "$tmp/stores.csv" --id-column id --time t --target y --window 4 --horizon 2 --series-embedding onehot $small -o $corpus/FuzzModelFile/many-series.safetensors
+"$tool" train --csv "$tmp/stores.csv" --id-column id --time t --target y --features y,promo --future-features promo --window 4 --horizon 2 $small -o $corpus/FuzzModelFile/many-series-future.safetensors
+cp "$tmp/stores.csv" $corpus/FuzzCSV/stores.csv
 head -40 Examples/Data/motifs.tsv >"$tmp/motifs.tsv"
 "$tool" train --sequences "$tmp/motifs.tsv" --model gru --embedding 2 $small -o $corpus/FuzzModelFile/motifs.safetensors
 head -c 3000 Sources/RecurrentCore/Tensor/Tensor.swift >"$tmp/text.txt"
