@@ -28,8 +28,9 @@ extension HeatMap {
         of model: SequenceModel, sequence: SequenceBatch, title: String, symbols: [String]? = nil
     ) throws -> HeatMap {
         let first = sequence.gathering([0])
-        let steps = first.lengths?[0] ?? first.steps
-        let h = try model.hiddenStates(first.input, lengths: first.lengths)  // [1, T, F]
+        // [1, T, F]; T is the window's steps for a model reading known-future covariates after it.
+        let h = try model.hiddenStates(first.input, lengths: first.lengths)
+        let steps = min(first.lengths?[0] ?? h.shape[1], h.shape[1])
         let f = h.shape[2]
         let values = Tensor(shape: [f, steps], scalars: (0..<f).flatMap { unit in (0..<steps).map { h[0, $0, unit] } })
         var time = PlotAxis("time step")

@@ -46,8 +46,12 @@ import Testing
     func covariatesTrainAndForecastFromAFutureFile(head: String) throws {
         let folder = try Self.folder()
         let trained = try Self.run(
-            Self.train + " --future-features holiday --calendar auto --head \(head) -o {dir}/m.safetensors", folder)
+            Self.train + " --future-features holiday --calendar auto --head \(head) -o {dir}/m.safetensors --plots {dir}/p",
+            folder)
         #expect(trained.status == 0, "stderr: \(trained.stderr)")
+        // The hidden states' heat map covers the window's 8 steps (the model's input also holds the 4 future steps).
+        let hidden = try String(contentsOfFile: folder.path("p/hidden.svg"), encoding: .utf8)
+        #expect(hidden.hasPrefix("<svg") || hidden.hasPrefix("<?xml"))
         let file = try ForecastModelFile(contentsOf: URL(fileURLWithPath: folder.path("m.safetensors")))
         #expect(file.options.calendar == [.hour, .weekday] && file.options.futureFeatures == ["holiday"])
         #expect(file.options.features == ["y", "holiday", "hour_sin", "hour_cos", "weekday_sin", "weekday_cos"])
