@@ -346,6 +346,38 @@ void rc_sgemm_prepacked(int isa, int transA, long M, long N, long K,
     }
 }
 
+void rc_sgemm_pack_b_rows(int isa, int transB, long K, long N, const float *B, long ldb, float *packed) {
+    long nr = rc_gemm_nr(isa), paddedN = round_up(N, nr), group = 4 * nr;
+    for (long pc = 0; pc < K; pc += GEMM_KC) {
+        long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        float *block = packed + pc * paddedN;
+        long jr = 0;
+        // Groups of four panels, interleaved by k: row p holds op(B)[pc + p, jr ..< jr + 4·NR].
+        for (; jr + group <= N; jr += group) {
+            float *dst = block + jr * kc;
+            for (long p = 0; p < kc; p++)
+                for (long j = 0; j < group; j++)
+                    dst[p * group + j] = transB ? B[(jr + j) * ldb + pc + p] : B[(pc + p) * ldb + jr + j];
+        }
+        if (jr < N) pack_b(transB, kc, N - jr, B, ldb, pc, jr, nr, block + jr * kc);
+    }
+}
+
+void rc_sgemv_rows(int isa, long N, long K, float alpha, const float *a, const float *packed, float beta, float *c) {
+    if (N <= 0) return;
+    if (K <= 0) { scale_c(1, N, beta, c, N); return; }
+    switch (usable(isa)) {
+#if defined(__x86_64__)
+    case RC_ISA_AVX512: sgemv_rows_avx512(N, K, alpha, a, packed, beta, c); return;
+    case RC_ISA_AVX2: sgemv_rows_avx2(N, K, alpha, a, packed, beta, c); return;
+#endif
+#if defined(__aarch64__)
+    case RC_ISA_NEON: sgemv_rows_neon(N, K, alpha, a, packed, beta, c); return;
+#endif
+    default: sgemv_rows_portable(N, K, alpha, a, packed, beta, c); return;
+    }
+}
+
 long rc_gemm_kc(void) { return GEMM_KC; }
 long rc_gemm_nc(void) { return GEMM_NC; }
 

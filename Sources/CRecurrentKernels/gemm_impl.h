@@ -96,9 +96,13 @@ ATTR static void SFX(micro_kernel)(long kc, const float *restrict Ap, long as, c
 // One row of C against four panels of B at once: a single row (a batch of
 // one) has too few independent sums to hide the multiply-add latency in
 // tile(1); four panels give 4·NRV chains. Each element is still summed over
-// k in the same order, so the bits match tile(1) and tile(MR).
-ATTR static void SFX(row_kernel4)(long kc, const float *restrict Ap, long as, const float *restrict Bp,
-                                  float *restrict C, float alpha, float beta) {
+// k in the same order, so the bits match tile(1) and tile(MR). Element j of
+// panel q at step p is at Bp + q·qs + p·ps + j: qs = NR·kc, ps = NR for
+// rc_sgemm_pack_b's panels; qs = NR, ps = 4·NR for rc_sgemm_pack_b_rows'
+// groups, where the four panels are one stream.
+ATTR static inline __attribute__((always_inline)) void SFX(row_kernel4)(
+    long kc, const float *restrict Ap, long as, const float *restrict Bp, const long qs, const long ps,
+    float *restrict C, float alpha, float beta) {
     VT acc[4][NRV];
 #pragma clang loop unroll(full)
     for (int q = 0; q < 4; q++)
@@ -111,7 +115,7 @@ ATTR static void SFX(row_kernel4)(long kc, const float *restrict Ap, long as, co
 #pragma clang loop unroll(full)
             for (int j = 0; j < NRV; j++) {
                 VT b;
-                __builtin_memcpy(&b, Bp + q * NR * kc + p * NR + j * VW, sizeof(VT));
+                __builtin_memcpy(&b, Bp + q * qs + p * ps + j * VW, sizeof(VT));
                 acc[q][j] = VFMA(a, b, acc[q][j]);
             }
     }
@@ -137,7 +141,8 @@ ATTR static void SFX(macro_kernel_strided)(long mc, long nc, long kc, const floa
                                            float *C, long ldc, float alpha, float beta) {
     long jr = 0;
     if (mc == 1)
-        for (; jr + 4 * NR <= nc; jr += 4 * NR) SFX(row_kernel4)(kc, Ap, as, Bp + jr * kc, C + jr, alpha, beta);
+        for (; jr + 4 * NR <= nc; jr += 4 * NR)
+            SFX(row_kernel4)(kc, Ap, as, Bp + jr * kc, NR * kc, NR, C + jr, alpha, beta);
     for (; jr < nc; jr += NR) {
         long nr = nc - jr < NR ? nc - jr : NR;
         for (long ir = 0; ir < mc; ir += MR) {
@@ -221,6 +226,28 @@ ATTR static void SFX(sgemm_prepacked)(int transA, long M, long N, long K, float 
             long mc = M - ic < GEMM_MC ? M - ic : GEMM_MC;
             pack_a(transA, mc, kc, A, lda, ic, pc, MR, Ap);
             SFX(macro_kernel)(mc, N, kc, Ap, Bp, C + ic * ldc, ldc, alpha, blockBeta);
+        }
+    }
+}
+
+// c[1, N] (+)= alpha·a·op(B) with op(B) from rc_sgemm_pack_b_rows: per
+// k-block, each group of four panels is read as one stream (a batch-1 step
+// reads every weight once, from L2; one stream is read about 1.4× faster
+// than four), then the last panels as sgemm_prepacked reads them. The same
+// multiply-adds in the same order as sgemm_prepacked's row, so the same bits.
+ATTR static void SFX(sgemv_rows)(long N, long K, float alpha, const float *a, const float *Bpacked,
+                                 float beta, float *C) {
+    long paddedN = round_up(N, NR);
+    for (long pc = 0; pc < K; pc += GEMM_KC) {
+        long kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        float blockBeta = pc == 0 ? beta : 1.0f;
+        const float *Bp = Bpacked + pc * paddedN;
+        long jr = 0;
+        for (; jr + 4 * NR <= N; jr += 4 * NR)
+            SFX(row_kernel4)(kc, a + pc, 1, Bp + jr * kc, NR, 4 * NR, C + jr, alpha, blockBeta);
+        for (; jr < N; jr += NR) {
+            long nr = N - jr < NR ? N - jr : NR;
+            SFX(micro_kernel)(kc, a + pc, 1, Bp + jr * kc, C + jr, N, 1, nr, alpha, blockBeta);
         }
     }
 }

@@ -199,6 +199,41 @@ struct GEMMTests {
         #expect(expected.map(\.bitPattern) == observed.map(\.bitPattern), "m \(m) n \(n) k \(k)")
     }
 
+    /// The one-row packing (groups of four panels interleaved by k, read as
+    /// one stream by a batch-1 step) against rc_sgemm of the same row: the
+    /// same bits for either layout of B, α, β over a filled C, N across whole
+    /// groups, leftover panels and a partial panel, K across cache blocks.
+    @Test("one-row products from the row packing have sgemm's bits", arguments: ISA.supported)
+    func rowPacking(isa: ISA) {
+        let nr = Int(rc_gemm_nr(isa.rawValue))
+        var rng = SplitMix(9)
+        for (n, k) in [(8 * nr, 300), (4 * nr + 3, 33), (nr - 1, 7), (3 * nr + 5, 600), (1, 1), (5 * nr, 256)] {
+            for transB in [0, 1] as [Int32] {
+                for (alpha, beta) in [(1, 0), (0.5, 1), (1, -0.75)] as [(Float, Float)] {
+                    let a = (0..<k).map { _ in rng.nextSigned() }
+                    let b = (0..<(n * k)).map { _ in rng.nextSigned() }  // [K, N], or [N, K] transposed
+                    let start = (0..<n).map { _ in rng.nextSigned() }
+                    var (expected, observed) = (start, start)
+                    var packed = [Float](repeating: .nan, count: rc_sgemm_packed_b_size(isa.rawValue, k, n))
+                    let ldb = transB == 1 ? k : n
+                    a.withUnsafeBufferPointer { a in
+                        b.withUnsafeBufferPointer { b in
+                            rc_sgemm(
+                                isa.rawValue, 0, transB, 1, n, k, alpha, a.baseAddress, k, b.baseAddress, ldb, beta,
+                                &expected, n)
+                            rc_sgemm_pack_b_rows(isa.rawValue, transB, k, n, b.baseAddress, ldb, &packed)
+                        }
+                        rc_sgemv_rows(isa.rawValue, n, k, alpha, a.baseAddress, packed, beta, &observed)
+                    }
+                    #expect(!packed.contains { $0.isNaN }, "every packed entry written: n \(n) k \(k)")
+                    #expect(
+                        expected.map(\.bitPattern) == observed.map(\.bitPattern),
+                        "n \(n) k \(k) transB \(transB) α \(alpha) β \(beta)")
+                }
+            }
+        }
+    }
+
     /// A C of a few columns runs as its transpose (rc_sgemm's narrow path):
     /// its columns must have the bits of the same columns of a wide product,
     /// which takes the direct path, for every transpose, α and β, and K

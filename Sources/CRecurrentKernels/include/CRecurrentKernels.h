@@ -102,6 +102,19 @@ void rc_sgemm_prepacked(int isa, int transA,
                         const float *Bpacked, long packedN, long n0,
                         float beta, float *C, long ldc);
 
+/// Packs op(B) (K x N) for one-row products (rc_sgemv_rows): per k-block of
+/// rc_gemm_kc(), each group of four NR-column panels interleaved by k (row p
+/// of a group holds its 4·NR columns, so a row's product reads one stream),
+/// then the last panels as rc_sgemm_pack_b lays them. `packed` holds
+/// rc_sgemm_packed_b_size floats.
+void rc_sgemm_pack_b_rows(int isa, int transB, long K, long N,
+                          const float *B, long ldb, float *packed);
+
+/// c[1, N] = alpha * a[1, K] * op(B) + beta * c, with op(B) packed by
+/// rc_sgemm_pack_b_rows: the same bits as rc_sgemm_prepacked of one row.
+void rc_sgemv_rows(int isa, long N, long K, float alpha, const float *a,
+                   const float *packed, float beta, float *c);
+
 // ---- bf16 products with fp32 accumulation (gemm_bf16.c) ----
 //
 // Operands are fp32 in memory, rounded to bf16 (nearest, ties to even, NaN

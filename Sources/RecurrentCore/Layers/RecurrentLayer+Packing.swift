@@ -151,12 +151,16 @@ func packGateBlock(
 }
 
 /// A weight W [N, K] packed as the GEMM operand op(B) = Wᵀ [K, N].
-func packTransposed(_ weight: Tensor, isa: ISA) -> [Float] {
+func packTransposed(_ weight: Tensor, isa: ISA, forRows: Bool = false) -> [Float] {
     let (n, k) = (weight.shape[0], weight.shape[1])
     var packed = uninitializedFloats(rc_sgemm_packed_b_size(isa.rawValue, k, n))  // packing writes every entry
     weight.withUnsafeBufferPointer { w in
         packed.withUnsafeMutableBufferPointer { p in
-            rc_sgemm_pack_b(isa.rawValue, 1, k, n, w.baseAddress, k, p.baseAddress)
+            if forRows {
+                rc_sgemm_pack_b_rows(isa.rawValue, 1, k, n, w.baseAddress, k, p.baseAddress)
+            } else {
+                rc_sgemm_pack_b(isa.rawValue, 1, k, n, w.baseAddress, k, p.baseAddress)
+            }
         }
     }
     return packed

@@ -5,7 +5,10 @@ import CRecurrentKernels
 // stream was made, then the cell, with no per-step set-up above them. A layer
 // whose weights are larger than a core's share of its L2 splits its hidden
 // units between two threads, each reading its own slice of the weights (a
-// batch-1 step is bound by reading the weights, not by arithmetic).
+// batch-1 step is bound by reading the weights, not by arithmetic). A step
+// of one sequence reads its own copy of the weights, packed so that each
+// group of four panels is one stream (rc_sgemm_pack_b_rows): 1.4× faster
+// from L2 than the four streams of the shared packing, the same bits.
 
 /// A unidirectional layer's weights packed for single steps, whole or in
 /// parts of the hidden units, and the step that reads them.
@@ -21,6 +24,9 @@ struct StreamStep: Sendable {
     let inputWeights: [[[Float]]]
     /// Per layer, then per part: W_hh,kᵀ [H, G·width_k] packed.
     let recurrentWeights: [[[Float]]]
+    /// The same weights packed for one-row products (a step of batch 1).
+    let rowInputWeights: [[[Float]]]
+    let rowRecurrentWeights: [[[Float]]]
     let inputBiases: [[Float]?]
     let recurrentBiases: [[Float]?]
 
@@ -51,10 +57,10 @@ struct StreamStep: Sendable {
         let parts = max(1, min(requested ?? automatic, h / 16))
         bounds = (0...parts).map { $0 == parts ? h : (h * $0 / parts) / 16 * 16 }
         let bounds = self.bounds
-        func pack(_ weight: Tensor) -> [[Float]] {
+        func pack(_ weight: Tensor, forRows: Bool = false) -> [[Float]] {
             (0..<parts).map { part in
                 let rows = (0..<g).flatMap { gate in (bounds[part]..<bounds[part + 1]).map { gate * h + $0 } }
-                return packTransposed(parts == 1 ? weight : weight.gatheringRows(rows), isa: isa)
+                return packTransposed(parts == 1 ? weight : weight.gatheringRows(rows), isa: isa, forRows: forRows)
             }
         }
         if parts == 1, let prepared, prepared.isa == isa {
@@ -64,6 +70,8 @@ struct StreamStep: Sendable {
             inputWeights = layer.weights.map { pack($0.weightIH) }
             recurrentWeights = layer.weights.map { pack($0.weightHH) }
         }
+        rowInputWeights = layer.weights.map { pack($0.weightIH, forRows: true) }
+        rowRecurrentWeights = layer.weights.map { pack($0.weightHH, forRows: true) }
         inputBiases = layer.weights.map { $0.biasIH?.scalars }
         recurrentBiases = layer.weights.map { $0.biasHH?.scalars }
     }
@@ -125,54 +133,72 @@ struct StreamStep: Sendable {
         layer: Int, rows b: Int, x: UnsafePointer<Float>, d: Int, h hState: UnsafeMutablePointer<Float>,
         c cState: UnsafeMutablePointer<Float>?, buffers: UnsafeMutablePointer<Float>, hNext: UnsafeMutablePointer<Float>
     ) {
-        let (h, g, parts, isa, cell) = (hiddenSize, cell.gateCount, parts, isa, cell)
-        let bounds = bounds
-        let (ih, hh) = (inputWeights[layer], recurrentWeights[layer])
         withOptionalPointer(inputBiases[layer]) { biasIH in
             withOptionalPointer(recurrentBiases[layer]) { biasHH in
-                let part: (Int) -> Void = { part in
-                    let j0 = bounds[part]
-                    let width = bounds[part + 1] - j0
-                    let gx = buffers + 2 * b * g * j0
-                    let gh = gx + b * g * width
-                    ih[part].withUnsafeBufferPointer { w in
-                        rc_sgemm_prepacked(
-                            isa.rawValue, 0, b, g * width, d, 1, x, d, w.baseAddress, g * width, 0, 0, gx, g * width)
-                    }
-                    hh[part].withUnsafeBufferPointer { w in
-                        rc_sgemm_prepacked(
-                            isa.rawValue, 0, b, g * width, h, 1, hState, h, w.baseAddress, g * width, 0, 0, gh,
-                            g * width)
-                    }
-                    var step = rc_cell_forward()
-                    step.rows = b
-                    step.hidden = width
-                    step.gx = UnsafePointer(gx)
-                    step.ldgx = g * width
-                    step.gx_gate_stride = width
-                    step.gh = UnsafePointer(gh)
-                    step.ldgh = g * width
-                    step.gh_gate_stride = width
-                    step.gate_stride = h
-                    step.bias_ih = biasIH.map { $0 + j0 }
-                    step.bias_hh = biasHH.map { $0 + j0 }
-                    step.h = hState + j0
-                    step.ldh = h
-                    // Two parts read all of h_{t−1} while writing h_t: into hNext.
-                    step.h_out = parts > 1 ? hNext + j0 : nil
-                    step.c = cState.map { $0 + j0 }
-                    step.ldc = h
-                    step.out = (parts > 1 ? hNext : hState) + j0
-                    step.ldout = h
-                    cell.forwardStep(&step, isa: isa)
-                }
+                // One part calls straight in: no closure context to allocate per step.
                 if parts == 1 {
-                    part(0)
+                    runPart(
+                        0, layer: layer, rows: b, x: x, d: d, h: hState, c: cState, buffers: buffers, hNext: hNext,
+                        biasIH: biasIH, biasHH: biasHH)
                 } else {
-                    ThreadPool.shared.parallelFor(parts, part)
-                    hState.update(from: hNext, count: b * h)
+                    ThreadPool.shared.parallelFor(parts) { part in
+                        runPart(
+                            part, layer: layer, rows: b, x: x, d: d, h: hState, c: cState, buffers: buffers,
+                            hNext: hNext, biasIH: biasIH, biasHH: biasHH)
+                    }
+                    hState.update(from: hNext, count: b * hiddenSize)
                 }
             }
         }
+    }
+
+    /// One part's products and cell pass: its units of h_t (and c_t).
+    private func runPart(
+        _ part: Int, layer: Int, rows b: Int, x: UnsafePointer<Float>, d: Int, h hState: UnsafeMutablePointer<Float>,
+        c cState: UnsafeMutablePointer<Float>?, buffers: UnsafeMutablePointer<Float>,
+        hNext: UnsafeMutablePointer<Float>, biasIH: UnsafePointer<Float>?, biasHH: UnsafePointer<Float>?
+    ) {
+        let (h, g, parts, isa) = (hiddenSize, cell.gateCount, parts, isa)
+        let j0 = bounds[part]
+        let width = bounds[part + 1] - j0
+        let gx = buffers + 2 * b * g * j0
+        let gh = gx + b * g * width
+        if b == 1 {
+            rowInputWeights[layer][part].withUnsafeBufferPointer { w in
+                rc_sgemv_rows(isa.rawValue, g * width, d, 1, x, w.baseAddress, 0, gx)
+            }
+            rowRecurrentWeights[layer][part].withUnsafeBufferPointer { w in
+                rc_sgemv_rows(isa.rawValue, g * width, h, 1, hState, w.baseAddress, 0, gh)
+            }
+        } else {
+            inputWeights[layer][part].withUnsafeBufferPointer { w in
+                rc_sgemm_prepacked(isa.rawValue, 0, b, g * width, d, 1, x, d, w.baseAddress, g * width, 0, 0, gx, g * width)
+            }
+            recurrentWeights[layer][part].withUnsafeBufferPointer { w in
+                rc_sgemm_prepacked(
+                    isa.rawValue, 0, b, g * width, h, 1, hState, h, w.baseAddress, g * width, 0, 0, gh, g * width)
+            }
+        }
+        var step = rc_cell_forward()
+        step.rows = b
+        step.hidden = width
+        step.gx = UnsafePointer(gx)
+        step.ldgx = g * width
+        step.gx_gate_stride = width
+        step.gh = UnsafePointer(gh)
+        step.ldgh = g * width
+        step.gh_gate_stride = width
+        step.gate_stride = h
+        step.bias_ih = biasIH.map { $0 + j0 }
+        step.bias_hh = biasHH.map { $0 + j0 }
+        step.h = hState + j0
+        step.ldh = h
+        // Two parts read all of h_{t−1} while writing h_t: into hNext.
+        step.h_out = parts > 1 ? hNext + j0 : nil
+        step.c = cState.map { $0 + j0 }
+        step.ldc = h
+        step.out = (parts > 1 ? hNext : hState) + j0
+        step.ldout = h
+        cell.forwardStep(&step, isa: isa)
     }
 }
