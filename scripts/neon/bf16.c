@@ -99,29 +99,37 @@ static void check_shapes(int isa) {
         }
 }
 
-// K = 1: one exact product, so the bits must be bf16(a)·bf16(b): ties to
+// One exact product per entry, so the bits must be bf16(a)·bf16(b): ties to
 // even both ways, the largest floats rounding to infinity, NaN staying NaN.
+// K = 5, every k but one zero: k = 0 and 3 lie in a whole quad (packed by
+// the vector conversions where a panel is whole: the first 12 rows, the 8
+// columns), k = 4 in the zero-padded last quad (packed one value at a time).
 static void check_rounding(int isa) {
-    float a[] = {1 + 0x1p-8f, 1 + 3 * 0x1p-8f, -(1 + 0x1p-8f), 1 + 0x1p-8f + 0x1p-20f, 1 - 0x1p-9f,
-                 0x1.fep127f, -0x1.fffffep127f, 3.0e38f, -INFINITY, NAN, 1e-30f, 0.1f, -7.77f, 65504.0f};
-    float b[] = {1, 0.5f, -2, 1 + 0x1p-9f};
-    enum { M = sizeof a / sizeof *a, N = sizeof b / sizeof *b };
+    static const float a[] = {1 + 0x1p-8f, 1 + 3 * 0x1p-8f, -(1 + 0x1p-8f), 1 + 0x1p-8f + 0x1p-20f, 1 - 0x1p-9f,
+                              0x1.fep127f, -0x1.fffffep127f, 3.0e38f, -INFINITY, NAN, 1e-30f, 0.1f, -7.77f, 65504.0f};
+    static const float b[] = {1, 0.5f, -2, 1 + 0x1p-9f, 0.25f, -1, 3, 1 + 0x1p-8f, -0.375f};
+    enum { M = sizeof a / sizeof *a, N = sizeof b / sizeof *b, K = 5 };
+    static const int nonzero[] = {0, 3, 4};
     long mismatches = 0;
-    for (int ta = 0; ta < 2; ta++)
-        for (int tb = 0; tb < 2; tb++) {
-            float c[M * N];
-            // A is M x 1 (either way the same memory), B is 1 x N.
-            rc_bgemm(isa, ta, tb, M, N, 1, 1, a, ta ? M : 1, b, tb ? 1 : N, 0, c, N);
-            for (int i = 0; i < M; i++)
-                for (int j = 0; j < N; j++) {
-                    float want = ref_bf16(a[i]) * ref_bf16(b[j]), got = c[i * N + j];
-                    if (isnan(want) ? !isnan(got) : memcmp(&want, &got, sizeof got) != 0) {
-                        if (mismatches++ < 5) printf("  bf16(%a)·bf16(%a) = %a, got %a\n", a[i], b[j], want, got);
+    for (int z = 0; z < 3; z++)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++) {
+                float A[M * K] = {0}, B[K * N] = {0}, c[M * N];
+                int kk = nonzero[z];
+                for (int i = 0; i < M; i++) A[ta ? kk * M + i : i * K + kk] = a[i];
+                for (int j = 0; j < N; j++) B[tb ? j * K + kk : kk * N + j] = b[j];
+                rc_bgemm(isa, ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, c, N);
+                for (int i = 0; i < M; i++)
+                    for (int j = 0; j < N; j++) {
+                        float want = ref_bf16(a[i]) * ref_bf16(b[j]), got = c[i * N + j];
+                        if (isnan(want) ? !isnan(got) : memcmp(&want, &got, sizeof got) != 0) {
+                            if (mismatches++ < 5)
+                                printf("  k=%d: bf16(%a)·bf16(%a) = %a, got %a\n", kk, a[i], b[j], want, got);
+                        }
                     }
-                }
-        }
+            }
     char name[64];
-    snprintf(name, sizeof name, "rc_bgemm %s rounding, K = 1 (bits)", set_name(isa));
+    snprintf(name, sizeof name, "rc_bgemm %s rounding (bits of single products)", set_name(isa));
     report(name, (double)mismatches, 0, "products differing");
 }
 
