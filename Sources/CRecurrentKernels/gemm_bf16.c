@@ -367,9 +367,9 @@ void rc_bgemm_pack_b_columns(int isa, int transB, long K, long N, const float *B
     // Columns j0 ..< j1 of op(B), rounded, packed as the fp32 kernels pack.
     long width = j1 - j0, nr = rc_gemm_nr(isa), kcMax = rc_gemm_kc(), paddedN = bf_round_up(N, nr);
     float *copy;
-    if (transB) copy = rounded_copy(1, width, K, B + j0 * ldb, ldb);       // [width, K]
+    if (transB) copy = rounded_copy(1, width, K, B + j0 * ldb, ldb);  // [width, K]
     else {
-        copy = rc_bf16_workspace(1, (size_t)K * (size_t)width * sizeof(float));     // [K, width]
+        copy = rc_bf16_workspace(1, (size_t)K * (size_t)width * sizeof(float));  // [K, width]
         for (long k = 0; k < K; k++) rc_bf16_round(B + k * ldb + j0, copy + k * width, width);
     }
     for (long pc = 0; pc < K; pc += kcMax) {
