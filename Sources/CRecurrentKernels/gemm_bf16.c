@@ -3,17 +3,20 @@
 // operands are fp32 in memory and rounded to bf16 (nearest, ties to even, NaN
 // kept) as they are packed.
 //
-// Two implementations behind one face:
-// - native: AVX512_BF16's vdpbf16ps, for the avx512 set on a CPU that has it
-//   (CPUID leaf 7 sub-leaf 1, EAX bit 5, and the OS saving the AVX-512 state).
-//   Packed operands hold pairs of consecutive k of one row or column in one
-//   32-bit word, as the instruction reads them; every lane adds the two
-//   products of a pair (each exact in fp32) to its sum.
+// Three implementations behind one face:
+// - native x86: AVX512_BF16's vdpbf16ps, for the avx512 set on a CPU that
+//   has it (CPUID leaf 7 sub-leaf 1, EAX bit 5, and the OS saving the AVX-512
+//   state). Packed operands hold pairs of consecutive k of one row or column
+//   in one 32-bit word, as the instruction reads them; every lane adds the
+//   two products of a pair (each exact in fp32) to its sum.
+// - native Arm: FEAT_BF16's BFMMLA, for the neon set on a CPU that has it
+//   (gemm_bf16_arm.c).
 // - fallback, for every other set: the operands rounded to bf16 (kept as fp32
 //   with the low 16 bits zero) and the set's own fp32 kernel, whose fused
 //   multiply-adds of bf16 values are exact products followed by one rounding:
 //   the same arithmetic, summed in another order.
 #include "CRecurrentKernels.h"
+#include "gemm_bf16_impl.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +25,6 @@
 #include <cpuid.h>
 #include <immintrin.h>
 #endif
-
-static inline long round_up(long x, long m) { return (x + m - 1) / m * m; }
-
-// fp32 → bf16, nearest with ties to even; a NaN stays a (quiet) NaN.
-static inline uint32_t bf16_bits(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-    uint32_t nan = (u >> 16) | 0x40u;
-    return (u & 0x7fffffffu) > 0x7f800000u ? nan : rounded;
-}
 
 static inline float bf16_round(float x) {
     uint32_t u = bf16_bits(x) << 16;
@@ -53,7 +45,7 @@ void rc_bf16_from_float(const float *x, uint16_t *y, long n) {
 static _Thread_local void *bf_workspace[3];
 static _Thread_local size_t bf_capacity[3];
 
-static void *bf_grow(int which, size_t bytes) {
+void *rc_bf16_workspace(int which, size_t bytes) {
     if (bytes > bf_capacity[which]) {
         free(bf_workspace[which]);
         bytes = (bytes + 63) / 64 * 64;
@@ -77,16 +69,27 @@ int rc_bf16_native_supported(void) {
     if ((lo & 0xe6u) != 0xe6u) return 0;
     if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
     return (a >> 5) & 1u;  // AVX512_BF16
+#elif defined(__aarch64__)
+    return rc_bf16_arm_supported();
 #else
     return 0;
 #endif
 }
 
+// The set whose bf16 products can run natively here.
+#if defined(__x86_64__)
+#define NATIVE_ISA RC_ISA_AVX512
+#elif defined(__aarch64__)
+#define NATIVE_ISA RC_ISA_NEON
+#else
+#define NATIVE_ISA (-1)
+#endif
+
 // The CPU's answer, asked once: a constant of the machine, not state.
 static int known_native = -1;
 
 static int native(int isa) {
-    if (isa != RC_ISA_AVX512) return 0;
+    if (isa != NATIVE_ISA) return 0;
     int known = __atomic_load_n(&known_native, __ATOMIC_RELAXED);
     if (known < 0) {
         known = rc_bf16_native_supported();
@@ -284,7 +287,7 @@ BF_ATTR static void bf_micro_kernel(long pairs, const uint32_t *Ap, const uint32
 BF_ATTR static void bf_gemm_packed(int transA, long M, long N, long K, float alpha, const float *A, long lda,
                                    const uint32_t *Bpacked, long n0, float beta, float *C, long ldc) {
     long totalPairs = (K + 1) / 2;
-    uint32_t *Ap = bf_grow(0, (size_t)round_up(M < BMC ? M : BMC, BMR) * (BKC / 2) * sizeof(uint32_t));
+    uint32_t *Ap = rc_bf16_workspace(0, (size_t)bf_round_up(M < BMC ? M : BMC, BMR) * (BKC / 2) * sizeof(uint32_t));
     for (long pc = 0; pc < K; pc += BKC) {
         long kc = K - pc < BKC ? K - pc : BKC, pairs = (kc + 1) / 2;
         float blockBeta = pc == 0 ? beta : 1.0f;
@@ -303,6 +306,8 @@ BF_ATTR static void bf_gemm_packed(int transA, long M, long N, long K, float alp
         }
     }
 }
+#elif defined(__aarch64__)
+#define BNR RC_BF16_ARM_NR
 #else
 #define BNR 1
 #endif
@@ -312,7 +317,7 @@ BF_ATTR static void bf_gemm_packed(int transA, long M, long N, long K, float alp
 // op-shaped region of a row-major matrix (rows x cols as stored, ld apart),
 // rounded to bf16 into a dense copy (ld = cols).
 static float *rounded_copy(int which, long rows, long cols, const float *X, long ld) {
-    float *copy = bf_grow(which, (size_t)rows * (size_t)cols * sizeof(float));
+    float *copy = rc_bf16_workspace(which, (size_t)rows * (size_t)cols * sizeof(float));
     for (long i = 0; i < rows; i++) rc_bf16_round(X + i * ld, copy + i * cols, cols);
     return copy;
 }
@@ -325,6 +330,8 @@ static void scale_c(long M, long N, float beta, float *C, long ldc) {
 float rc_bf16_peak_loop(long iterations, float seed) {
 #if defined(__x86_64__)
     if (native(RC_ISA_AVX512)) return bf_peak_loop(iterations, seed);
+#elif defined(__aarch64__)
+    if (native(RC_ISA_NEON)) return rc_bf16_arm_peak_loop(iterations, seed);
 #endif
     (void)iterations;
     return seed;
@@ -334,7 +341,11 @@ int rc_bgemm_nr(int isa) { return native(isa) ? BNR : rc_gemm_nr(isa); }
 
 size_t rc_bgemm_packed_b_size(int isa, long K, long N) {
     if (K <= 0 || N <= 0) return 0;
-    if (native(isa)) return (size_t)((K + 1) / 2) * (size_t)round_up(N, BNR);
+#if defined(__x86_64__)
+    if (native(isa)) return (size_t)((K + 1) / 2) * (size_t)bf_round_up(N, BNR);
+#elif defined(__aarch64__)
+    if (native(isa)) return rc_bf16_arm_packed_b_size(K, N);
+#endif
     return rc_sgemm_packed_b_size(isa, K, N);
 }
 
@@ -347,13 +358,18 @@ void rc_bgemm_pack_b_columns(int isa, int transB, long K, long N, const float *B
         bf_pack_b(transB, K, j0, j1, B, ldb, (uint32_t *)packed);
         return;
     }
+#elif defined(__aarch64__)
+    if (native(isa)) {
+        rc_bf16_arm_pack_b(transB, K, j0, j1, B, ldb, packed);
+        return;
+    }
 #endif
     // Columns j0 ..< j1 of op(B), rounded, packed as the fp32 kernels pack.
-    long width = j1 - j0, nr = rc_gemm_nr(isa), kcMax = rc_gemm_kc(), paddedN = round_up(N, nr);
+    long width = j1 - j0, nr = rc_gemm_nr(isa), kcMax = rc_gemm_kc(), paddedN = bf_round_up(N, nr);
     float *copy;
-    if (transB) copy = rounded_copy(1, width, K, B + j0 * ldb, ldb);       // [width, K]
+    if (transB) copy = rounded_copy(1, width, K, B + j0 * ldb, ldb);  // [width, K]
     else {
-        copy = bf_grow(1, (size_t)K * (size_t)width * sizeof(float));     // [K, width]
+        copy = rc_bf16_workspace(1, (size_t)K * (size_t)width * sizeof(float));  // [K, width]
         for (long k = 0; k < K; k++) rc_bf16_round(B + k * ldb + j0, copy + k * width, width);
     }
     for (long pc = 0; pc < K; pc += kcMax) {
@@ -377,6 +393,12 @@ void rc_bgemm_prepacked(int isa, int transA, long M, long N, long K, float alpha
         bf_gemm_packed(transA, M, N, K, alpha, A, lda, (const uint32_t *)Bpacked, n0, beta, C, ldc);
         return;
     }
+#elif defined(__aarch64__)
+    if (native(isa)) {
+        (void)packedN;
+        rc_bf16_arm_gemm_packed(transA, M, N, K, alpha, A, lda, Bpacked, n0, beta, C, ldc);
+        return;
+    }
 #endif
     const float *a = transA ? rounded_copy(0, K, M, A, lda) : rounded_copy(0, M, K, A, lda);
     rc_sgemm_prepacked(isa, transA, M, N, K, alpha, a, transA ? M : K, Bpacked, packedN, n0, beta, C, ldc);
@@ -388,9 +410,16 @@ void rc_bgemm(int isa, int transA, int transB, long M, long N, long K, float alp
     if (K <= 0) { scale_c(M, N, beta, C, ldc); return; }
 #if defined(__x86_64__)
     if (native(isa)) {
-        float *packed = bf_grow(2, rc_bgemm_packed_b_size(isa, K, N) * sizeof(float));
+        float *packed = rc_bf16_workspace(2, rc_bgemm_packed_b_size(isa, K, N) * sizeof(float));
         bf_pack_b(transB, K, 0, N, B, ldb, (uint32_t *)packed);
         bf_gemm_packed(transA, M, N, K, alpha, A, lda, (const uint32_t *)packed, 0, beta, C, ldc);
+        return;
+    }
+#elif defined(__aarch64__)
+    if (native(isa)) {
+        float *packed = rc_bf16_workspace(2, rc_bgemm_packed_b_size(isa, K, N) * sizeof(float));
+        rc_bf16_arm_pack_b(transB, K, 0, N, B, ldb, packed);
+        rc_bf16_arm_gemm_packed(transA, M, N, K, alpha, A, lda, packed, 0, beta, C, ldc);
         return;
     }
 #endif

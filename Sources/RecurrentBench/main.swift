@@ -8,7 +8,8 @@
 //       forward, training step; batch-1 streaming step), beside PyTorch's
 //       figures when given the JSON of ../shared/bench/pytorch_rnn.py
 //   --precision bf16 (anywhere) runs the recurrent layers, and `gemm`, in bf16
-//       (bf16 operands, fp32 sums; vdpbf16ps where the CPU has AVX512_BF16)
+//       (bf16 operands, fp32 sums; vdpbf16ps where the CPU has AVX512_BF16,
+//       BFMMLA where it has Arm FEAT_BF16)
 // Figures are medians of repeated runs; compare against scripts/numpy_gemm.py
 // and pytorch_rnn.py run in the same sitting, since shared machines are noisy.
 import CRecurrentKernels
@@ -209,7 +210,7 @@ case "peak":
     print("peak \(isa), 1 thread: \(format1(flops / seconds / 1e9)) GFLOP/s per core (sum \(sink.isFinite ? "finite" : "not finite"))")
     if isa.hasNativeBF16 {
         let bf16 = medianSeconds { sink += rc_bf16_peak_loop(iterations, 1e-3) }
-        print("peak bf16 vdpbf16ps, 1 thread: \(format1(Double(iterations * 16 * 64) / bf16 / 1e9)) GFLOP/s per core")
+        print("peak bf16 \(isa == .neon ? "BFMMLA" : "vdpbf16ps"), 1 thread: \(format1(Double(iterations * 16 * 64) / bf16 / 1e9)) GFLOP/s per core")
     }
 case "gemm-threshold": benchThreshold()
 case "prepacked" where arguments.count == 4:

@@ -4,7 +4,7 @@ import RecurrentTestSupport
 import Testing
 
 /// A bf16 ``RecurrentLayer`` on every instruction set this machine has, not
-/// only the active one: the native `vdpbf16ps` kernels and the rounding
+/// only the active one: the native kernels (`vdpbf16ps`, `BFMMLA`) and the rounding
 /// fallback (operands rounded to bf16, then each set's fp32 kernel), each
 /// against PyTorch's fp32 values within ``BF16AccuracyTests``' bound, and
 /// the sets within twice that bound of each other (they sum the same exact

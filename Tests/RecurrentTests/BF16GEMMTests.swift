@@ -4,13 +4,16 @@ import Testing
 
 /// bf16 GEMM (operands rounded to bf16, fp32 sums) against the plain triple
 /// loop on the same rounded operands, every ISA (avx512 on vdpbf16ps where the
-/// CPU has AVX512_BF16, the others on the fallback).
+/// CPU has AVX512_BF16, neon on BFMMLA where it has Arm FEAT_BF16, the others
+/// on the fallback).
 ///
 /// Tolerance: the products of two bf16 values are exact in fp32, so kernel
 /// and reference differ only in the order of K fp32 additions (and in
-/// vdpbf16ps flushing subnormals, which these operands never make): each
-/// element within (K + 4)·u·(|α|·Σₚ|âᵢₚ·b̂ₚⱼ| + |β|·|c₀ᵢⱼ|), u = 2⁻²⁴, where
-/// â, b̂ are the rounded operands — the bound of GEMMTests.
+/// vdpbf16ps and BFMMLA flushing subnormals, which these operands never
+/// make): each element within (K + 4)·u·(|α|·Σₚ|âᵢₚ·b̂ₚⱼ| + |β|·|c₀ᵢⱼ|),
+/// u = 2⁻²⁴, where â, b̂ are the rounded operands — the bound of GEMMTests;
+/// u = 2⁻²³ for BFMMLA, whose additions round to odd (an error below one ulp,
+/// not half of one).
 struct BF16GEMMTests {
     struct Case: CustomStringConvertible {
         var m, n, k: Int
@@ -50,6 +53,7 @@ struct BF16GEMMTests {
                 }
             }
         }
+        let unit = isa == .neon && isa.hasNativeBF16 ? 0x1p-23 : 0x1p-24
         var worst = 0.0
         for i in 0..<c.m {
             for j in 0..<c.n {
@@ -60,7 +64,7 @@ struct BF16GEMMTests {
                     magnitude += abs(Double(Float.bf16Rounded(aip)) * Double(Float.bf16Rounded(bpj)))
                 }
                 let bound =
-                    Double(c.k + 4) * 0x1p-24
+                    Double(c.k + 4) * unit
                     * (abs(Double(c.alpha)) * magnitude + abs(Double(c.beta) * Double(c0[i * ldc + j]))) + 1e-30
                 let error = abs(Double(fast[i * ldc + j]) - Double(reference[i * ldc + j]))
                 if !(error <= bound) {
@@ -183,10 +187,11 @@ struct BF16GEMMTests {
         #expect(product[0].isNaN)
     }
 
-    @Test("the native kernel is used exactly where the CPU has AVX512_BF16")
+    @Test("the native kernel is used exactly where the CPU has AVX512_BF16 or Arm FEAT_BF16")
     func detection() {
         let native = rc_bf16_native_supported() != 0
-        #expect(ISA.avx512.hasNativeBF16 == native)
+        #expect(ISA.avx512.hasNativeBF16 == (native && ISA.avx512.isSupported))
+        #expect(ISA.neon.hasNativeBF16 == (native && ISA.neon.isSupported))
         #expect(!ISA.avx2.hasNativeBF16 && !ISA.portable.hasNativeBF16)
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Checks every NEON kernel of CRecurrentKernels against a scalar reference
-// written here (double precision, libm), under qemu-aarch64 (scripts/check_neon.sh).
+// written here (double precision, libm), under qemu-aarch64 (scripts/check_neon.sh);
+// the bf16 GEMM's checks are in bf16.c.
 // Prints the largest error of each kernel and exits 1 on any mismatch.
 //
 // Tolerances (u = 2^-24):
@@ -10,7 +11,7 @@
 //         double result (the header promises "a few ulps"); specials exact.
 //   cells: |x - ref| <= 1e-5·(|ref| + 1): a handful of roundings and the vector
 //         math's ulps, on values of order 1.
-#include "CRecurrentKernels.h"
+#include "check.h"
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,18 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
+int failures = 0;
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
-static float uniform(float lo, float hi) {
+float uniform(float lo, float hi) {
     rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
     return lo + (hi - lo) * (float)((rng >> 40) / 16777216.0);
 }
-static float *randoms(long n, float lo, float hi) {
+float *randoms(long n, float lo, float hi) {
     float *p = malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
     for (long i = 0; i < n; i++) p[i] = uniform(lo, hi);
     return p;
 }
-static void report(const char *kernel, double worst, double limit, const char *unit) {
+void report(const char *kernel, double worst, double limit, const char *unit) {
     int ok = worst <= limit;
     printf("%-44s max error %.3g %s (limit %.3g) %s\n", kernel, worst, unit, limit, ok ? "ok" : "MISMATCH");
     if (!ok) failures++;
@@ -278,7 +279,16 @@ static void check_column_sums(void) {
     report("rc_column_sums (bits against a row-order loop)", (double)mismatches, 0, "columns differing");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    // --bf16-native=1 where the CPU should have FEAT_BF16 (qemu -cpu max), 0 where not.
+    int expect_native = -1;
+    if (argc == 2 && strncmp(argv[1], "--bf16-native=", 14) == 0 && (argv[1][14] == '0' || argv[1][14] == '1')
+        && argv[1][15] == 0)
+        expect_native = argv[1][14] - '0';
+    if (expect_native < 0) {
+        fprintf(stderr, "usage: %s --bf16-native=0|1\n", argv[0]);
+        return 2;
+    }
     if (!rc_isa_supported(RC_ISA_NEON)) {
         printf("NEON is not supported here: nothing checked\n");
         return 1;
@@ -291,6 +301,7 @@ int main(void) {
     check_cell(4);
     check_cell(3);
     check_column_sums();
+    check_bf16(expect_native);
     printf(failures ? "%d kernel(s) MISMATCH\n" : "all NEON kernels match the scalar reference\n", failures);
     return failures ? 1 : 0;
 }

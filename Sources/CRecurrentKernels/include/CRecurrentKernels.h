@@ -119,22 +119,27 @@ void rc_sgemv_rows(int isa, long N, long K, float alpha, const float *a,
 //
 // Operands are fp32 in memory, rounded to bf16 (nearest, ties to even, NaN
 // kept) as they are packed; products are exact, sums fp32. The avx512 set on
-// a CPU with AVX512_BF16 runs vdpbf16ps ("native"); every other set, and
-// avx512 without it, rounds the operands and runs its own fp32 kernel. The
-// two differ only in the order of the fp32 sums (and vdpbf16ps flushing
-// subnormals to zero).
+// a CPU with AVX512_BF16 runs vdpbf16ps, the neon set on a CPU with Arm
+// FEAT_BF16 runs BFMMLA ("native"); every other set, and avx512 or neon
+// without the feature, rounds the operands and runs its own fp32 kernel. They
+// differ only in the order of the fp32 sums, in flushing subnormals to zero
+// (vdpbf16ps, BFMMLA) and in BFMMLA's additions rounding to odd (faithful,
+// within 2^-23 relative, where the fp32 kernels round to nearest even).
 
-/// 1 when this CPU and OS run AVX512_BF16 (CPUID leaf 7 sub-leaf 1, EAX bit
-/// 5; XGETBV shows the AVX-512 state saved), else 0.
+/// 1 when this CPU and OS run native bf16 products: AVX512_BF16 on x86-64
+/// (CPUID leaf 7 sub-leaf 1, EAX bit 5; XGETBV shows the AVX-512 state
+/// saved), FEAT_BF16 on aarch64 (Linux: HWCAP2_BF16 of getauxval(AT_HWCAP2);
+/// Apple: sysctl hw.optional.arm.FEAT_BF16); else 0.
 int rc_bf16_native_supported(void);
 
-/// 1 when the bf16 products of `isa` run on vdpbf16ps, 0 for the fallback.
+/// 1 when the bf16 products of `isa` run natively (vdpbf16ps for avx512,
+/// BFMMLA for neon), 0 for the fallback.
 int rc_bf16_native(int isa);
 
-/// The register-only vdpbf16ps loop: 16 independent accumulators,
-/// `iterations` instructions on each, 32 multiply-adds (64 FLOPs) per
-/// instruction; the bf16 peak beside rc_fma_peak_loop's. Returns their sum;
-/// without native bf16, returns `seed` at once.
+/// The register-only native bf16 loop: 16 independent accumulators,
+/// `iterations` steps on each, 32 multiply-adds (64 FLOPs) per step (one
+/// vdpbf16ps; two BFMMLA on Arm); the bf16 peak beside rc_fma_peak_loop's.
+/// Returns their sum; without native bf16, returns `seed` at once.
 float rc_bf16_peak_loop(long iterations, float seed);
 
 /// y[i] = x[i] rounded to the nearest bf16 (ties to even, NaN stays NaN), as fp32.

@@ -14,8 +14,9 @@ import Darwin
 /// from the environment variable `RECURRENT_ISA` (`portable`, `avx2`,
 /// `avx512`, `neon`) when it names a supported set. The bf16 products of
 /// ``Precision/bf16`` follow the set: `avx512` runs `vdpbf16ps` where the
-/// CPU has AVX512_BF16 (``hasNativeBF16``), every other set rounds the
-/// operands and runs its fp32 kernel.
+/// CPU has AVX512_BF16 and `neon` runs `BFMMLA` where it has FEAT_BF16
+/// (``hasNativeBF16``); every other set rounds the operands and runs its
+/// fp32 kernel.
 public enum ISA: Int32, CaseIterable, Sendable, CustomStringConvertible {
     case portable = 0
     case avx2 = 1

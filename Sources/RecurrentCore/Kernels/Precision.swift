@@ -12,8 +12,10 @@ import CRecurrentKernels
 /// per step or per call.
 ///
 /// On a CPU with AVX512_BF16 the products run on `vdpbf16ps` (the `avx512`
-/// ``ISA``); every other instruction set rounds the operands and runs its
-/// own fp32 kernel, with the same exact products summed in another order.
+/// ``ISA``), on an Arm CPU with FEAT_BF16 on `BFMMLA` (the `neon` set, whose
+/// additions round to odd: within one ulp, not half of one); every other
+/// instruction set rounds the operands and runs its own fp32 kernel, with
+/// the same exact products summed in another order.
 ///
 /// Each rounding has a relative error of at most 2⁻⁹, so a product
 /// `Σₖ aₖ·bₖ` carries at most about 2⁻⁸·Σₖ|aₖ·bₖ|; the tests hold a layer's
@@ -21,7 +23,7 @@ import CRecurrentKernels
 /// tensor's largest entry (measured: 2⁻⁷), and its gradients within 2⁻⁴.
 ///
 /// bf16 follows the instruction set (`RECURRENT_ISA`): forcing `avx2` or
-/// `portable` runs the rounding fallback.
+/// `portable` (on Arm, `portable`) runs the rounding fallback.
 ///
 /// ```swift
 /// var layer = try RecurrentLayer(cell: .lstm, inputSize: 8, hiddenSize: 32, generator: &generator)
@@ -43,7 +45,8 @@ public enum Precision: String, Sendable, Codable, CaseIterable, CustomStringConv
 
 extension ISA {
     /// Whether this set's bf16 products run on native bf16 instructions
-    /// (`vdpbf16ps` for ``avx512`` on a CPU with AVX512_BF16); otherwise they
-    /// round their operands to bf16 and run the set's fp32 kernel.
+    /// (`vdpbf16ps` for ``avx512`` on a CPU with AVX512_BF16, `BFMMLA` for
+    /// ``neon`` on an Arm CPU with FEAT_BF16); otherwise they round their
+    /// operands to bf16 and run the set's fp32 kernel.
     public var hasNativeBF16: Bool { rc_bf16_native(rawValue) != 0 }
 }
