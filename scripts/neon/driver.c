@@ -93,6 +93,26 @@ static void check_gemm(void) {
     for (long i = 0; i < M * N; i++) worst = fmax(worst, fabs(C[i] - ref[i]));
     report("rc_sgemm_prepacked (bits of rc_sgemm)", worst, 0, "abs");
     free(A); free(B); free(C); free(ref); free(packed);
+    // The one-row packing of a batch-1 streaming step: N across whole groups
+    // of four 12-column panels, leftover panels and a partial one, K across
+    // a cache block, B either way round.
+    double rowWorst = 0;
+    long rowShapes[][2] = {{48 * 3 + 17, 300}, {48, 7}, {11, 1}, {96 + 24, 257}};
+    for (int s = 0; s < 4; s++)
+        for (int tb = 0; tb < 2; tb++) {
+            long n = rowShapes[s][0], k = rowShapes[s][1];
+            float *a = randoms(k, -1, 1), *b = randoms(k * n, -1, 1), *c = randoms(n, -1, 1);
+            float *expect = malloc((size_t)n * sizeof(float));
+            float *rows = malloc(rc_sgemm_packed_b_size(RC_ISA_NEON, k, n) * sizeof(float));
+            memcpy(expect, c, (size_t)n * sizeof(float));
+            long ldb = tb ? k : n;
+            rc_sgemm(RC_ISA_NEON, 0, tb, 1, n, k, 0.75f, a, k, b, ldb, -0.5f, expect, n);
+            rc_sgemm_pack_b_rows(RC_ISA_NEON, tb, k, n, b, ldb, rows);
+            rc_sgemv_rows(RC_ISA_NEON, n, k, 0.75f, a, rows, -0.5f, c);
+            for (long i = 0; i < n; i++) rowWorst = fmax(rowWorst, c[i] == expect[i] ? 0 : fabs(c[i] - expect[i]) + 1e-30);
+            free(a); free(b); free(c); free(expect); free(rows);
+        }
+    report("rc_sgemv_rows (bits of rc_sgemm, one row)", rowWorst, 0, "abs");
 }
 
 // ---- vector math ----
