@@ -83,22 +83,28 @@ static inline __attribute__((always_inline)) void transpose_rows8(long kc, const
 static inline __attribute__((always_inline)) void pack_a(int transA, long mc, long kc, const float *A, long lda,
                           long ic, long pc, long mr, float *restrict Ap) {
     if (transA) {
-        // Row p of the stored A holds element p of every panel: each row is
-        // read once, across the panels, in order. (A panel's own column strip
-        // of kc rows lies lda apart, and those strips map onto a few sets of
-        // L1, so panel by panel every line would come again from L2.)
-        for (long p = 0; p < kc; p++) {
-            const float *src = A + (pc + p) * lda + ic;
+        // Element p of every panel is row p of the stored A. Sixteen rows at
+        // a time (16·mc floats, kept in L1) are read in order, and each
+        // panel's sixteen k written as one run of 16·mr floats. (Row by row,
+        // one row's writes would go to every panel at once, mc/mr write
+        // streams; a panel's own column strip, read down lda apart, maps onto
+        // a few sets of L1.)
+        for (long p0 = 0; p0 < kc; p0 += 16) {
+            long steps = kc - p0 < 16 ? kc - p0 : 16;
+            const float *src = A + (pc + p0) * lda + ic;
             long ir = 0;
             for (; ir + mr <= mc; ir += mr) {
-                float *dst = Ap + ir * kc + p * mr;
-                for (long i = 0; i < mr; i++) dst[i] = src[ir + i];  // a fixed length: vector moves
+                float *dst = Ap + ir * kc + p0 * mr;
+                for (long p = 0; p < steps; p++)
+                    for (long i = 0; i < mr; i++) dst[p * mr + i] = src[p * lda + ir + i];  // fixed length: vector moves
             }
             if (ir < mc) {
                 long rows = mc - ir, padded = tile_rows(rows, mr);
-                float *dst = Ap + ir * kc + p * mr;
-                for (long i = 0; i < rows; i++) dst[i] = src[ir + i];
-                for (long i = rows; i < padded; i++) dst[i] = 0.0f;
+                float *dst = Ap + ir * kc + p0 * mr;
+                for (long p = 0; p < steps; p++) {
+                    for (long i = 0; i < rows; i++) dst[p * mr + i] = src[p * lda + ir + i];
+                    for (long i = rows; i < padded; i++) dst[p * mr + i] = 0.0f;
+                }
             }
         }
         return;

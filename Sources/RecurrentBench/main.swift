@@ -47,7 +47,11 @@ func medianSeconds(repetitions: Int = 7, _ body: () -> Void) -> Double {
     return samples[samples.count / 2]
 }
 
-func gemmSeconds(m: Int, n: Int, k: Int, pool: ThreadPool, repetitions: Int = 7) -> Double {
+func gemmSeconds(
+    m: Int, n: Int, k: Int, transA: Transpose = .none, transB: Transpose = .none, pool: ThreadPool,
+    repetitions: Int = 7
+) -> Double {
+    let (lda, ldb) = (transA == .none ? k : m, transB == .none ? n : k)
     let a = [Float](repeating: 0.5, count: m * k).enumerated().map { Float($0.offset % 7) * 0.1 - 0.3 }
     let b = [Float](repeating: 0.5, count: k * n).enumerated().map { Float($0.offset % 5) * 0.1 - 0.2 }
     var c = [Float](repeating: 0, count: m * n)
@@ -57,13 +61,13 @@ func gemmSeconds(m: Int, n: Int, k: Int, pool: ThreadPool, repetitions: Int = 7)
                 medianSeconds(repetitions: repetitions) {
                     if precision == .bf16 {
                         GEMM.bgemm(
-                            transA: .none, transB: .none, m: m, n: n, k: k, alpha: 1,
-                            a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n,
+                            transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                            a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
                             beta: 0, c: c.baseAddress!, ldc: n, pool: pool)
                     } else {
                         GEMM.sgemm(
-                            transA: .none, transB: .none, m: m, n: n, k: k, alpha: 1,
-                            a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: n,
+                            transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                            a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
                             beta: 0, c: c.baseAddress!, ldc: n, pool: pool)
                     }
                 }
@@ -279,12 +283,17 @@ case "stream" where arguments.count == 2 || arguments.count == 4:
     var state = layer.zeroState(batchSize: 1)
     let seconds = try medianSeconds(minimum: 3) { _ = try stream.step(x, state: &state) }
     print("stream \(arguments[1]) \(precision) B1 D\(d) H\(h): \(format1(seconds * 1e9)) ns per step")
-case "gemm-shape" where arguments.count == 4:
+case "gemm-shape" where arguments.count == 4 || arguments.count == 5:
+    // gemm-shape M N K [NN|TN|NT|TT]: one product's shape (and transposes), 1 and 2 threads.
     let (m, n, k) = (Int(arguments[1])!, Int(arguments[2])!, Int(arguments[3])!)
+    let letters = arguments.count == 5 ? Array(arguments[4]) : ["N", "N"]
+    let (transA, transB): (Transpose, Transpose) = (
+        letters.first == "T" ? .transposed : .none, letters.last == "T" ? .transposed : .none
+    )
     for threads in [1, 2] {
         ThreadPool.shared.threadCount = min(threads, ThreadPool.shared.maximumThreadCount)
-        let seconds = gemmSeconds(m: m, n: n, k: k, pool: .shared)
-        print("\(m)×\(n)×\(k), \(threads) thread(s): \(format1(seconds * 1e3)) ms, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
+        let seconds = gemmSeconds(m: m, n: n, k: k, transA: transA, transB: transB, pool: .shared)
+        print("\(m)×\(n)×\(k) \(String(letters)), \(threads) thread(s): \(format1(seconds * 1e3)) ms, \(format1(2 * Double(m * n * k) / seconds / 1e9)) GFLOP/s")
     }
 case "rnn":
     try benchRecurrent(
