@@ -22,7 +22,6 @@ extension RecurrentLayer {
         let (rows, d) = (input.shape[0] * input.shape[1], input.shape[2])
         let gh = cell.gateCount * hiddenSize
         let h = hiddenSize
-        let packedIH = packedBF16(weights[index].weightIH, transposed: false, slot: bf16Slot(index, 3), isa: isa)
         // dW = dgᵀ·a over K = B·T rows: a [B·T, N] packed once (the threads
         // pack disjoint columns), then the threads split the rows of dW.
         var packed = scratch.take(rc_bgemm_packed_b_size(isa.rawValue, rows, max(d, h)))  // packing writes what is read
@@ -41,6 +40,8 @@ extension RecurrentLayer {
         }
         input.withUnsafeBufferPointer { x in weightGradient(dgx, x.baseAddress!, columns: d, into: &dWih) }  // dW_ih = Σ_t dgx_tᵀ·x_t
         hPrev.withUnsafeBufferPointer { hp in weightGradient(dgh, hp.baseAddress!, columns: h, into: &dWhh) }  // dW_hh = Σ_t dgh_tᵀ·h_{t−1}
+        guard dInput.count > 0 else { return }  // not wanted
+        let packedIH = packedBF16(weights[index].weightIH, transposed: false, slot: bf16Slot(index, 3), isa: isa)
         dgx.withUnsafeBufferPointer { dgx in
             packedIH.withUnsafeBufferPointer { p in
                 dInput.withUnsafeMutableBufferPointer { dx in

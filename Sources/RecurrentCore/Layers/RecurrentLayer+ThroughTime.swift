@@ -277,10 +277,15 @@ extension RecurrentLayer {
     ///     sequence's length are ignored (those outputs are constant zero).
     ///   - finalStateGradient: ∂loss/∂(final state); nil means zero.
     ///   - cache: what the forward pass kept.
-    /// - Returns: ∂loss/∂input [B, T, D], ∂loss/∂(initial state), and
+    ///   - inputGradient: whether to compute ∂loss/∂input. A first layer
+    ///     reading data needs no input gradient for training: without it the
+    ///     first layer skips one of its six products, dx = dG·W_ih.
+    /// - Returns: ∂loss/∂input [B, T, D] (an empty tensor, shape [0], when
+    ///   `inputGradient` is false), ∂loss/∂(initial state), and
     ///   ∂loss/∂parameter for every parameter, by name.
     public func backward(
-        _ dOutput: Tensor, finalStateGradient: RecurrentState? = nil, cache: RecurrentCache
+        _ dOutput: Tensor, finalStateGradient: RecurrentState? = nil, cache: RecurrentCache,
+        inputGradient: Bool = true
     ) -> (dInput: Tensor, dInitialState: RecurrentState, gradients: NamedTensors) {
         let (b, t) = (cache.batchSize, cache.steps)
         dOutput.expectShape([b, t, outputSize], "RecurrentLayer.backward dOutput")
@@ -292,7 +297,8 @@ extension RecurrentLayer {
         var dInput = Tensor.zeros([0])
         for layer in (0..<layers).reversed() {
             let x = cache.inputs[layer]
-            var dx = Tensor.zeros(x.shape)
+            // Empty: backwardDirection then skips the product dx = dG·W_ih.
+            var dx = layer == 0 && !inputGradient ? Tensor.zeros([0]) : Tensor.zeros(x.shape)
             for direction in 0..<directions {
                 let index = layer * directions + direction
                 perIndex[index] = backwardDirection(
@@ -312,7 +318,8 @@ extension RecurrentLayer {
     }
 
     /// One layer and direction backwards through time: returns its weight
-    /// gradients, adds into `dInput`, and writes its slice of `dInitial`.
+    /// gradients, adds into `dInput` (unless it is empty: not wanted), and
+    /// writes its slice of `dInitial`.
     func backwardDirection(
         index: Int, cache: RecurrentCache, input: Tensor, output: Tensor, dOutput: Tensor,
         dFinal: RecurrentState, dInitial: inout RecurrentState, dInput: inout Tensor
@@ -443,12 +450,15 @@ extension RecurrentLayer {
                             a: dgx.baseAddress!, lda: gh, b: x.baseAddress!, ldb: d, beta: 0, c: dW.baseAddress!, ldc: d)
                     }
                 }
-                w.weightIH.withUnsafeBufferPointer { wih in
-                    dInput.withUnsafeMutableBufferPointer { dx in
-                        // dx_t += dgx_t·W_ih
-                        GEMM.sgemm(
-                            transA: .none, transB: .none, m: b * t, n: d, k: gh, alpha: 1,
-                            a: dgx.baseAddress!, lda: gh, b: wih.baseAddress!, ldb: d, beta: 1, c: dx.baseAddress!, ldc: d)
+                if dInput.count > 0 {
+                    w.weightIH.withUnsafeBufferPointer { wih in
+                        dInput.withUnsafeMutableBufferPointer { dx in
+                            // dx_t += dgx_t·W_ih
+                            GEMM.sgemm(
+                                transA: .none, transB: .none, m: b * t, n: d, k: gh, alpha: 1,
+                                a: dgx.baseAddress!, lda: gh, b: wih.baseAddress!, ldb: d, beta: 1,
+                                c: dx.baseAddress!, ldc: d)
+                        }
                     }
                 }
             }

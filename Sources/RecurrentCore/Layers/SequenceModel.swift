@@ -357,12 +357,19 @@ public struct SequenceModel: Module {
     ///     sequence's length are ignored.
     ///   - finalStateGradient: ∂loss/∂(final state); nil means zero.
     ///   - cache: what the forward pass kept.
+    ///   - inputGradient: whether to compute ∂loss/∂input. Training on data
+    ///     needs only the parameters' gradients: without the input's, the
+    ///     first recurrent layer skips its product dx = dG·W_ih (a token
+    ///     model's embedding still gets its gradient).
     /// - Returns: ∂loss/∂input for numeric input [B, T, D] (nil for token
-    ///   ids), ∂loss/∂(initial state), and ∂loss/∂parameter under the model's
-    ///   parameter names, in the order of ``visitParameters(_:)``.
+    ///   ids, or when `inputGradient` is false), ∂loss/∂(initial state), and
+    ///   ∂loss/∂parameter under the model's parameter names, in the order of
+    ///   ``visitParameters(_:)``.
     public func backward(
-        _ dOutput: Tensor, finalStateGradient: RecurrentState? = nil, cache: Cache
+        _ dOutput: Tensor, finalStateGradient: RecurrentState? = nil, cache: Cache, inputGradient: Bool = true
     ) -> (dInput: Tensor?, dInitialState: RecurrentState, gradients: NamedTensors) {
+        // ∂/∂x is needed for the embedding's gradient, or when asked for.
+        let wantsInput = inputGradient || embedding != nil
         // forward was y = head(h), h = recurrent(x), x = embedding(ids): the chain in reverse.
         var dy = dOutput
         if let instanceNormalization, let (statistics, _) = cache.normalization {  // y = ŷ·σ + μ
@@ -374,25 +381,26 @@ public struct SequenceModel: Module {
         var decoderGradients: NamedTensors?
         if let decoder, let future, let (decoderCache, encoderShape) = cache.decoder {
             // forward was o = decoder(u, s_0 = last layer's final state), y = head(o): dh is ∂/∂o
-            let (du, dStart, gradients) = decoder.backward(dh, cache: decoderCache)
-            if future.count > 0 { dCovariates = du }  // u = c
+            let (du, dStart, gradients) = decoder.backward(
+                dh, cache: decoderCache, inputGradient: wantsInput && future.count > 0)
+            if wantsInput && future.count > 0 { dCovariates = du }  // u = c
             finalGradient = addingToLastLayer(dStart, finalStateGradient, batch: encoderShape[0])
             dh = Tensor.zeros(encoderShape)  // the encoder's outputs reach y only through its final state
             decoderGradients = gradients
         }
         var (dx, dInitial, recurrentGradients) = recurrent.backward(
-            dh, finalStateGradient: finalGradient, cache: cache.recurrent)  // [B, T, D]
+            dh, finalStateGradient: finalGradient, cache: cache.recurrent, inputGradient: wantsInput)  // [B, T, D]
         var skipGradients: NamedTensors?
         if let skip, let skipCache = cache.skip {  // y also had + skip(x): its share of dx
             let dSkip = distribution.map { $0.pointForecast(dy) } ?? dy  // the skip moved each location
             let (dxSkip, gradients) = skip.backward(dSkip, cache: skipCache)
-            dx = dx.zipMap(dxSkip) { $0 + $1 }
+            if wantsInput { dx = dx.zipMap(dxSkip) { $0 + $1 } }
             skipGradients = gradients
         }
-        if let instanceNormalization, let (statistics, output) = cache.normalization {  // x̂ = (x − μ)/σ
+        if wantsInput, let instanceNormalization, let (statistics, output) = cache.normalization {  // x̂ = (x − μ)/σ
             dx = instanceNormalization.inputGradient(dx, dOutput: dOutput, output: output, statistics: statistics)
         }
-        if let future { dx = future.joiningGradients(window: dx, covariates: dCovariates) }  // input = [x ; c]
+        if wantsInput, let future { dx = future.joiningGradients(window: dx, covariates: dCovariates) }  // input = [x ; c]
         var gradients = NamedTensors()
         if let embedding, let embeddingCache = cache.embedding {
             gradients.append(contentsOf: embedding.backward(dx, cache: embeddingCache).prefixed("embedding."))
@@ -401,7 +409,7 @@ public struct SequenceModel: Module {
         if let decoderGradients { gradients.append(contentsOf: decoderGradients.prefixed("decoder.")) }
         gradients.append(contentsOf: headGradients.prefixed("head."))
         if let skipGradients { gradients.append(contentsOf: skipGradients.prefixed("skip.")) }
-        return (embedding == nil ? dx : nil, dInitial, gradients)
+        return (embedding == nil && inputGradient ? dx : nil, dInitial, gradients)
     }
 
     /// The model's output (inference: no dropout, nothing kept for backward).

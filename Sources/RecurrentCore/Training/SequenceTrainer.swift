@@ -101,7 +101,7 @@ public struct SequenceTrainer<Rule: Optimizer>: Sendable {
             batch.input, lengths: batch.lengths, initialState: state, generator: &dropout)
         let objective = try SequenceTrainer.objective(loss, model, output, batch)
         guard objective.value.isFinite else { throw RecurrentError.nonFinite(step: step + 1, what: "the loss") }
-        let (_, _, gradients) = model.backward(objective.gradient, cache: cache)
+        let (_, _, gradients) = model.backward(objective.gradient, cache: cache, inputGradient: false)
         let norm = try applyUpdate(
             gradients, to: &model, optimizer: &optimizer, learningRate: learningRate,
             maxGradientNorm: maxGradientNorm, step: step)
