@@ -175,7 +175,7 @@ func benchRecurrent(pytorchFile: String?, only: String?) throws {
             let ones = Tensor.ones([b, t, layer.outputSize])
             let train = try medianSeconds(minimum: 1) {
                 let (_, _, cache) = try layer.forward(x, generator: &generator)
-                let (_, _, gradients) = layer.backward(ones, cache: cache)
+                let (_, _, gradients) = layer.backward(ones, cache: cache, inputGradient: false)  // PyTorch's x needs no grad either
                 sgd.step(&layer, gradients: gradients)
             }
             report(name, config, "train", train)
@@ -267,7 +267,7 @@ case "train" where arguments.count == 6:
     let ones = Tensor.ones([b, t, layer.outputSize])
     let seconds = try medianSeconds(minimum: 2) {
         let (_, _, cache) = try layer.forward(x, generator: &generator)
-        let (_, _, gradients) = layer.backward(ones, cache: cache)
+        let (_, _, gradients) = layer.backward(ones, cache: cache, inputGradient: false)  // PyTorch's x needs no grad either
         sgd.step(&layer, gradients: gradients)
     }
     print("train \(arguments[1]) \(precision) B\(b) T\(t) D\(d) H\(h): \(String(format: "%.3f", seconds * 1e3)) ms")

@@ -1,3 +1,4 @@
+import CRecurrentKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -196,41 +197,50 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         }
         let classes = logits.shape[logits.rank - 1]
         require(classes > 0, "Loss \(self): logits of shape \(logits.shape) have no classes")
-        let unweighted = Tensor.ones([])
+        let rows = target.count
+        for (row, label) in target.scalars.enumerated() where weights?.scalars[row] ?? 1 != 0 {
+            require(
+                label >= 0 && label < Float(classes) && label == label.rounded(),
+                "Loss \(self): target \(label) of row \(row) is not a class index in 0..<\(classes)")
+        }
         var gradient = Tensor.zeros(logits.shape)
-        var total = 0.0, totalWeight = 0.0
+        var rowLosses = [Double](repeating: 0, count: rows)
+        // Rows are independent: split between the threads from 32 768
+        // logits (a character model's B·T rows), each row's exponentials by
+        // the vector kernel. The total is summed in row order afterwards, so
+        // it has the same bits on any number of threads.
+        let isa = ISA.active
+        let parts = rows * classes >= 1 << 15 ? min(ThreadPool.shared.threadCount, rows) : 1
         logits.withUnsafeBufferPointer { p in
             target.withUnsafeBufferPointer { y in
-                (weights ?? unweighted).withUnsafeBufferPointer { w in
+                withOptionalPointer(weights) { w in
                     gradient.withUnsafeMutableBufferPointer { g in
-                        for row in 0..<y.count {
-                            let weight = weights == nil ? 1 : w[row]
-                            guard weight != 0 else { continue }
-                            let label = y[row]
-                            require(
-                                label >= 0 && label < Float(classes) && label == label.rounded(),
-                                "Loss \(self): target \(label) of row \(row) is not a class index in 0..<\(classes)")
-                            let start = row * classes
-                            var maximum = p[start]
-                            for c in 1..<classes where p[start + c] > maximum { maximum = p[start + c] }
-                            var sum = 0.0
-                            for c in 0..<classes {
-                                let e = expf(p[start + c] - maximum)
-                                g[start + c] = e
-                                sum += Double(e)
+                        rowLosses.withUnsafeMutableBufferPointer { losses in
+                            ThreadPool.shared.parallelFor(parts) { part in
+                                for row in (rows * part / parts)..<(rows * (part + 1) / parts) {
+                                    let weight = w?[row] ?? 1
+                                    guard weight != 0 else { continue }
+                                    let start = row * classes
+                                    var maximum = p[start]
+                                    for c in 1..<classes where p[start + c] > maximum { maximum = p[start + c] }
+                                    for c in 0..<classes { g[start + c] = p[start + c] - maximum }
+                                    rc_vexp(isa.rawValue, g.baseAddress! + start, g.baseAddress! + start, classes)
+                                    var sum = 0.0
+                                    for c in 0..<classes { sum += Double(g[start + c]) }
+                                    let truth = start + Int(y[row])
+                                    losses[row] = Double(weight) * (Double(maximum) + log(sum) - Double(p[truth]))
+                                    let scale = weight / Float(sum)
+                                    for c in 0..<classes { g[start + c] *= scale }
+                                    g[truth] -= weight
+                                }
                             }
-                            let logSumExp = Double(maximum) + log(sum)
-                            let truth = start + Int(label)
-                            total += Double(weight) * (logSumExp - Double(p[truth]))
-                            totalWeight += Double(weight)
-                            let scale = weight / Float(sum)
-                            for c in 0..<classes { g[start + c] *= scale }
-                            g[truth] -= weight
                         }
                     }
                 }
             }
         }
+        let total = rowLosses.reduce(0, +)
+        let totalWeight = weights.map { $0.scalars.reduce(0.0) { $0 + Double($1) } } ?? Double(rows)
         return LossOutput(value: mean(total, totalWeight), gradient: scaled(gradient, totalWeight))
     }
 
