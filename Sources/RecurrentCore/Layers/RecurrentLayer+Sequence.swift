@@ -28,7 +28,7 @@ extension RecurrentLayer {
     }
 
     /// The forward pass of training: applies dropout between layers and
-    /// keeps what ``backward(_:finalStateGradient:cache:)`` needs.
+    /// keeps what ``backward(_:finalStateGradient:cache:inputGradient:)`` needs.
     ///
     /// - Parameters:
     ///   - input: [B, T, D], a batch of sequences.

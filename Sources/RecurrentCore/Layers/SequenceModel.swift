@@ -58,7 +58,7 @@
 ///
 /// Train it with ``SequenceTrainer``, or by hand with
 /// ``forward(_:lengths:initialState:generator:)`` and
-/// ``backward(_:finalStateGradient:cache:)``.
+/// ``backward(_:finalStateGradient:cache:inputGradient:)``.
 public struct SequenceModel: Module {
     /// The token lookup, or nil for numeric input.
     public var embedding: Embedding?
