@@ -283,6 +283,19 @@ struct DataOptions: ParsableArguments {
         let targetsAreFeatures = job.options.targets.allSatisfy(job.options.features.contains)
         if series.revin ?? (recurrent && targetsAreFeatures && modelOptions.tbptt == nil && !oneHot) {
             job.instanceNormalizationChannels = try job.revinChannels()
+            if let given = series.revinLevel {
+                job.instanceNormalizationLevelPath = given
+            } else {  // two ridge regressions in closed form: the level path where μ predicts the validation part
+                let choice = try RevINLevelChoice(
+                    train: job.train, validation: job.validation, window: job.options.window,
+                    targetColumns: job.options.targets.map { job.options.features.firstIndex(of: $0)! })
+                job.levelChoice = choice
+                job.instanceNormalizationLevelPath = choice.levelPath
+            }
+        } else if series.revinLevel == true {
+            throw RecurrentError.invalidArgument(
+                name: "--revin-level", value: "on",
+                reason: "learns the level RevIN adds back, but this model has no RevIN (--no-revin, --tbptt, the MLP, or targets not among --features)")
         }
         return job
     }

@@ -119,6 +119,13 @@ struct SeriesDataOptions: ParsableArguments {
     )
     var revin: Bool?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "RevIN's learned level: the forecast adds back (1 + a)·μ + b of the window's mean μ instead of μ, a and b learned, so it can move back towards the series' long-run level. By default chosen per series by two ridge regressions on the training windows, with and without μ, scored on the validation part (train prints which and why)."
+    )
+    var revinLevel: Bool?
+
     @Option(
         parsing: .unconditional,
         help: ArgumentHelp(
@@ -230,6 +237,10 @@ struct SeriesJob: TrainingJob {
     var headSteps = 1
     /// The input column each output is scaled back with under `--revin`, or nil without it.
     var instanceNormalizationChannels: [Int]?
+    /// Whether RevIN learns the level it adds back (`--revin-level`, or chosen by ``levelChoice``).
+    var instanceNormalizationLevelPath = false
+    /// The ridge regressions that chose ``instanceNormalizationLevelPath``, or nil when an option forced it.
+    var levelChoice: RevINLevelChoice?
     /// The `--time` column's name, or nil: the forecast plot's time axis.
     let timeColumn: String?
     /// The probabilistic output (`--quantiles`, `--likelihood`), or nil for a point forecast.
@@ -310,10 +321,22 @@ struct SeriesJob: TrainingJob {
     }
 
     var description: String {
-        if let many { return manyDescription(many) }
-        return "\(source): \(data.train.count) training, \(data.validation.count) validation and \(data.test.count) test "
+        let data =
+            many.map(manyDescription)
+            ?? "\(source): \(data.train.count) training, \(data.validation.count) validation and \(data.test.count) test "
             + "windows of \(options.window) steps, forecasting \(options.targets.joined(separator: ", ")) "
             + "\(options.horizon) step(s) ahead"
+        return normalizationLine.map { data + "\n" + $0 } ?? data
+    }
+
+    /// Which normalisation RevIN runs with and why, in one line; nil without RevIN.
+    var normalizationLine: String? {
+        guard instanceNormalizationChannels != nil else { return nil }
+        let kind = instanceNormalizationLevelPath ? "RevIN with a learned level" : "RevIN"
+        guard let choice = levelChoice else { return "normalisation: \(kind) (--\(instanceNormalizationLevelPath ? "" : "no-")revin-level)" }
+        let (chosen, other) = choice.levelPath ? (choice.levelError, choice.revinError) : (choice.revinError, choice.levelError)
+        return "normalisation: \(kind), chosen by ridge regressions on the windows: validation MSE \(format(Float(chosen))) "
+            + "against \(format(Float(other))) \(choice.levelPath ? "without" : "with") the learned level"
     }
     var input: SequenceInput { .features(many?.inputSize ?? options.features.count) }
     var outputSize: Int { options.horizon * options.targets.count * (distribution?.parametersPerOutput ?? 1) }
@@ -431,6 +454,7 @@ struct SeriesJob: TrainingJob {
             keys["training_csv"] = URL(fileURLWithPath: source).standardizedFileURL.path
         }
         if let timeColumn { keys["time_column"] = timeColumn }
+        if let levelChoice { keys["revin_level_choice"] = try metadataJSON(levelChoice) }
         var file = ForecastModelFile(
             network: model, options: options, normalization: data.normalization, missing: missing, training: training,
             metadata: keys)
