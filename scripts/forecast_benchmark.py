@@ -224,7 +224,8 @@ def run_neuralforecast(kind, values, window, horizon, season, args):
     return (*scores(prediction, values, ends, horizon, train_end, season), seconds)
 
 
-MANY_VARIANTS = {"global": ["--series-embedding", "none"], "global+onehot": ["--series-embedding", "onehot"]}
+MANY_VARIANTS = {"global": ["--series-embedding", "none"], "global+onehot": ["--series-embedding", "onehot"],
+                 "global+onehot-revin-skip": ["--series-embedding", "onehot", "--no-revin", "--no-skip"]}
 
 
 def load_many_series():

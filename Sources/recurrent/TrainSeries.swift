@@ -93,7 +93,7 @@ struct SeriesDataOptions: ParsableArguments {
 
     @Option(
         help:
-            "With many series (--id-column, --series-columns): onehot appends one 0/1 column per series to every input step (a learned series embedding through the first layer's input weights; --revin and --skip then default to off), none reads every series alike."
+            "With many series (--id-column, --series-columns): onehot appends one 0/1 column per series to every input step (a learned series embedding through the first layer's input weights; RevIN and the skip read the data's columns only), none reads every series alike."
     )
     var seriesEmbedding: SeriesEmbedding?
 
@@ -241,6 +241,8 @@ struct SeriesJob: TrainingJob {
     var instanceNormalizationLevelPath = false
     /// The ridge regressions that chose ``instanceNormalizationLevelPath``, or nil when an option forced it.
     var levelChoice: RevINLevelChoice?
+    /// The one-hot columns after the features (`--series-embedding onehot`), which RevIN and the skip leave alone.
+    var identityColumns = 0
     /// The `--time` column's name, or nil: the forecast plot's time axis.
     let timeColumn: String?
     /// The probabilistic output (`--quantiles`, `--likelihood`), or nil for a point forecast.
@@ -390,7 +392,7 @@ struct SeriesJob: TrainingJob {
     /// The target column over every row, beside the model's one-step-ahead
     /// forecasts of the validation and test windows, with the parts' boundaries.
     func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)] {
-        guard many == nil else { return [] }
+        if let many { return try manyPlots(of: model, many) }
         let target = options.targets[0]
         guard let truth = data.series.values(of: target) else { return [] }
         var lines = [LineSeries(name: "\(target) (truth)", x: (0..<truth.count).map(Double.init), y: truth)]

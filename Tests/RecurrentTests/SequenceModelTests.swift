@@ -63,11 +63,14 @@ import Testing
         /// Whether the normalisation learns its level (random a and b), and the features the skip reads (nil: all).
         var levelPath = false
         var skipFeatures: Int?
+        /// The leading features the normalisation standardises (nil: all; the rest pass through).
+        var revinFeatures: Int?
         var description: String {
             "\(input) \(cell) layers \(layers)\(bidirectional ? " bi" : "") dropout \(dropout) \(pooling) "
                 + "lengths \(lengths ?? [])\(skip.map { " skip \($0)" } ?? "")"
                 + (headSteps > 1 ? " head steps \(headSteps)" : "") + (revin.map { " revin \($0)" } ?? "")
                 + (levelPath ? " level path" : "") + (skipFeatures.map { " skip reads \($0)" } ?? "")
+                + (revinFeatures.map { " revin standardises \($0)" } ?? "")
         }
     }
 
@@ -101,6 +104,7 @@ import Testing
         Config(input: .features(3), cell: .elman(.tanh), pooling: .mean, lengths: nil, revin: [2, 0]),
         Config(input: .features(3), cell: .gru, pooling: .last, lengths: [4, 2, 3], skip: 2, revin: [0, 2], levelPath: true),
         Config(input: .features(3), cell: .lstm, pooling: .last, skip: 3, revin: [1, 1], levelPath: true, skipFeatures: 2),
+        Config(input: .features(3), cell: .gru, pooling: .last, skip: 2, revin: [0, 1], skipFeatures: 2, revinFeatures: 2),
     ])
     func backwardMatchesFiniteDifferences(config: Config) throws {
         var generator = RandomGenerator(seed: 2)
@@ -109,7 +113,7 @@ import Testing
             bidirectional: config.bidirectional, dropout: config.dropout, outputSize: 2, pooling: config.pooling,
             headSteps: config.headSteps, generator: &generator
         ).withSkip(steps: config.skip, features: config.skipFeatures).withInstanceNormalization(
-            outputChannels: config.revin, levelPath: config.levelPath)
+            outputChannels: config.revin, levelPath: config.levelPath, features: config.revinFeatures)
         var levels = RandomGenerator(seed: 7)  // its own draws: the input is the one of the same model without a level path
         model.updateParameters { name, tensor in
             if name.hasPrefix("skip.") { tensor = Tensor.normal(tensor.shape, using: &generator) }

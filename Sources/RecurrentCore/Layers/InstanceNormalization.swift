@@ -26,8 +26,10 @@
 /// drifts in level then sees every window at the same level and scale, and
 /// forecasts in the window's own units.
 ///
-/// It has no parameters. Inside a ``SequenceModel`` it wraps the whole
-/// network (recurrent layers, head and linear skip).
+/// Inside a ``SequenceModel`` it wraps the whole network (recurrent layers,
+/// head and linear skip). An input of more than D features per step (D′)
+/// has its first D standardised and the rest passed through unchanged: a
+/// one-hot series identity appended after the data's columns stays 0/1.
 ///
 /// With a level path (``levelWeight`` a and ``levelBias`` b, learned, both
 /// starting at zero) the level added back is learned too:
@@ -49,7 +51,7 @@
 /// let norm = try InstanceNormalization(features: 2, outputChannels: [0, 0, 0])
 /// ```
 public struct InstanceNormalization: Sendable, Equatable, Codable {
-    /// D, the input features per step.
+    /// D, the leading input features of each step that are standardised (any after them pass through).
     public let features: Int
     /// For each output o, the input feature c(o) whose window statistics scale it back.
     public let outputChannels: [Int]
@@ -148,39 +150,44 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
         let lengths: [Int]
     }
 
-    /// x̂ = (x − μ) / σ per sequence and feature, over each sequence's real steps.
+    /// x̂ = (x − μ) / σ per sequence and feature, over each sequence's real
+    /// steps, for the first D features; the others pass through.
     ///
     /// - Parameters:
-    ///   - input: x, [B, T, D].
+    ///   - input: x, [B, T, D′] with D′ ≥ D.
     ///   - lengths: each sequence's length in 1…T; nil means all are T.
-    /// - Returns: x̂ (zeros past each length) and the statistics.
+    /// - Returns: x̂ [B, T, D′] (zeros past each length) and the statistics.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
-    ///   an input that is not [B, T, D] or lengths outside 1…T.
+    ///   an input that is not [B, T, D′ ≥ D] or lengths outside 1…T.
     public func normalize(_ input: Tensor, lengths: [Int]?) throws -> Statistics {
-        guard input.rank == 3, input.shape[2] == features, input.shape[1] >= 1 else {
+        guard input.rank == 3, input.shape[2] >= features, input.shape[1] >= 1 else {
             throw RecurrentError.invalidArgument(
-                name: "input", value: "of shape \(input.shape)", reason: "instance normalisation reads [B, T, \(features)]")
+                name: "input", value: "of shape \(input.shape)",
+                reason: "instance normalisation reads [B, T, at least \(features)]")
         }
-        let (b, t, d) = (input.shape[0], input.shape[1], features)
+        let (b, t, d, w) = (input.shape[0], input.shape[1], features, input.shape[2])
         try checkLengths(lengths, batch: b, steps: t)
         let lengths = lengths ?? Array(repeating: t, count: b)
         var mean = [Float](repeating: 0, count: b * d), deviation = mean
-        var normalized = [Float](repeating: 0, count: b * t * d)
+        var normalized = [Float](repeating: 0, count: b * t * w)
         input.withUnsafeBufferPointer { x in
             for i in 0..<b {
                 let n = lengths[i]
                 for c in 0..<d {
                     var sum = 0.0
-                    for s in 0..<n { sum += Double(x[(i * t + s) * d + c]) }
+                    for s in 0..<n { sum += Double(x[(i * t + s) * w + c]) }
                     let mu = sum / Double(n)
                     var squares = 0.0
-                    for s in 0..<n { let e = Double(x[(i * t + s) * d + c]) - mu; squares += e * e }
+                    for s in 0..<n { let e = Double(x[(i * t + s) * w + c]) - mu; squares += e * e }
                     let sigma = (squares / Double(n) + Double(epsilon)).squareRoot()
                     mean[i * d + c] = Float(mu)
                     deviation[i * d + c] = Float(sigma)
                     for s in 0..<n {
-                        normalized[(i * t + s) * d + c] = Float((Double(x[(i * t + s) * d + c]) - mu) / sigma)
+                        normalized[(i * t + s) * w + c] = Float((Double(x[(i * t + s) * w + c]) - mu) / sigma)
                     }
+                }
+                for s in 0..<n {  // the features after the first D pass through
+                    for c in d..<w { normalized[(i * t + s) * w + c] = x[(i * t + s) * w + c] }
                 }
             }
         }
@@ -228,16 +235,16 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
     /// and to y directly (through μ and σ of the scaling back).
     ///
     /// - Parameters:
-    ///   - dNormalized: G = ∂loss/∂x̂, [B, T, D].
+    ///   - dNormalized: G = ∂loss/∂x̂, [B, T, D′].
     ///   - dOutput: ∂loss/∂y, [B, O].
     ///   - output: ŷ, [B, O], the network's output before scaling back.
     ///   - statistics: from the forward pass.
-    /// - Returns: ∂loss/∂x, [B, T, D] (zero past each length).
+    /// - Returns: ∂loss/∂x, [B, T, D′] (zero past each length; G itself in the features passed through).
     func inputGradient(
         _ dNormalized: Tensor, dOutput: Tensor, output: Tensor, statistics: Statistics
     ) -> Tensor {
-        let (b, t, d, o) = (dNormalized.shape[0], dNormalized.shape[1], features, outputSize)
-        var dx = [Float](repeating: 0, count: b * t * d)
+        let (b, t, d, o, w) = (dNormalized.shape[0], dNormalized.shape[1], features, outputSize, dNormalized.shape[2])
+        var dx = [Float](repeating: 0, count: b * t * w)
         let g = dNormalized.scalars, xHat = statistics.normalized.scalars
         let dy = dOutput.scalars, yHat = output.scalars, level = levelWeight?.scalars
         for i in 0..<b {
@@ -247,10 +254,13 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
                 s[outputChannels[j]] += Double(dy[i * o + j]) * Double(yHat[i * o + j])
             }
             let n = statistics.lengths[i]
+            for step in 0..<n {  // x̂ = x in the features passed through
+                for c in d..<w { dx[(i * t + step) * w + c] = g[(i * t + step) * w + c] }
+            }
             for c in 0..<d {
                 var meanG = 0.0, meanGX = 0.0
                 for step in 0..<n {
-                    let k = (i * t + step) * d + c
+                    let k = (i * t + step) * w + c
                     meanG += Double(g[k])
                     meanGX += Double(g[k]) * Double(xHat[k])
                 }
@@ -258,7 +268,7 @@ public struct InstanceNormalization: Sendable, Equatable, Codable {
                 meanGX /= Double(n)
                 let sigma = Double(statistics.deviation[i * d + c])
                 for step in 0..<n {
-                    let k = (i * t + step) * d + c
+                    let k = (i * t + step) * w + c
                     let xh = Double(xHat[k])
                     dx[k] = Float((Double(g[k]) - meanG - xh * meanGX) / sigma + a[c] / Double(n) + s[c] * xh / Double(n))
                 }

@@ -82,14 +82,18 @@ extension SequenceModel {
     ///   - outputChannels: c(o) for each of the head's outputs; nil removes the normalisation.
     ///   - levelPath: whether the level added back is learned (``InstanceNormalization/levelWeight``,
     ///     starting at zero: plain RevIN).
+    ///   - features: the leading features of each step that are standardised, 1…D (the rest pass
+    ///     through: a one-hot series identity); nil standardises all D.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
     ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:future:decoder:)`` does.
-    public func withInstanceNormalization(outputChannels: [Int]?, levelPath: Bool = false) throws -> SequenceModel {
+    public func withInstanceNormalization(
+        outputChannels: [Int]?, levelPath: Bool = false, features: Int? = nil
+    ) throws -> SequenceModel {
         let p = distribution?.parametersPerOutput ?? 1
         let scaleOnly = distribution?.scaleOnlyParameters ?? []
         let norm = try outputChannels.map { channels in
             try InstanceNormalization(
-                features: recurrent.inputSize, outputChannels: channels,
+                features: features ?? recurrent.inputSize, outputChannels: channels,
                 scaleOnlyOutputs: channels.indices.filter { scaleOnly.contains($0 % p) }, levelPath: levelPath)
         }
         return try SequenceModel(
@@ -128,6 +132,7 @@ extension SequenceModel {
             embedding: embedding, recurrent: recurrent, head: head, distribution: distribution, future: future,
             decoder: decoder
         ).withSkip(steps: skip?.steps, features: skip?.features).withInstanceNormalization(
-            outputChannels: instanceNormalization?.outputChannels, levelPath: instanceNormalization?.hasLevelPath ?? false)
+            outputChannels: instanceNormalization?.outputChannels, levelPath: instanceNormalization?.hasLevelPath ?? false,
+            features: instanceNormalization?.features)
     }
 }

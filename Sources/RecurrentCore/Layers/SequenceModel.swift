@@ -147,7 +147,7 @@ public struct SequenceModel: Module {
             }
         }
         if let norm = instanceNormalization {
-            guard embedding == nil, head.pooling.isManyToOne, norm.features == recurrent.inputSize,
+            guard embedding == nil, head.pooling.isManyToOne, norm.features <= recurrent.inputSize,
                 norm.outputSize == head.outputSize
             else {
                 throw RecurrentError.invalidArgument(

@@ -121,7 +121,8 @@ extension TaskModelFile: SeriesForecaster where Task == SeriesForecastTask {
                 .withSkip(steps: model.skip?.steps, features: model.skip?.features)
                 .withInstanceNormalization(
                     outputChannels: model.instanceNormalization?.outputChannels,
-                    levelPath: model.instanceNormalization?.hasLevelPath ?? false))
+                    levelPath: model.instanceNormalization?.hasLevelPath ?? false,
+                    features: model.instanceNormalization?.features))
         }
     }
 
