@@ -59,7 +59,9 @@ import time
 
 import numpy as np
 
-VARIANTS = {  # every switch spelled out, so a change of the defaults changes only "default"
+# Every switch spelled out, so a change of the defaults changes only "default"; RevIN's learned level is left
+# to train's choice per series (--revin-level / --no-revin-level force it) in every variant with RevIN.
+VARIANTS = {
     "default": [],
     "direct": ["--head", "direct", "--no-revin", "--no-skip"],
     "per-step": ["--head", "per-step", "--no-revin", "--no-skip"],

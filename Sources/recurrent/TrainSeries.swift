@@ -337,8 +337,8 @@ struct SeriesJob: TrainingJob {
         let kind = instanceNormalizationLevelPath ? "RevIN with a learned level" : "RevIN"
         guard let choice = levelChoice else { return "normalisation: \(kind) (--\(instanceNormalizationLevelPath ? "" : "no-")revin-level)" }
         let (chosen, other) = choice.levelPath ? (choice.levelError, choice.revinError) : (choice.revinError, choice.levelError)
-        return "normalisation: \(kind), chosen by ridge regressions on the windows: validation MSE \(format(Float(chosen))) "
-            + "against \(format(Float(other))) \(choice.levelPath ? "without" : "with") the learned level"
+        return "normalisation: \(kind), chosen by ridge regressions on the windows: validation MSE "
+            + String(format: "%.4g against %.4g ", chosen, other) + "\(choice.levelPath ? "without" : "with") the learned level"
     }
     var input: SequenceInput { .features(many?.inputSize ?? options.features.count) }
     var outputSize: Int { options.horizon * options.targets.count * (distribution?.parametersPerOutput ?? 1) }
