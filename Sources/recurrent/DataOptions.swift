@@ -279,6 +279,9 @@ struct DataOptions: ParsableArguments {
             job.instanceNormalizationChannels = try job.revinChannels()
             if let given = series.revinLevel {
                 job.instanceNormalizationLevelPath = given
+                job.levelNote = given ? "--revin-level" : "--no-revin-level"
+            } else if job.options.window < 2 {
+                job.levelNote = "a window of one step: no level to learn from"
             } else {  // two ridge regressions in closed form: the level path where μ predicts the validation part
                 let choice = try RevINLevelChoice(
                     train: job.train, validation: job.validation, window: job.options.window,

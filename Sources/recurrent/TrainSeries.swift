@@ -241,6 +241,8 @@ struct SeriesJob: TrainingJob {
     var instanceNormalizationLevelPath = false
     /// The ridge regressions that chose ``instanceNormalizationLevelPath``, or nil when an option forced it.
     var levelChoice: RevINLevelChoice?
+    /// Why the level path was not chosen by ``levelChoice``: the option that forced it, or the reason.
+    var levelNote: String?
     /// The one-hot columns after the features (`--series-embedding onehot`), which RevIN and the skip leave alone.
     var identityColumns = 0
     /// The `--time` column's name, or nil: the forecast plot's time axis.
@@ -335,7 +337,7 @@ struct SeriesJob: TrainingJob {
     var normalizationLine: String? {
         guard instanceNormalizationChannels != nil else { return nil }
         let kind = instanceNormalizationLevelPath ? "RevIN with a learned level" : "RevIN"
-        guard let choice = levelChoice else { return "normalisation: \(kind) (--\(instanceNormalizationLevelPath ? "" : "no-")revin-level)" }
+        guard let choice = levelChoice else { return "normalisation: \(kind) (\(levelNote ?? "given"))" }
         let (chosen, other) = choice.levelPath ? (choice.levelError, choice.revinError) : (choice.revinError, choice.levelError)
         return "normalisation: \(kind), chosen by ridge regressions on the windows: validation MSE "
             + String(format: "%.4g against %.4g ", chosen, other) + "\(choice.levelPath ? "without" : "with") the learned level"

@@ -47,6 +47,10 @@ import Testing
         let on = try runRecurrent(common + ["--revin-level", "-o", folder.path("on.safetensors")])
         #expect(on.status == 0 && on.stdout.contains("normalisation: RevIN with a learned level (--revin-level)\n"))
         #expect(try Self.network(folder.path("on.safetensors"))?.instanceNormalization?.hasLevelPath == true)
+        let short = try runRecurrent(
+            common.map { $0 == "12" ? "1" : $0 } + ["-o", folder.path("short.safetensors")])
+        #expect(short.status == 0 && short.stdout.contains("normalisation: RevIN (a window of one step: no level to learn from)\n"),
+                "\(short.stdout) \(short.stderr)")
         let none = try runRecurrent(common + ["--no-revin", "-o", folder.path("none.safetensors")])
         #expect(none.status == 0 && !none.stdout.contains("normalisation:"), "\(none.stdout)")
     }
