@@ -196,11 +196,6 @@ struct DataOptions: ParsableArguments {
         if readsManySeries {
             let (many, calendar) = try loadManySeries(calendarChoice: series.calendarChoice)
             let embedding = series.seriesEmbedding ?? .none
-            if embedding == .oneHot, series.revin == true {
-                throw RecurrentError.invalidArgument(
-                    name: "--revin", value: "on",
-                    reason: "standardises every input column of a window, which erases --series-embedding onehot's 0/1 columns")
-            }
             job = try SeriesJob(
                 manySeries: many, record: (sequenceOptions.idColumn, series.seriesColumns.map { _ in series.seriesColumnList }),
                 embedding: embedding, source: csv!, window: window ?? 24, options: series, calendar: calendar)
@@ -250,10 +245,9 @@ struct DataOptions: ParsableArguments {
         // Truncated backpropagation trains through the last window of T − (T − 1)/k·k steps only.
         let t = job.options.window
         let reached = modelOptions.tbptt.map { k in k < t ? t - (t - 1) / k * k : t } ?? t
-        // With a one-hot embedding the skip would read each 0/1 column at every window step: L copies of one
-        // per-series bias, which the optimiser moves L times too fast (measured: RMSE 0.51 against 0.33 without the skip).
-        let oneHot = job.many?.embedding == .oneHot
-        if series.skip ?? (recurrent && !oneHot) {
+        // With a one-hot embedding RevIN and the skip read the data's columns only, not the S 0/1 columns after them.
+        if job.many?.embedding == .oneHot { job.identityColumns = job.many!.ids.count }
+        if series.skip ?? recurrent {
             // By default the skip reads the whole window, or as much of it as reaches the output.
             let steps = series.skipSteps ?? (series.skip == true ? t : reached)
             guard steps <= t else {
@@ -281,8 +275,24 @@ struct DataOptions: ParsableArguments {
                 name: "--revin", value: "on", reason: "standardises whole windows; truncated backpropagation (--tbptt) cuts them")
         }
         let targetsAreFeatures = job.options.targets.allSatisfy(job.options.features.contains)
-        if series.revin ?? (recurrent && targetsAreFeatures && modelOptions.tbptt == nil && !oneHot) {
+        if series.revin ?? (recurrent && targetsAreFeatures && modelOptions.tbptt == nil) {
             job.instanceNormalizationChannels = try job.revinChannels()
+            if let given = series.revinLevel {
+                job.instanceNormalizationLevelPath = given
+                job.levelNote = given ? "--revin-level" : "--no-revin-level"
+            } else if job.options.window < 2 {
+                job.levelNote = "a window of one step: no level to learn from"
+            } else {  // two ridge regressions in closed form: the level path where μ predicts the validation part
+                let choice = try RevINLevelChoice(
+                    train: job.train, validation: job.validation, window: job.options.window,
+                    targetColumns: job.options.targets.map { job.options.features.firstIndex(of: $0)! })
+                job.levelChoice = choice
+                job.instanceNormalizationLevelPath = choice.levelPath
+            }
+        } else if series.revinLevel == true {
+            throw RecurrentError.invalidArgument(
+                name: "--revin-level", value: "on",
+                reason: "learns the level RevIN adds back, but this model has no RevIN (--no-revin, --tbptt, the MLP, or targets not among --features)")
         }
         return job
     }

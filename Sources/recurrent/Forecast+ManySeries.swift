@@ -141,10 +141,12 @@ extension Forecast {
     }
 
     /// The `count` times after a series' last: ISO 8601 times continued at
-    /// their frequency, or numbers continued by their last step; nil otherwise.
+    /// their frequency (dates as YYYYMMDD integers written so again), or
+    /// numbers continued by their last step; nil otherwise.
     func continuedTimes(_ cells: [String]?, count: Int) -> [String]? {
         guard let cells = cells?.map({ $0.trimmingCharacters(in: .whitespaces) }), cells.count >= 2 else { return nil }
-        if let numbers = Optional(cells.compactMap(Double.init)), numbers.count == cells.count {
+        let basic = cells.allSatisfy(TimeStamp.isBasicDate)
+        if !basic, let numbers = Optional(cells.compactMap(Double.init)), numbers.count == cells.count {
             let step = numbers[numbers.count - 1] - numbers[numbers.count - 2]
             let integral = cells.allSatisfy { Int($0) != nil }
             return (1...max(count, 1)).prefix(count).map { j in
@@ -159,6 +161,7 @@ extension Forecast {
         let hasOffset = cells.last!.dropFirst(10).contains { $0 == "+" || $0 == "-" }
         return next.map { stamp in
             let f = stamp.local
+            if basic { return String(format: "%04d%02d%02d", f.year, f.month, f.day) }
             let date = String(format: "%04d-%02d-%02d", f.year, f.month, f.day)
             if dateOnly { return date }
             let offset = stamp.utcOffset

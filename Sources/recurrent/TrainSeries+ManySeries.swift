@@ -70,6 +70,42 @@ extension SeriesJob {
     }
 }
 
+extension SeriesJob {
+    /// The most series the forecast plot of a global model draws, one panel each.
+    static let plottedSeries = 6
+
+    /// Small multiples: for each of the first ``plottedSeries`` series, its
+    /// first target over the test part's rows beside the model's forecast
+    /// of the first step after each test window.
+    func manyPlots(of model: TrainedModel, _ many: ManySeriesDataset) throws -> [(String, any SVGPlot)] {
+        let windows = many.test
+        guard windows.count > 0 else { return [] }
+        let prediction = try many.targetsInOriginalUnits(try model(windows.input), part: .test)  // [N, h·K]
+        let (target, width) = (options.targets[0], options.horizon * options.targets.count)
+        var panels: [LinePlot] = []
+        for (s, data) in many.datasets.enumerated().prefix(Self.plottedSeries) {
+            guard let truth = data.series.values(of: target) else { continue }
+            let rows = data.test.rows
+            let mine = windows.seriesIndices.indices.filter { windows.seriesIndices[$0] == s }
+            let ends = mine.map { data.test.endRows[windows.windowIndices[$0]] }
+            panels.append(
+                LinePlot(
+                    title: many.ids[s], xAxis: PlotAxis("row"), yAxis: PlotAxis(target),
+                    series: [
+                        LineSeries(name: "truth", x: rows.map(Double.init), y: rows.map { truth[$0] }),
+                        LineSeries(
+                            name: "forecast", x: ends.map { Double($0 + 1) },
+                            y: mine.map { Double(prediction.scalars[$0 * width]) }, dashed: true),
+                    ], width: 480, height: 260))
+        }
+        let shown = panels.count < many.ids.count ? ", the first \(panels.count) of \(many.ids.count) series" : ""
+        let title =
+            "\(target) over each series' test part: truth and the model's forecasts "
+            + "(\(options.horizon == 1 ? "one step" : "first of \(options.horizon) steps") ahead)\(shown)"
+        return [("forecast.svg", PlotGrid(title: title, columns: 2, plots: panels))]
+    }
+}
+
 extension DataOptions {
     /// Whether `--csv` holds many series (`--id-column` or `--series-columns`).
     var readsManySeries: Bool { csv != nil && (sequenceOptions.idColumn != nil || series.seriesColumns != nil) }

@@ -93,7 +93,7 @@ struct SeriesDataOptions: ParsableArguments {
 
     @Option(
         help:
-            "With many series (--id-column, --series-columns): onehot appends one 0/1 column per series to every input step (a learned series embedding through the first layer's input weights; --revin and --skip then default to off), none reads every series alike."
+            "With many series (--id-column, --series-columns): onehot appends one 0/1 column per series to every input step (a learned series embedding through the first layer's input weights; RevIN and the skip read the data's columns only), none reads every series alike."
     )
     var seriesEmbedding: SeriesEmbedding?
 
@@ -118,6 +118,13 @@ struct SeriesDataOptions: ParsableArguments {
             "Reversible instance normalisation (RevIN): the network reads each window standardised by its own mean and deviation per column, and the forecast is scaled back with the target's. On by default for a recurrent forecaster whose targets are among --features (measured on real series: README), off for the MLP."
     )
     var revin: Bool?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "RevIN's learned level: the forecast adds back (1 + a)·μ + b of the window's mean μ instead of μ, a and b learned, so it can move back towards the series' long-run level. By default chosen per series by two ridge regressions on the training windows, with and without μ, scored on the validation part (train prints which and why)."
+    )
+    var revinLevel: Bool?
 
     @Option(
         parsing: .unconditional,
@@ -230,6 +237,14 @@ struct SeriesJob: TrainingJob {
     var headSteps = 1
     /// The input column each output is scaled back with under `--revin`, or nil without it.
     var instanceNormalizationChannels: [Int]?
+    /// Whether RevIN learns the level it adds back (`--revin-level`, or chosen by ``levelChoice``).
+    var instanceNormalizationLevelPath = false
+    /// The ridge regressions that chose ``instanceNormalizationLevelPath``, or nil when an option forced it.
+    var levelChoice: RevINLevelChoice?
+    /// Why the level path was not chosen by ``levelChoice``: the option that forced it, or the reason.
+    var levelNote: String?
+    /// The one-hot columns after the features (`--series-embedding onehot`), which RevIN and the skip leave alone.
+    var identityColumns = 0
     /// The `--time` column's name, or nil: the forecast plot's time axis.
     let timeColumn: String?
     /// The probabilistic output (`--quantiles`, `--likelihood`), or nil for a point forecast.
@@ -310,10 +325,22 @@ struct SeriesJob: TrainingJob {
     }
 
     var description: String {
-        if let many { return manyDescription(many) }
-        return "\(source): \(data.train.count) training, \(data.validation.count) validation and \(data.test.count) test "
+        let data =
+            many.map(manyDescription)
+            ?? "\(source): \(data.train.count) training, \(data.validation.count) validation and \(data.test.count) test "
             + "windows of \(options.window) steps, forecasting \(options.targets.joined(separator: ", ")) "
             + "\(options.horizon) step(s) ahead"
+        return normalizationLine.map { data + "\n" + $0 } ?? data
+    }
+
+    /// Which normalisation RevIN runs with and why, in one line; nil without RevIN.
+    var normalizationLine: String? {
+        guard instanceNormalizationChannels != nil else { return nil }
+        let kind = instanceNormalizationLevelPath ? "RevIN with a learned level" : "RevIN"
+        guard let choice = levelChoice else { return "normalisation: \(kind) (\(levelNote ?? "given"))" }
+        let (chosen, other) = choice.levelPath ? (choice.levelError, choice.revinError) : (choice.revinError, choice.levelError)
+        return "normalisation: \(kind), chosen by ridge regressions on the windows: validation MSE "
+            + String(format: "%.4g against %.4g ", chosen, other) + "\(choice.levelPath ? "without" : "with") the learned level"
     }
     var input: SequenceInput { .features(many?.inputSize ?? options.features.count) }
     var outputSize: Int { options.horizon * options.targets.count * (distribution?.parametersPerOutput ?? 1) }
@@ -367,7 +394,7 @@ struct SeriesJob: TrainingJob {
     /// The target column over every row, beside the model's one-step-ahead
     /// forecasts of the validation and test windows, with the parts' boundaries.
     func plots(of model: TrainedModel) throws -> [(String, any SVGPlot)] {
-        guard many == nil else { return [] }
+        if let many { return try manyPlots(of: model, many) }
         let target = options.targets[0]
         guard let truth = data.series.values(of: target) else { return [] }
         var lines = [LineSeries(name: "\(target) (truth)", x: (0..<truth.count).map(Double.init), y: truth)]
@@ -431,6 +458,7 @@ struct SeriesJob: TrainingJob {
             keys["training_csv"] = URL(fileURLWithPath: source).standardizedFileURL.path
         }
         if let timeColumn { keys["time_column"] = timeColumn }
+        if let levelChoice { keys["revin_level_choice"] = try metadataJSON(levelChoice) }
         var file = ForecastModelFile(
             network: model, options: options, normalization: data.normalization, missing: missing, training: training,
             metadata: keys)

@@ -37,6 +37,11 @@ protocol TrainingJob {
     /// For each output, the input feature an ``InstanceNormalization`` (`--revin`)
     /// scales it back with, or nil for none; nil by default.
     var instanceNormalizationChannels: [Int]? { get }
+    /// Whether that normalisation learns the level it adds back (`--revin-level`); false by default.
+    var instanceNormalizationLevelPath: Bool { get }
+    /// The trailing input columns that the normalisation and the skip do not read (a one-hot
+    /// series identity, `--series-embedding onehot`); 0 by default.
+    var identityColumns: Int { get }
     /// The known-future covariates the recurrent model reads after its
     /// window (`--future-features`, `--calendar`, `--head encoder-decoder`), or nil; nil by default.
     var futureCovariates: FutureCovariates? { get }
@@ -81,6 +86,10 @@ extension TrainingJob {
     var headSteps: Int { 1 }
 
     var instanceNormalizationChannels: [Int]? { nil }
+
+    var instanceNormalizationLevelPath: Bool { false }
+
+    var identityColumns: Int { 0 }
 
     var futureCovariates: FutureCovariates? { nil }
 

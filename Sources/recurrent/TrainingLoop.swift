@@ -162,7 +162,11 @@ struct TrainingLoop {
         if let future = job.futureCovariates {  // fresh head (and decoder) weights, drawn only when asked for
             model = try model.withFutureCovariates(future, encoderDecoder: job.encoderDecoder, generator: &generator)
         }
-        return try model.withDistribution(job.distribution).withSkip(steps: job.skipSteps).withInstanceNormalization(outputChannels: job.instanceNormalizationChannels)
+        // RevIN and the skip read the data's columns, not the identity columns after them.
+        let read = job.identityColumns > 0 ? model.recurrent.inputSize - job.identityColumns : nil
+        return try model.withDistribution(job.distribution).withSkip(steps: job.skipSteps, features: read)
+            .withInstanceNormalization(
+                outputChannels: job.instanceNormalizationChannels, levelPath: job.instanceNormalizationLevelPath, features: read)
     }
 
     /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
@@ -291,6 +295,8 @@ struct TrainingLoop {
             if let p = job.skipSteps { key["--skip-steps"] = "\(p)" }  // absent without --skip, as in older checkpoints
             if job.headSteps > 1 { key["--head"] = "per-step \(job.headSteps)" }  // absent for the direct head, likewise
             if let channels = job.instanceNormalizationChannels { key["--revin"] = "\(channels)" }
+            if job.instanceNormalizationLevelPath { key["--revin-level"] = "on" }  // absent without, as in older checkpoints
+            if job.identityColumns > 0 { key["--series-embedding"] = "onehot \(job.identityColumns)" }  // likewise
             if let future = job.futureCovariates {  // absent without covariates, as in older checkpoints
                 key["--future-features"] = "\(future.steps) \(future.featureIndices)\(job.encoderDecoder ? " encoder-decoder" : "")"
             }

@@ -60,10 +60,17 @@ import Testing
         var headSteps = 1
         /// The output channels of an ``InstanceNormalization``, or nil for none.
         var revin: [Int]?
+        /// Whether the normalisation learns its level (random a and b), and the features the skip reads (nil: all).
+        var levelPath = false
+        var skipFeatures: Int?
+        /// The leading features the normalisation standardises (nil: all; the rest pass through).
+        var revinFeatures: Int?
         var description: String {
             "\(input) \(cell) layers \(layers)\(bidirectional ? " bi" : "") dropout \(dropout) \(pooling) "
                 + "lengths \(lengths ?? [])\(skip.map { " skip \($0)" } ?? "")"
                 + (headSteps > 1 ? " head steps \(headSteps)" : "") + (revin.map { " revin \($0)" } ?? "")
+                + (levelPath ? " level path" : "") + (skipFeatures.map { " skip reads \($0)" } ?? "")
+                + (revinFeatures.map { " revin standardises \($0)" } ?? "")
         }
     }
 
@@ -95,6 +102,9 @@ import Testing
             input: .features(3), cell: .lstm, layers: 2, dropout: 0.3, pooling: .last, lengths: [4, 2, 3],
             headSteps: 2, revin: [1, 1]),
         Config(input: .features(3), cell: .elman(.tanh), pooling: .mean, lengths: nil, revin: [2, 0]),
+        Config(input: .features(3), cell: .gru, pooling: .last, lengths: [4, 2, 3], skip: 2, revin: [0, 2], levelPath: true),
+        Config(input: .features(3), cell: .lstm, pooling: .last, skip: 3, revin: [1, 1], levelPath: true, skipFeatures: 2),
+        Config(input: .features(3), cell: .gru, pooling: .last, skip: 2, revin: [0, 1], skipFeatures: 2, revinFeatures: 2),
     ])
     func backwardMatchesFiniteDifferences(config: Config) throws {
         var generator = RandomGenerator(seed: 2)
@@ -102,9 +112,12 @@ import Testing
             input: config.input, embeddingSize: config.embeddingSize, cell: config.cell, hiddenSize: 4, layers: config.layers,
             bidirectional: config.bidirectional, dropout: config.dropout, outputSize: 2, pooling: config.pooling,
             headSteps: config.headSteps, generator: &generator
-        ).withSkip(steps: config.skip).withInstanceNormalization(outputChannels: config.revin)
+        ).withSkip(steps: config.skip, features: config.skipFeatures).withInstanceNormalization(
+            outputChannels: config.revin, levelPath: config.levelPath, features: config.revinFeatures)
+        var levels = RandomGenerator(seed: 7)  // its own draws: the input is the one of the same model without a level path
         model.updateParameters { name, tensor in
             if name.hasPrefix("skip.") { tensor = Tensor.normal(tensor.shape, using: &generator) }
+            if name.hasPrefix("revin.") { tensor = Tensor.normal(tensor.shape, using: &levels) }
         }
         let (b, t) = (3, 4)
         let input: Tensor

@@ -119,7 +119,7 @@ import Testing
         #expect(header?.hasPrefix("store,origin,step,row,time,sales,sales_model") == true)
     }
 
-    /// Wide form with the one-hot embedding: the network reads 1 + 8 columns,
+    /// Wide form with the one-hot embedding: the network reads 1 + 8 columns (RevIN and the skip the first),
     /// the file records the series columns, and forecast names them.
     @Test func wideFormWithOneHotEmbedding() throws {
         let folder = try Self.folder()
@@ -132,7 +132,8 @@ import Testing
         #expect(file.manySeries?.seriesColumns == (0..<8).map { "s\($0)" } && file.manySeries?.embedding == .oneHot)
         #expect(file.task.inputWidth == 9 && file.options.features == ["value"])
         guard case .recurrent(let model) = file.network else { Issue.record("not recurrent"); return }
-        #expect(model.recurrent.inputSize == 9 && model.instanceNormalization == nil && model.skip == nil)
+        // RevIN and the skip read the data's column, not the 8 one-hot columns after it.
+        #expect(model.recurrent.inputSize == 9 && model.instanceNormalization?.features == 1 && model.skip?.features == 1)
         // forecast(_:series:) is the network on the series' own z-scores and its one-hot column.
         let y = Self.values()[5]
         let window = Tensor(shape: [1, 24, 1], scalars: y.suffix(24).map(Float.init))

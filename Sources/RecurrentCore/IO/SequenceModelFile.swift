@@ -30,7 +30,9 @@ extension ModelFile {
     /// A model file holding a whole ``SequenceModel``: the recurrent weights
     /// under PyTorch's names, `embedding.weight` [V, E] when the model reads
     /// tokens, `head.weight` [O, F] and `head.bias` [O], `skip.weight`
-    /// [O, p·D] and `skip.bias` [O] when it has a ``LinearSkip``, and the
+    /// [O, p·D] and `skip.bias` [O] when it has a ``LinearSkip`` (D its
+    /// ``LinearSkip/features``, which may be fewer than the layer reads),
+    /// `revin.level.weight` and `revin.level.bias` [O] for RevIN's level path, and the
     /// metadata key `head` recording the pooling, O and p, beside `metadata`.
     ///
     /// - Throws: ``SafetensorsError`` if `metadata` uses the key `head`.
@@ -49,6 +51,7 @@ extension ModelFile {
         if let decoder = model.decoder {
             for (name, tensor) in decoder.parameters { tensors["decoder." + name] = tensor }
         }
+        model.instanceNormalization?.visitParameters { tensors["revin." + $0] = $1 }
         let head = SequenceHeadRecord(
             pooling: model.head.pooling, outputSize: model.head.outputSize, skipSteps: model.skip?.steps,
             steps: model.head.steps == 1 ? nil : model.head.steps, instanceNormalization: model.instanceNormalization,
@@ -132,16 +135,20 @@ extension ModelFile {
         let points = head.outputSize / perOutput
         var skip: LinearSkip?
         if let steps = head.skipSteps {
-            let width = steps * layer.inputSize
-            guard let skipWeight = tensors["skip.weight"], skipWeight.shape == [points, width], steps >= 1 else {
+            // The skip reads the leading F ≤ D features of each step: its weight is [O, p·F].
+            let width = tensors["skip.weight"].map { $0.rank == 2 ? $0.shape[1] : 0 } ?? 0
+            let features = steps >= 1 && width % steps == 0 ? width / steps : 0
+            guard let skipWeight = tensors["skip.weight"], skipWeight.shape == [points, width],
+                (1...layer.inputSize).contains(features)
+            else {
                 throw SafetensorsError(
                     file: name, tensor: "skip.weight",
-                    problem: "is missing or not [\(points), \(width)] for skip_steps \(steps)")
+                    problem: "is missing or not [\(points), \(steps) × F] (F in 1…\(layer.inputSize)) for skip_steps \(steps)")
             }
             let skipBias = tensors["skip.bias"]
             do {
                 skip = try LinearSkip(
-                    steps: steps, features: layer.inputSize, dense: Dense(weight: skipWeight, bias: skipBias))
+                    steps: steps, features: features, dense: Dense(weight: skipWeight, bias: skipBias))
             } catch let error as RecurrentError {
                 throw SafetensorsError(file: name, tensor: "skip.bias", problem: error.description)
             }
@@ -157,10 +164,30 @@ extension ModelFile {
                 covariatesPerStep: covariates?.count ?? 0)
             return try SequenceModel(
                 embedding: embedding, recurrent: layer, head: sequenceHead, skip: skip,
-                instanceNormalization: head.instanceNormalization, distribution: head.distribution,
+                instanceNormalization: try levelPath(head.instanceNormalization, name: name), distribution: head.distribution,
                 future: head.future, decoder: decoder)
         } catch let error as RecurrentError {
             throw SafetensorsError(file: name, tensor: "head.weight", problem: error.description)
+        }
+    }
+
+    /// The record's normalisation with its level path's `revin.level.weight` and `revin.level.bias` (which a
+    /// record with `level_path` needs and one without must not have).
+    private func levelPath(_ norm: InstanceNormalization?, name: String) throws -> InstanceNormalization? {
+        let names = ["revin.level.weight", "revin.level.bias"]
+        guard let norm, norm.hasLevelPath else {
+            if let stray = names.first(where: { tensors[$0] != nil }) {
+                throw SafetensorsError(file: name, tensor: stray, problem: "is present, but metadata \"head\" has no level_path")
+            }
+            return norm
+        }
+        guard let weight = tensors[names[0]], let bias = tensors[names[1]] else {
+            throw SafetensorsError(
+                file: name, tensor: tensors[names[0]] == nil ? names[0] : names[1],
+                problem: "is missing; metadata \"head\" has a level_path")
+        }
+        do { return try norm.withLevelPath(weight: weight, bias: bias) } catch let error as RecurrentError {
+            throw SafetensorsError(file: name, tensor: names[0], problem: error.description)
         }
     }
 }

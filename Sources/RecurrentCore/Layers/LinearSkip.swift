@@ -5,9 +5,10 @@
 ///
 ///     y[b] = head(h[b]) + W_skip · vec(x[b, L−p ..< L]) + b_skip
 ///
-/// where x is the model's input [B, T, D], L = lengths[b] and vec flattens
-/// the last p steps in time order (step L−p first, its D features
-/// together), [p·D]. Steps before 0 (a sequence shorter than p) read as
+/// where x is the model's input [B, T, D′], L = lengths[b] and vec flattens
+/// the leading D ≤ D′ features of the last p steps in time order (step L−p
+/// first, its D features together), [p·D]. Features past the first D (a
+/// one-hot series identity, RevIN's level inputs) are not read. Steps before 0 (a sequence shorter than p) read as
 /// zeros. `weight` W_skip is [O, p·D] and `bias` b_skip [O]; inside a
 /// ``SequenceModel`` they are `skip.weight` and `skip.bias`. Both start at
 /// zero, so a fresh skip leaves the model's output unchanged and training
@@ -21,7 +22,7 @@
 public struct LinearSkip: Module {
     /// p, the number of last steps read.
     public let steps: Int
-    /// D, the features per step.
+    /// D, the leading features of each step that the skip reads.
     public let features: Int
     /// The affine map on the flattened last p steps: weight [O, p·D], bias [O].
     public private(set) var dense: Dense
@@ -73,17 +74,17 @@ public struct LinearSkip: Module {
     /// The skip's output for a batch of sequences.
     ///
     /// - Parameters:
-    ///   - input: x, [B, T, D].
+    ///   - input: x, [B, T, D′] with D′ ≥ D; the first D features of each step are read.
     ///   - lengths: each sequence's length in 1…T; nil means all are T.
     /// - Returns: [B, O] and the cache.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` for
-    ///   an input that is not [B, T, D] or lengths outside 1…T.
+    ///   an input that is not [B, T, D′ ≥ D] or lengths outside 1…T.
     public func forward(_ input: Tensor, lengths: [Int]?) throws -> (output: Tensor, cache: Cache) {
-        guard input.rank == 3, input.shape[2] == features else {
+        guard input.rank == 3, input.shape[2] >= features else {
             throw RecurrentError.invalidArgument(
-                name: "input", value: "of shape \(input.shape)", reason: "the skip reads [B, T, \(features)]")
+                name: "input", value: "of shape \(input.shape)", reason: "the skip reads [B, T, at least \(features)]")
         }
-        let (b, t) = (input.shape[0], input.shape[1])
+        let (b, t, stepWidth) = (input.shape[0], input.shape[1], input.shape[2])
         if let lengths, lengths.count != b || lengths.contains(where: { !(1...t).contains($0) }) {
             throw RecurrentError.invalidArgument(
                 name: "lengths", value: "\(lengths)", reason: "needs one length in 1…\(t) per sequence (\(b))")
@@ -96,7 +97,7 @@ public struct LinearSkip: Module {
                 for k in 0..<steps {
                     let step = lengths[i] - steps + k
                     guard step >= 0 else { continue }
-                    for d in 0..<features { flat[i * width + k * features + d] = x[(i * t + step) * features + d] }
+                    for d in 0..<features { flat[i * width + k * features + d] = x[(i * t + step) * stepWidth + d] }
                 }
             }
         }
@@ -115,23 +116,23 @@ public struct LinearSkip: Module {
         try forward(input, lengths: lengths).output
     }
 
-    /// Gradients given ∂loss/∂output [B, O]: ∂loss/∂input [B, T, D] (zero
-    /// outside the last p steps) and ∂loss/∂`weight`, ∂loss/∂`bias`.
+    /// Gradients given ∂loss/∂output [B, O]: ∂loss/∂input [B, T, D′] (zero
+    /// outside the last p steps and the first D features) and ∂loss/∂`weight`, ∂loss/∂`bias`.
     ///
     /// - Parameters:
     ///   - dOutput: ∂loss/∂output, [B, O].
     ///   - cache: from the forward pass.
     public func backward(_ dOutput: Tensor, cache: Cache) -> (dInput: Tensor, gradients: NamedTensors) {
         let (dFlat, gradients) = dense.backward(dOutput, cache: cache.dense)  // [B, p·D]
-        let (b, t) = (cache.inputShape[0], cache.inputShape[1])
+        let (b, t, stepWidth) = (cache.inputShape[0], cache.inputShape[1], cache.inputShape[2])
         let width = steps * features
-        var dx = [Float](repeating: 0, count: b * t * features)
+        var dx = [Float](repeating: 0, count: b * t * stepWidth)
         dFlat.withUnsafeBufferPointer { g in
             for i in 0..<b {
                 for k in 0..<steps {
                     let step = cache.lengths[i] - steps + k
                     guard step >= 0 else { continue }
-                    for d in 0..<features { dx[(i * t + step) * features + d] = g[i * width + k * features + d] }
+                    for d in 0..<features { dx[(i * t + step) * stepWidth + d] = g[i * width + k * features + d] }
                 }
             }
         }

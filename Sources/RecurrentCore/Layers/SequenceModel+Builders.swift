@@ -57,12 +57,14 @@ extension SequenceModel {
     /// This model with a fresh ``LinearSkip`` (zero weight and bias) over the
     /// last `steps` input steps, or without one when `steps` is nil.
     ///
-    /// - Parameter steps: p, at least 1; nil removes the skip.
+    /// - Parameters:
+    ///   - steps: p, at least 1; nil removes the skip.
+    ///   - features: the leading features of each step the skip reads, 1…D; nil reads all D.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
     ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:future:decoder:)`` does.
-    public func withSkip(steps: Int?) throws -> SequenceModel {
+    public func withSkip(steps: Int?, features: Int? = nil) throws -> SequenceModel {
         let skip = try steps.map {
-            try LinearSkip(steps: $0, features: recurrent.inputSize, outputSize: pointOutputSize)
+            try LinearSkip(steps: $0, features: features ?? recurrent.inputSize, outputSize: pointOutputSize)
         }
         return try SequenceModel(
             embedding: embedding, recurrent: recurrent, head: head, skip: skip,
@@ -76,16 +78,23 @@ extension SequenceModel {
     /// With a ``distribution``, its scale parameters (a Gaussian's s) are
     /// scaled back without the shift.
     ///
-    /// - Parameter outputChannels: c(o) for each of the head's outputs; nil removes the normalisation.
+    /// - Parameters:
+    ///   - outputChannels: c(o) for each of the head's outputs; nil removes the normalisation.
+    ///   - levelPath: whether the level added back is learned (``InstanceNormalization/levelWeight``,
+    ///     starting at zero: plain RevIN).
+    ///   - features: the leading features of each step that are standardised, 1…D (the rest pass
+    ///     through: a one-hot series identity); nil standardises all D.
     /// - Throws: ``RecurrentError/invalidArgument(name:value:reason:)`` as
     ///   ``init(embedding:recurrent:head:skip:instanceNormalization:distribution:future:decoder:)`` does.
-    public func withInstanceNormalization(outputChannels: [Int]?) throws -> SequenceModel {
+    public func withInstanceNormalization(
+        outputChannels: [Int]?, levelPath: Bool = false, features: Int? = nil
+    ) throws -> SequenceModel {
         let p = distribution?.parametersPerOutput ?? 1
         let scaleOnly = distribution?.scaleOnlyParameters ?? []
         let norm = try outputChannels.map { channels in
             try InstanceNormalization(
-                features: recurrent.inputSize, outputChannels: channels,
-                scaleOnlyOutputs: channels.indices.filter { scaleOnly.contains($0 % p) })
+                features: features ?? recurrent.inputSize, outputChannels: channels,
+                scaleOnlyOutputs: channels.indices.filter { scaleOnly.contains($0 % p) }, levelPath: levelPath)
         }
         return try SequenceModel(
             embedding: embedding, recurrent: recurrent, head: head, skip: skip, instanceNormalization: norm,
@@ -122,6 +131,8 @@ extension SequenceModel {
         try SequenceModel(
             embedding: embedding, recurrent: recurrent, head: head, distribution: distribution, future: future,
             decoder: decoder
-        ).withSkip(steps: skip?.steps).withInstanceNormalization(outputChannels: instanceNormalization?.outputChannels)
+        ).withSkip(steps: skip?.steps, features: skip?.features).withInstanceNormalization(
+            outputChannels: instanceNormalization?.outputChannels, levelPath: instanceNormalization?.hasLevelPath ?? false,
+            features: instanceNormalization?.features)
     }
 }

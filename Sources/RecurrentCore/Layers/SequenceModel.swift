@@ -137,7 +137,7 @@ public struct SequenceModel: Module {
                 reason: "the \(decoder == nil ? "recurrent layer" : "decoder") gives \(headReads.outputSize) in \(headReads.directions)")
         }
         if let skip {
-            guard embedding == nil, head.pooling.isManyToOne, skip.features == recurrent.inputSize,
+            guard embedding == nil, head.pooling.isManyToOne, skip.features <= recurrent.inputSize,
                 skip.outputSize == head.outputSize / perOutput
             else {
                 throw RecurrentError.invalidArgument(
@@ -147,7 +147,7 @@ public struct SequenceModel: Module {
             }
         }
         if let norm = instanceNormalization {
-            guard embedding == nil, head.pooling.isManyToOne, norm.features == recurrent.inputSize,
+            guard embedding == nil, head.pooling.isManyToOne, norm.features <= recurrent.inputSize,
                 norm.outputSize == head.outputSize
             else {
                 throw RecurrentError.invalidArgument(
@@ -409,6 +409,9 @@ public struct SequenceModel: Module {
         if let decoderGradients { gradients.append(contentsOf: decoderGradients.prefixed("decoder.")) }
         gradients.append(contentsOf: headGradients.prefixed("head."))
         if let skipGradients { gradients.append(contentsOf: skipGradients.prefixed("skip.")) }
+        if let instanceNormalization, let (statistics, _) = cache.normalization {  // y = ŷσ + (1 + a)μ + b
+            gradients.append(contentsOf: instanceNormalization.levelGradients(dOutput, statistics: statistics).prefixed("revin."))
+        }
         return (embedding == nil && inputGradient ? dx : nil, dInitial, gradients)
     }
 
@@ -489,6 +492,7 @@ public struct SequenceModel: Module {
         try decoder?.visitParameters { try body("decoder." + $0, $1) }
         try head.visitParameters { try body("head." + $0, $1) }
         try skip?.visitParameters { try body("skip." + $0, $1) }
+        try instanceNormalization?.visitParameters { try body("revin." + $0, $1) }
     }
 
     /// Lets `body` change every parameter in place, in the order of ``visitParameters(_:)``.
@@ -498,5 +502,6 @@ public struct SequenceModel: Module {
         if decoder != nil { try decoder!.updateParameters { try body("decoder." + $0, &$1) } }
         try head.updateParameters { try body("head." + $0, &$1) }
         if skip != nil { try skip!.updateParameters { try body("skip." + $0, &$1) } }
+        if instanceNormalization != nil { try instanceNormalization!.updateParameters { try body("revin." + $0, &$1) } }
     }
 }

@@ -118,8 +118,11 @@ extension TaskModelFile: SeriesForecaster where Task == SeriesForecastTask {
             return .recurrent(
                 try fresh
                 .withDistribution(try model.distribution?.withSpread(1))
-                .withSkip(steps: model.skip?.steps)
-                .withInstanceNormalization(outputChannels: model.instanceNormalization?.outputChannels))
+                .withSkip(steps: model.skip?.steps, features: model.skip?.features)
+                .withInstanceNormalization(
+                    outputChannels: model.instanceNormalization?.outputChannels,
+                    levelPath: model.instanceNormalization?.hasLevelPath ?? false,
+                    features: model.instanceNormalization?.features))
         }
     }
 

@@ -7,9 +7,12 @@ import RecurrentCore
 ///
 /// Accepted: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, then optionally `T` or a space
 /// and `HH`, `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`, then optionally `Z`,
-/// `±HH:MM`, `±HHMM` or `±HH`. No offset means UTC. Fields are range-checked
-/// (a 30 February or hour 25 is rejected); the Gregorian calendar is used
-/// proleptically.
+/// `±HH:MM`, `±HHMM` or `±HH`. No offset means UTC. Also ISO 8601's basic
+/// form of a date alone, `YYYYMMDD` (eight digits, year 1583…2999): dates
+/// stored as integers, such as 20240131, read as dates rather than as
+/// numbers (whose month ends would be skipped steps); see ``isBasicDate(_:)``.
+/// Fields are range-checked (a 30 February or hour 25 is rejected); the
+/// Gregorian calendar is used proleptically.
 ///
 /// ```swift
 /// let t = TimeStamp(iso8601: "2024-02-29T23:30:00+02:00")!
@@ -61,7 +64,10 @@ public struct TimeStamp: Sendable, Hashable {
         }
         guard let year = digits(4) else { return nil }
         var (month, day, hour, minute, second, offset) = (1, 1, 0, 0, 0, 0)
-        if skip("-") {
+        if s.count == 4, s.allSatisfy({ $0.isASCII && $0.isNumber }) {  // YYYYMMDD
+            guard (1583...2999).contains(year), let m = digits(2), let d = digits(2) else { return nil }
+            (month, day) = (m, d)
+        } else if skip("-") {
             guard let m = digits(2) else { return nil }
             month = m
             if skip("-") {
@@ -114,6 +120,19 @@ public struct TimeStamp: Sendable, Hashable {
         return Fields(
             year: year, month: month, day: day, hour: secondOfDay / 3600, minute: secondOfDay % 3600 / 60,
             second: secondOfDay % 60, weekday: weekday, dayOfYear: dayOfYear)
+    }
+
+    /// Whether `text` (surrounding spaces ignored) is a date in the basic
+    /// form `YYYYMMDD`, eight digits of a valid date in the years 1583…2999.
+    ///
+    /// ```swift
+    /// TimeStamp.isBasicDate("20240229")   // true
+    /// TimeStamp.isBasicDate("20230229")   // false: 2023 has no 29 February
+    /// TimeStamp.isBasicDate("12345678")   // false: no month 56
+    /// ```
+    public static func isBasicDate(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        return t.count == 8 && t.allSatisfy { $0.isASCII && $0.isNumber } && TimeStamp(iso8601: t) != nil
     }
 
     /// Whether `year` has a 29 February.
