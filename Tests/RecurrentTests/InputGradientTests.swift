@@ -37,6 +37,24 @@ import Testing
         #expect(full.dInitialState == lean.dInitialState)
     }
 
+    @Test("RevIN's learned level keeps its gradients (they come from ∂loss/∂y, not from the input's)")
+    func levelPathGradients() throws {
+        var generator = RandomGenerator(seed: 24)
+        var model = try SequenceModel(
+            input: .features(2), cell: .lstm, hiddenSize: 4, outputSize: 3, pooling: .last, generator: &generator
+        ).withSkip(steps: 2).withInstanceNormalization(outputChannels: [0, 0, 1], levelPath: true)
+        model.updateParameters { name, tensor in
+            if name.hasPrefix("revin.") || name.hasPrefix("skip.") { tensor = Tensor.normal(tensor.shape, using: &generator) }
+        }
+        let x = Tensor.normal([3, 5, 2], using: &generator).map { $0 * 2 + 5 }
+        var unused = RandomGenerator(seed: 0)
+        let (y, _, cache) = try model.forward(x, generator: &unused)
+        let dy = Tensor.normal(y.shape, using: &generator)
+        let (full, lean) = (model.backward(dy, cache: cache), model.backward(dy, cache: cache, inputGradient: false))
+        #expect(lean.gradients.names.contains("revin.level.weight") && lean.gradients.names.contains("revin.level.bias"))
+        #expect(Self.same(full.gradients, lean.gradients))
+    }
+
     @Test("a token model's embedding still gets its gradient")
     func embeddingGradient() throws {
         var generator = RandomGenerator(seed: 22)

@@ -484,17 +484,6 @@ public struct SequenceModel: Module {
         return (x, cache)
     }
 
-    /// `embedding.weight`, the recurrent layers' weights, the decoder's
-    /// (`decoder.weight_ih_l0`, …), `head.weight`, `head.bias`, `skip.weight`, `skip.bias`.
-    public func visitParameters(_ body: (String, Tensor) throws -> Void) rethrows {
-        try embedding?.visitParameters { try body("embedding." + $0, $1) }
-        try recurrent.visitParameters(body)
-        try decoder?.visitParameters { try body("decoder." + $0, $1) }
-        try head.visitParameters { try body("head." + $0, $1) }
-        try skip?.visitParameters { try body("skip." + $0, $1) }
-        try instanceNormalization?.visitParameters { try body("revin." + $0, $1) }
-    }
-
     /// Lets `body` change every parameter in place, in the order of ``visitParameters(_:)``.
     public mutating func updateParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
         if embedding != nil { try embedding!.updateParameters { try body("embedding." + $0, &$1) } }
