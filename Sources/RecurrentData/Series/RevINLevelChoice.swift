@@ -123,25 +123,9 @@ public struct RevINLevelChoice: Sendable, Equatable, Codable {
     private static func bestValidationError(
         z: [Double], u: [Double], zv: [Double], uv: [Double], width: Int, columns p: Int
     ) throws -> Double {
-        let m = z.count / width, o = u.count / m, mv = zv.count / width
-        var zMean = [Double](repeating: 0, count: p), uMean = [Double](repeating: 0, count: o)
-        for r in 0..<m {
-            for i in 0..<p { zMean[i] += z[r * width + i] / Double(m) }
-            for j in 0..<o { uMean[j] += u[r * o + j] / Double(m) }
-        }
+        let o = u.count / (z.count / width), mv = zv.count / width
         // A = Z₀ᵀZ₀ [p, p] and B = Z₀ᵀU₀ [p, o], once for every λ.
-        var a = [Double](repeating: 0, count: p * p), b = [Double](repeating: 0, count: p * o)
-        var row = [Double](repeating: 0, count: p)
-        for r in 0..<m {
-            for i in 0..<p { row[i] = z[r * width + i] - zMean[i] }
-            for i in 0..<p {
-                for q in i..<p { a[i * p + q] += row[i] * row[q] }
-                for j in 0..<o { b[i * o + j] += row[i] * (u[r * o + j] - uMean[j]) }
-            }
-        }
-        for i in 0..<p {
-            for q in 0..<i { a[i * p + q] = a[q * p + i] }
-        }
+        let (a, b, zMean, uMean) = RidgeAutoregression.centredNormalEquations(z, width: width, columns: p, u, outputs: o)
         var best = Double.infinity
         for lambda in [0.01, 0.1, 1, 10, 100, 1000] {
             var penalised = a

@@ -47,25 +47,9 @@ public struct RidgeAutoregression: Sendable, Equatable {
         }
         let n = inputs.shape[0], p = inputs.count / n, o = targets.shape[1]
         let x = inputs.scalars.map(Double.init), y = targets.scalars.map(Double.init)
-        var xMean = [Double](repeating: 0, count: p), yMean = [Double](repeating: 0, count: o)
-        for r in 0..<n {
-            for i in 0..<p { xMean[i] += x[r * p + i] / Double(n) }
-            for j in 0..<o { yMean[j] += y[r * o + j] / Double(n) }
-        }
         // A = X₀ᵀX₀ + λI [P, P], B = X₀ᵀY₀ [P, O].
-        var a = [Double](repeating: 0, count: p * p), b = [Double](repeating: 0, count: p * o)
-        var row = [Double](repeating: 0, count: p)
-        for r in 0..<n {
-            for i in 0..<p { row[i] = x[r * p + i] - xMean[i] }
-            for i in 0..<p where row[i] != 0 {
-                for k in i..<p { a[i * p + k] += row[i] * row[k] }
-                for j in 0..<o { b[i * o + j] += row[i] * (y[r * o + j] - yMean[j]) }
-            }
-        }
-        for i in 0..<p {
-            a[i * p + i] += lambda
-            for k in 0..<i { a[i * p + k] = a[k * p + i] }
-        }
+        var (a, b, xMean, yMean) = Self.centredNormalEquations(x, width: p, columns: p, y, outputs: o)
+        for i in 0..<p { a[i * p + i] += lambda }
         let w = try Self.solvePositiveDefinite(a, b, size: p, columns: o)
         var c = yMean
         for j in 0..<o {
@@ -74,6 +58,34 @@ public struct RidgeAutoregression: Sendable, Equatable {
         self.weight = Tensor(shape: [p, o], scalars: w.map { Float($0) })
         self.intercept = Tensor(shape: [o], scalars: c.map { Float($0) })
         self.lambda = lambda
+    }
+
+    /// The centred normal equations of a least-squares fit with an
+    /// unpenalised intercept, in `Double`: the means x̄ of the first p of
+    /// each row's `width` values and ȳ of the o outputs, A = X₀ᵀX₀ [p, p]
+    /// (both triangles) and B = X₀ᵀY₀ [p, o], for N = y.count / o rows.
+    static func centredNormalEquations(
+        _ x: [Double], width: Int, columns p: Int, _ y: [Double], outputs o: Int
+    ) -> (a: [Double], b: [Double], xMean: [Double], yMean: [Double]) {
+        let n = y.count / o
+        var xMean = [Double](repeating: 0, count: p), yMean = [Double](repeating: 0, count: o)
+        for r in 0..<n {
+            for i in 0..<p { xMean[i] += x[r * width + i] / Double(n) }
+            for j in 0..<o { yMean[j] += y[r * o + j] / Double(n) }
+        }
+        var a = [Double](repeating: 0, count: p * p), b = [Double](repeating: 0, count: p * o)
+        var row = [Double](repeating: 0, count: p)
+        for r in 0..<n {
+            for i in 0..<p { row[i] = x[r * width + i] - xMean[i] }
+            for i in 0..<p where row[i] != 0 {
+                for k in i..<p { a[i * p + k] += row[i] * row[k] }
+                for j in 0..<o { b[i * o + j] += row[i] * (y[r * o + j] - yMean[j]) }
+            }
+        }
+        for i in 0..<p {
+            for k in 0..<i { a[i * p + k] = a[k * p + i] }
+        }
+        return (a, b, xMean, yMean)
     }
 
     /// Fits to a part's windows (normalised inputs and targets).
