@@ -108,22 +108,28 @@ public struct Adam: Optimizer {
                 s.expAvg.withUnsafeMutableBufferPointer { m in
                     s.expAvgSq.withUnsafeMutableBufferPointer { v in
                         vMax.withUnsafeMutableBufferPointer { vMax in
-                            for i in 0..<theta.count {
-                                var g = grad[i]
-                                if decoupled {
-                                    theta[i] *= 1 - lr * lambda  // θ ← θ(1 − γλ)
-                                } else {
-                                    g += lambda * theta[i]  // g ← ∇θ + λθ
+                            // Each element on its own: large tensors (an embedding, a
+                            // character model's W_hh) split between the threads, the same bits.
+                            let count = theta.count
+                            let parts = count >= 1 << 16 ? ThreadPool.shared.threadCount : 1
+                            ThreadPool.shared.parallelFor(parts) { part in
+                                for i in (count * part / parts)..<(count * (part + 1) / parts) {
+                                    var g = grad[i]
+                                    if decoupled {
+                                        theta[i] *= 1 - lr * lambda  // θ ← θ(1 − γλ)
+                                    } else {
+                                        g += lambda * theta[i]  // g ← ∇θ + λθ
+                                    }
+                                    m[i] = b1 * m[i] + (1 - b1) * g
+                                    v[i] = b2 * v[i] + (1 - b2) * g * g
+                                    var vHat = v[i]
+                                    if amsgrad {
+                                        vMax[i] = Swift.max(vMax[i], v[i])
+                                        vHat = vMax[i]
+                                    }
+                                    let denominator = vHat.squareRoot() * inverseBias2Root + eps
+                                    theta[i] -= stepSize * m[i] / denominator
                                 }
-                                m[i] = b1 * m[i] + (1 - b1) * g
-                                v[i] = b2 * v[i] + (1 - b2) * g * g
-                                var vHat = v[i]
-                                if amsgrad {
-                                    vMax[i] = Swift.max(vMax[i], v[i])
-                                    vHat = vMax[i]
-                                }
-                                let denominator = vHat.squareRoot() * inverseBias2Root + eps
-                                theta[i] -= stepSize * m[i] / denominator
                             }
                         }
                     }
