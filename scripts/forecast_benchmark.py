@@ -72,6 +72,9 @@ VARIANTS = {
     "direct+revin+skip": ["--head", "direct", "--revin", "--skip"],
     "encoder-decoder+revin": ["--head", "encoder-decoder", "--revin", "--no-skip"],
     "encoder-decoder+revin+skip": ["--head", "encoder-decoder", "--revin", "--skip"],
+    # The default with the skip started at the ridge regression instead of zero.
+    "default+ridge-start": ["--skip-start", "ridge"],
+    "per-step+revin+skip+ridge-start": ["--head", "per-step", "--revin", "--skip", "--skip-start", "ridge"],
     # Probabilistic: the default head with quantile regression or a Gaussian likelihood, scored also
     # by the 80% interval's test coverage and width, the pinball loss and the CRPS estimate.
     "quantiles": ["--quantiles", "0.1,0.5,0.9"],

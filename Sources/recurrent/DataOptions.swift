@@ -102,7 +102,7 @@ struct DataOptions: ParsableArguments {
     /// the command line is an error rather than silently ignored.
     private func refuseOptionsOfOtherSources() throws {
         let seriesOnly = [
-            "--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling", "--skip", "--skip-steps",
+            "--target", "--time", "--missing", "--horizon", "--stride", "--split", "--scaling", "--skip", "--skip-steps", "--skip-start",
             "--quantiles", "--likelihood", "--calibrate", "--no-calibrate", "--series-columns", "--series-embedding",
         ]
         let taskOnly = ["--length", "--samples"]
@@ -260,6 +260,7 @@ struct DataOptions: ParsableArguments {
                     reason: "reads more steps than the last --tbptt window, \(reached), that reaches the output")
             }
             job.skipSteps = steps
+            job.skipRidgeStart = series.skipStart == "ridge"
         }
         if series.head == .perStep {
             guard job.options.horizon <= reached else {

@@ -58,6 +58,12 @@ struct SeriesDataOptions: ParsableArguments {
     var skipSteps: Int?
 
     @Option(
+        help:
+            "Where the skip's W and b start: zero, or ridge (the ridge regression on the training windows in the frame the skip works in, RevIN's under --revin, λ chosen on the validation part; a point forecast without --future-features or --calendar)."
+    )
+    var skipStart: String = "zero"
+
+    @Option(
         help: ArgumentHelp(
             "How a recurrent model reads the --horizon steps off its outputs.",
             discussion:
@@ -184,6 +190,12 @@ struct SeriesDataOptions: ParsableArguments {
         if let time, featureList.contains(time) || targetList.contains(time) {
             throw ValidationError("--time \(time) is the time column; it cannot also be a feature or a target")
         }
+        guard ["zero", "ridge"].contains(skipStart) else {
+            throw ValidationError("--skip-start must be zero or ridge, got '\(skipStart)'")
+        }
+        if skipStart == "ridge", skip == false {
+            throw ValidationError("--skip-start ridge needs the skip, which --no-skip turns off")
+        }
         if let skipSteps {
             guard skip != false else { throw ValidationError("--skip-steps needs the skip, which --no-skip turns off") }
             guard skipSteps >= 1 else { throw ValidationError("--skip-steps must be at least 1, got \(skipSteps)") }
@@ -245,6 +257,8 @@ struct SeriesJob: TrainingJob {
     var levelNote: String?
     /// The one-hot columns after the features (`--series-embedding onehot`), which RevIN and the skip leave alone.
     var identityColumns = 0
+    /// Whether the skip starts at the ridge regression (`--skip-start ridge`).
+    var skipRidgeStart = false
     /// The `--time` column's name, or nil: the forecast plot's time axis.
     let timeColumn: String?
     /// The probabilistic output (`--quantiles`, `--likelihood`), or nil for a point forecast.

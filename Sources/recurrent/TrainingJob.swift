@@ -42,6 +42,8 @@ protocol TrainingJob {
     /// The trailing input columns that the normalisation and the skip do not read (a one-hot
     /// series identity, `--series-embedding onehot`); 0 by default.
     var identityColumns: Int { get }
+    /// Whether the skip starts at the ridge regression it can represent (`--skip-start ridge`); false by default.
+    var skipRidgeStart: Bool { get }
     /// The known-future covariates the recurrent model reads after its
     /// window (`--future-features`, `--calendar`, `--head encoder-decoder`), or nil; nil by default.
     var futureCovariates: FutureCovariates? { get }
@@ -90,6 +92,8 @@ extension TrainingJob {
     var instanceNormalizationLevelPath: Bool { false }
 
     var identityColumns: Int { 0 }
+
+    var skipRidgeStart: Bool { false }
 
     var futureCovariates: FutureCovariates? { nil }
 

@@ -164,9 +164,16 @@ struct TrainingLoop {
         }
         // RevIN and the skip read the data's columns, not the identity columns after them.
         let read = job.identityColumns > 0 ? model.recurrent.inputSize - job.identityColumns : nil
-        return try model.withDistribution(job.distribution).withSkip(steps: job.skipSteps, features: read)
+        let built = try model.withDistribution(job.distribution).withSkip(steps: job.skipSteps, features: read)
             .withInstanceNormalization(
                 outputChannels: job.instanceNormalizationChannels, levelPath: job.instanceNormalizationLevelPath, features: read)
+        guard job.skipRidgeStart, built.skip != nil else { return built }
+        guard built.distribution == nil, built.future == nil else {
+            throw RecurrentError.invalidArgument(
+                name: "--skip-start", value: "ridge",
+                reason: "starts a point forecaster's skip from the window alone; not with --quantiles, --likelihood, --future-features or --calendar yet")
+        }
+        return try SkipRidgeStart(built, train: job.train, validation: job.validation).model
     }
 
     /// Trains a fresh network on `job` (or continues the checkpoint with `--resume`).
@@ -296,6 +303,7 @@ struct TrainingLoop {
             if job.headSteps > 1 { key["--head"] = "per-step \(job.headSteps)" }  // absent for the direct head, likewise
             if let channels = job.instanceNormalizationChannels { key["--revin"] = "\(channels)" }
             if job.instanceNormalizationLevelPath { key["--revin-level"] = "on" }  // absent without, as in older checkpoints
+            if job.skipRidgeStart { key["--skip-start"] = "ridge" }  // absent for zero, as in older checkpoints
             if job.identityColumns > 0 { key["--series-embedding"] = "onehot \(job.identityColumns)" }  // likewise
             if let future = job.futureCovariates {  // absent without covariates, as in older checkpoints
                 key["--future-features"] = "\(future.steps) \(future.featureIndices)\(job.encoderDecoder ? " encoder-decoder" : "")"
