@@ -81,6 +81,8 @@ VARIANTS = {
     "gaussian": ["--likelihood", "gaussian", "--quantiles", "0.1,0.5,0.9"],
     "quantiles+calibrate": ["--quantiles", "0.1,0.5,0.9", "--calibrate"],
     "gaussian+calibrate": ["--likelihood", "gaussian", "--quantiles", "0.1,0.5,0.9", "--calibrate"],
+    "quantiles+ridge-start": ["--quantiles", "0.1,0.5,0.9", "--skip-start", "ridge"],
+    "gaussian+ridge-start": ["--likelihood", "gaussian", "--quantiles", "0.1,0.5,0.9", "--skip-start", "ridge"],
 }
 
 

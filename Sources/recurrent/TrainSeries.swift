@@ -59,7 +59,7 @@ struct SeriesDataOptions: ParsableArguments {
 
     @Option(
         help:
-            "Where the skip's W and b start: zero, or ridge (the ridge regression on the training windows in the frame the skip works in, RevIN's under --revin, λ chosen on the validation part; a point forecast without --future-features or --calendar)."
+            "Where the skip's W and b start: zero, or ridge (the ridge regression on the training windows in the frame the skip works in, RevIN's under --revin, λ chosen on the validation part; not with --future-features or --calendar)."
     )
     var skipStart: String = "zero"
 

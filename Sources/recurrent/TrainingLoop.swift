@@ -168,10 +168,10 @@ struct TrainingLoop {
             .withInstanceNormalization(
                 outputChannels: job.instanceNormalizationChannels, levelPath: job.instanceNormalizationLevelPath, features: read)
         guard job.skipRidgeStart, built.skip != nil else { return built }
-        guard built.distribution == nil, built.future == nil else {
+        guard built.future == nil else {
             throw RecurrentError.invalidArgument(
                 name: "--skip-start", value: "ridge",
-                reason: "starts a point forecaster's skip from the window alone; not with --quantiles, --likelihood, --future-features or --calendar yet")
+                reason: "starts the skip from the window alone; not with --future-features or --calendar yet")
         }
         return try SkipRidgeStart(built, train: job.train, validation: job.validation).model
     }

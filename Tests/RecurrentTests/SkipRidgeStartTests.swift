@@ -59,8 +59,13 @@ import Testing
         #expect(start.lambda == 0.01)
     }
 
-    @Test("with the head silenced, the fresh model's validation error is the start's", arguments: [false, true])
-    func modelAgreesWithTheRegression(revin: Bool) throws {
+    /// With the head silenced, the fresh model's point forecast (the
+    /// median of quantiles, at the distribution's anchor) has the validation
+    /// error the start reports: without RevIN, with it, and with quantiles under it.
+    @Test(
+        "with the head silenced, the fresh model's validation error is the start's",
+        arguments: [(false, false), (true, false), (true, true)])
+    func modelAgreesWithTheRegression(revin: Bool, quantiles: Bool) throws {
         let series: [Float] = (0..<300).map { (t: Int) -> Float in
             let time = Double(t)
             let level: Double = 5 + 0.01 * time
@@ -70,32 +75,35 @@ import Testing
         let train = try Self.windows(Array(series[0..<220]), window: window, horizon: horizon)
         let validation = try Self.windows(Array(series[220...]), window: window, horizon: horizon)
         var generator = RandomGenerator(seed: 4)
+        let distribution = quantiles ? try ForecastDistribution(quantiles: [0.1, 0.5, 0.9]) : nil
+        let raw = horizon * (distribution?.parametersPerOutput ?? 1)
         var model = try SequenceModel(
-            input: .features(1), cell: .lstm, hiddenSize: 4, outputSize: horizon, pooling: .last, generator: &generator
-        ).withSkip(steps: 5)
-        if revin { model = try model.withInstanceNormalization(outputChannels: [0, 0, 0]) }
+            input: .features(1), cell: .lstm, hiddenSize: 4, outputSize: raw, pooling: .last, generator: &generator
+        ).withDistribution(distribution).withSkip(steps: 5)
+        if revin { model = try model.withInstanceNormalization(outputChannels: [Int](repeating: 0, count: raw)) }
         let start = try SkipRidgeStart(model, train: train, validation: validation)
-        let silenced = Self.silencingTheHead(start.model)
-        let forecast = try silenced(validation.input)
-        let error = Self.meanSquaredError(forecast, validation.targets)
+        func pointForecast(_ model: SequenceModel) throws -> Tensor {
+            let output = try Self.silencingTheHead(model)(validation.input)
+            return distribution?.pointForecast(output) ?? output
+        }
+        let error = Self.meanSquaredError(try pointForecast(start.model), validation.targets)
         let tolerance = 1e-4 * max(start.validationError, 1e-3)
         #expect(abs(error - start.validationError) <= tolerance, "\(error) against \(start.validationError)")
         // And it is a forecast worth starting from: well below the zero skip's.
-        let zero = try Self.silencingTheHead(model)(validation.input)
-        let zeroError = Self.meanSquaredError(zero, validation.targets)
+        let zeroError = Self.meanSquaredError(try pointForecast(model), validation.targets)
         #expect(start.validationError < 0.5 * zeroError)
     }
 
-    @Test("a model without a skip, or with a distribution, is refused")
+    @Test("a model without a skip, or with known-future covariates, is refused")
     func refused() throws {
         var generator = RandomGenerator(seed: 5)
         let plain = try SequenceModel(
             input: .features(1), cell: .gru, hiddenSize: 2, outputSize: 2, pooling: .last, generator: &generator)
         let batch = try Self.windows((0..<30).map { Float($0) }, window: 4, horizon: 2)
         #expect(throws: RecurrentError.self) { _ = try SkipRidgeStart(plain, train: batch, validation: batch) }
-        let quantiles = try SequenceModel(
-            input: .features(1), cell: .gru, hiddenSize: 2, outputSize: 6, pooling: .last, generator: &generator
-        ).withDistribution(try ForecastDistribution(quantiles: [0.1, 0.5, 0.9])).withSkip(steps: 2)
-        #expect(throws: RecurrentError.self) { _ = try SkipRidgeStart(quantiles, train: batch, validation: batch) }
+        let covariates = try SequenceModel(
+            input: .features(1), cell: .gru, hiddenSize: 2, outputSize: 2, pooling: .last, generator: &generator
+        ).withFutureCovariates(try FutureCovariates(steps: 2, featureIndices: [0]), generator: &generator).withSkip(steps: 2)
+        #expect(throws: RecurrentError.self) { _ = try SkipRidgeStart(covariates, train: batch, validation: batch) }
     }
 }

@@ -18,8 +18,11 @@ import RecurrentCore
 /// starts near zero, so the fresh model forecasts about as that regression
 /// does and training corrects it from there.
 ///
-/// Only for a point forecaster without known-future covariates (a
-/// distribution's or a covariate window's layout is not handled yet).
+/// A probabilistic forecaster's skip moves every level of an output alike
+/// (it is added at the distribution's anchor, the median or the mean), so it
+/// is fitted to the point targets, scaled with the anchor's channel. Not for
+/// a model with known-future covariates (their window's layout is not
+/// handled yet).
 ///
 /// ```swift
 /// let start = try SkipRidgeStart(model, train: data.train.batch, validation: data.validation.batch)
@@ -37,16 +40,16 @@ public struct SkipRidgeStart: Sendable {
     /// Fits the skip of `model` on `train` and chooses λ on `validation`.
     ///
     /// - Parameters:
-    ///   - model: a forecaster with a skip, no distribution and no future covariates.
+    ///   - model: a forecaster with a skip and no future covariates.
     ///   - train: the training windows: input [N, L, F], targets [N, O].
     ///   - validation: the validation windows, laid out alike, at least one.
     /// - Throws: `RecurrentError/invalidArgument(name:value:reason:)` for a
-    ///   model without a skip, with a distribution or covariates, or windows that do not fit.
+    ///   model without a skip or with covariates, or windows that do not fit.
     public init(_ model: SequenceModel, train: SequenceBatch, validation: SequenceBatch) throws {
-        guard let skip = model.skip, model.distribution == nil, model.future == nil else {
+        guard let skip = model.skip, model.future == nil else {
             throw RecurrentError.invalidArgument(
-                name: "model", value: "without a skip, or with a distribution or future covariates",
-                reason: "a ridge start needs a point forecaster's skip and the window alone")
+                name: "model", value: "without a skip, or with future covariates",
+                reason: "a ridge start needs a forecaster's skip and the window alone")
         }
         let (p, d, o) = (skip.steps, skip.features, skip.outputSize)
         let (z, u, _) = try Self.samples(train, model: model, steps: p, features: d, outputs: o)
@@ -107,6 +110,8 @@ public struct SkipRidgeStart: Sendable {
         let (n, l, f) = (input.shape[0], input.shape[1], input.shape[2])
         let x = input.scalars, y = targets.scalars
         let norm = model.instanceNormalization
+        // Skip output j is added at raw output j·P + anchor, which RevIN scales back with its channel.
+        let (perOutput, anchor) = (model.distribution?.parametersPerOutput ?? 1, model.distribution?.anchor ?? 0)
         var z = [Double](), u = [Double](), scales: [(Double, Double, Double)] = []
         z.reserveCapacity(n * p * d)
         u.reserveCapacity(n * o)
@@ -130,8 +135,9 @@ public struct SkipRidgeStart: Sendable {
             }
             for j in 0..<o {
                 let truth = Double(y[i * o + j])
-                let channel = norm?.outputChannels[j]
-                let shifted = channel != nil && !(norm!.scaleOnlyOutputs.contains(j))
+                let raw = j * perOutput + anchor
+                let channel = norm?.outputChannels[raw]
+                let shifted = channel != nil && !(norm!.scaleOnlyOutputs.contains(raw))
                 let (scale, shift) = (channel.map { deviation[$0] } ?? 1, shifted ? mean[channel!] : 0)
                 u.append((truth - shift) / scale)
                 scales.append((scale, shift, truth))
