@@ -98,9 +98,10 @@ extension SeriesJob {
                             y: mine.map { Double(prediction.scalars[$0 * width]) }, dashed: true),
                     ], width: 480, height: 260))
         }
-        let shown = panels.count < many.ids.count ? ", the first \(panels.count) of \(many.ids.count) series" : ""
+        // Short enough for the grid's width (the longer form ran past both edges of two 480-wide panels).
+        let shown = panels.count < many.ids.count ? ", first \(panels.count) of \(many.ids.count) series" : ""
         let title =
-            "\(target) over each series' test part: truth and the model's forecasts "
+            "\(target), test part: truth and forecast "
             + "(\(options.horizon == 1 ? "one step" : "first of \(options.horizon) steps") ahead)\(shown)"
         return [("forecast.svg", PlotGrid(title: title, columns: 2, plots: panels))]
     }
