@@ -62,21 +62,7 @@ extension RecurrentLayer {
             }
         }
         if let state = initialState {
-            let expected = [layers * directions, b, hiddenSize]
-            guard state.h.shape == expected else {
-                throw RecurrentError.invalidArgument(
-                    name: "initial state h", value: "of shape \(state.h.shape)", reason: "expected \(expected)")
-            }
-            if cell.hasCellState {
-                guard let c = state.c, c.shape == expected else {
-                    throw RecurrentError.invalidArgument(
-                        name: "initial state c", value: state.c.map { "of shape \($0.shape)" } ?? "missing",
-                        reason: "an LSTM needs c of shape \(expected)")
-                }
-            } else if state.c != nil {
-                throw RecurrentError.invalidArgument(
-                    name: "initial state c", value: "present", reason: "only an LSTM has a cell state")
-            }
+            try state.check(shape: [layers * directions, b, hiddenSize], withCell: cell.hasCellState, named: "initial state")
         }
     }
 
@@ -125,5 +111,25 @@ extension RecurrentLayer {
     func chunkCount(batch: Int, steps: Int) -> Int {
         let work = batch * steps * cell.gateCount * hiddenSize * hiddenSize
         return work >= 1 << 17 ? min(ThreadPool.shared.threadCount, batch) : 1
+    }
+}
+
+extension RecurrentState {
+    /// Throws unless h has `expected`'s shape ([L·directions, B, H]) and c
+    /// has it too exactly when the cell keeps one (an LSTM); `name` leads the message.
+    func check(shape expected: [Int], withCell: Bool, named name: String) throws {
+        guard h.shape == expected else {
+            throw RecurrentError.invalidArgument(
+                name: "\(name) h", value: "of shape \(h.shape)", reason: "expected \(expected)")
+        }
+        if withCell {
+            guard let c, c.shape == expected else {
+                throw RecurrentError.invalidArgument(
+                    name: "\(name) c", value: c.map { "of shape \($0.shape)" } ?? "missing",
+                    reason: "an LSTM needs c of shape \(expected)")
+            }
+        } else if c != nil {
+            throw RecurrentError.invalidArgument(name: "\(name) c", value: "present", reason: "only an LSTM has a cell state")
+        }
     }
 }

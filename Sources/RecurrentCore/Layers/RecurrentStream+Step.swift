@@ -87,20 +87,7 @@ struct StreamStep: Sendable {
             throw RecurrentError.invalidArgument(
                 name: "input", value: "of shape \(input.shape)", reason: "a step is [B, \(inputSize)], B ≥ 1")
         }
-        guard state.h.shape == [l, b, h] else {
-            throw RecurrentError.invalidArgument(
-                name: "state h", value: "of shape \(state.h.shape)", reason: "must be [\(l), \(b), \(h)]")
-        }
-        if cell.hasCellState {
-            guard let c = state.c, c.shape == [l, b, h] else {
-                throw RecurrentError.invalidArgument(
-                    name: "state c", value: state.c.map { "of shape \($0.shape)" } ?? "missing",
-                    reason: "an LSTM's cell state must be [\(l), \(b), \(h)]")
-            }
-        } else if state.c != nil {
-            throw RecurrentError.invalidArgument(
-                name: "state c", value: "present", reason: "only an LSTM has a cell state")
-        }
+        try state.check(shape: [l, b, h], withCell: cell.hasCellState, named: "state")
         var output = Tensor(uninitializedShape: [b, h])
         var cells = state.c?.scalars ?? []
         // gx and gh of every part, [B, G·width_k] one part after another, and h_t beside h_{t−1}.

@@ -198,7 +198,8 @@ public struct Loss: Sendable, Equatable, CustomStringConvertible {
         let classes = logits.shape[logits.rank - 1]
         require(classes > 0, "Loss \(self): logits of shape \(logits.shape) have no classes")
         let rows = target.count
-        for (row, label) in target.scalars.enumerated() where weights?.scalars[row] ?? 1 != 0 {
+        let rowWeights = weights?.scalars
+        for (row, label) in target.scalars.enumerated() where rowWeights?[row] ?? 1 != 0 {
             require(
                 label >= 0 && label < Float(classes) && label == label.rounded(),
                 "Loss \(self): target \(label) of row \(row) is not a class index in 0..<\(classes)")

@@ -104,11 +104,9 @@ public struct RevINLevelChoice: Sendable, Equatable, Codable {
         u.reserveCapacity(n * k * h)
         for i in 0..<n {
             for (target, c) in targetColumns.enumerated() {
-                let values = (0..<l).map { Double(x[(i * t + $0) * f + c]) }
-                let mu = values.reduce(0, +) / Double(l)
-                let variance = values.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(l)
+                let (values, mu, sigma) = windowMoments(x, window: i, steps: t, reading: l, features: f, channel: c, epsilon: epsilon)
                 z += values.map { $0 - mu }
-                z += [(variance + Double(epsilon)).squareRoot(), mu]
+                z += [sigma, mu]
                 u += (0..<h).map { Double(y[i * h * k + $0 * k + target]) - mu }
             }
         }
@@ -116,6 +114,17 @@ public struct RevINLevelChoice: Sendable, Equatable, Codable {
             throw RecurrentError.invalidArgument(name: "windows", value: "non-finite", reason: "hold a NaN or infinite value")
         }
         return (z, u)
+    }
+
+    /// Feature `c` of the first `l` of window `i`'s `t` steps, and RevIN's
+    /// statistics of them: the mean μ and σ = √(population variance + ε).
+    static func windowMoments(
+        _ x: [Float], window i: Int, steps t: Int, reading l: Int, features f: Int, channel c: Int, epsilon: Float
+    ) -> (values: [Double], mean: Double, deviation: Double) {
+        let values = (0..<l).map { Double(x[(i * t + $0) * f + c]) }
+        let mu = values.reduce(0, +) / Double(l)
+        let variance = values.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(l)
+        return (values, mu, (variance + Double(epsilon)).squareRoot())
     }
 
     /// The least validation mean squared error over λ of the ridge regression

@@ -110,8 +110,11 @@ public struct SkipRidgeStart: Sendable {
         let (n, l, f) = (input.shape[0], input.shape[1], input.shape[2])
         let x = input.scalars, y = targets.scalars
         let norm = model.instanceNormalization
-        // Skip output j is added at raw output j·P + anchor, which RevIN scales back with its channel.
+        // Skip output j is added at raw output j·P + anchor, which RevIN scales back with its channel
+        // (and, unless it is scale-only, shifts by its mean).
         let (perOutput, anchor) = (model.distribution?.parametersPerOutput ?? 1, model.distribution?.anchor ?? 0)
+        let channels = (0..<o).map { j in norm.map { $0.outputChannels[j * perOutput + anchor] } }
+        let shifted = (0..<o).map { j in norm.map { !$0.scaleOnlyOutputs.contains(j * perOutput + anchor) } ?? false }
         var z = [Double](), u = [Double](), scales: [(Double, Double, Double)] = []
         z.reserveCapacity(n * p * d)
         u.reserveCapacity(n * o)
@@ -121,10 +124,8 @@ public struct SkipRidgeStart: Sendable {
             var mean = [Double](repeating: 0, count: f), deviation = [Double](repeating: 1, count: f)
             if let norm {
                 for c in 0..<norm.features {
-                    let values = (0..<l).map { Double(x[(i * l + $0) * f + c]) }
-                    let mu = values.reduce(0, +) / Double(l)
-                    let variance = values.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(l)
-                    (mean[c], deviation[c]) = (mu, (variance + Double(norm.epsilon)).squareRoot())
+                    (_, mean[c], deviation[c]) = RevINLevelChoice.windowMoments(
+                        x, window: i, steps: l, reading: l, features: f, channel: c, epsilon: norm.epsilon)
                 }
             }
             for s in 0..<p {
@@ -135,13 +136,13 @@ public struct SkipRidgeStart: Sendable {
             }
             for j in 0..<o {
                 let truth = Double(y[i * o + j])
-                let raw = j * perOutput + anchor
-                let channel = norm?.outputChannels[raw]
-                let shifted = channel != nil && !(norm!.scaleOnlyOutputs.contains(raw))
-                let (scale, shift) = (channel.map { deviation[$0] } ?? 1, shifted ? mean[channel!] : 0)
+                let (scale, shift) = (channels[j].map { deviation[$0] } ?? 1, shifted[j] ? mean[channels[j]!] : 0)
                 u.append((truth - shift) / scale)
                 scales.append((scale, shift, truth))
             }
+        }
+        guard z.allSatisfy(\.isFinite), u.allSatisfy(\.isFinite) else {
+            throw RecurrentError.invalidArgument(name: "windows", value: "non-finite", reason: "hold a NaN or infinite value")
         }
         return (z, u, scales)
     }
